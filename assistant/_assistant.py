@@ -1,0 +1,168 @@
+"""The question-answering facade: retrieve, then answer with citations."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from assistant._answer import extractive, message, not_found
+from assistant._generate import generate, standalone_question
+from assistant._lang import LanguageGuesser
+from assistant._llm import LLMClient, LLMError
+from assistant._model import Answer
+from assistant._retriever import Retrieval, RetrievalParams, Retriever
+from embeddings import Embedder, IndexStore
+
+MAX_QUESTION_CHARS = 2000
+_log = logging.getLogger(__name__)
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as given (empty or too long)."""
+
+
+class Assistant:
+    """Answers questions from an index; the model and index load on `warm_up()` or first use.
+
+    With an `llm`, answers are written by the chat model from the retrieved sections; without
+    one (or when it fails) they are extractive.
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: Embedder,
+        params: RetrievalParams | None = None,
+        top_k: int = 5,
+        llm: LLMClient | None = None,
+    ) -> None:
+        self.store = IndexStore(index_dir)
+        self.embedder = embedder
+        self.llm = llm
+        self.params = params or RetrievalParams()
+        self.top_k = top_k
+        self.languages = LanguageGuesser(default=self.params.fallback_language)
+        self._retriever: Retriever | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever over the current index, loaded on first use."""
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = Retriever(
+                    self.store.load(self.embedder), self.embedder, self.params
+                )
+            return self._retriever
+
+    def warm_up(self) -> None:
+        """Load the index, the model and the lexical index before the first question."""
+        self.retriever.warm_up()
+        self.languages.guess("warm up")
+
+    def reload(self) -> None:
+        """Swap in the index currently on disk (after an ingest)."""
+        fresh = Retriever(self.store.load(self.embedder), self.embedder, self.params)
+        fresh.warm_up()
+        with self._lock:
+            self._retriever = fresh
+
+    def retrieve(
+        self,
+        question: str,
+        lang: str | None = None,
+        history: Sequence[str] = (),
+        top_k: int | None = None,
+        admin: bool = False,
+    ) -> tuple[Retrieval, list[str]]:
+        """The ranked hits for a question and the reader's languages, most likely first."""
+        question = _checked(question)
+        langs = [lang] if lang else [code for code, _ in self.languages.candidates(question)]
+        query = f"{history[-1]} {question}" if history else question
+        retrieval = self.retriever.retrieve(query, langs, top_k or self.top_k, admin=admin)
+        return retrieval, langs
+
+    def ask(
+        self,
+        question: str,
+        lang: str | None = None,
+        history: Sequence[str] = (),
+        top_k: int | None = None,
+        admin: bool = False,
+    ) -> Answer:
+        """Answer `question` from the docs, citing numbered sources; `lang` overrides language
+        detection and `history` holds the earlier questions of the conversation."""
+        *_, answer = self._answers(question, lang, history, top_k, admin, stream=False)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        lang: str | None = None,
+        history: Sequence[str] = (),
+        top_k: int | None = None,
+        admin: bool = False,
+    ) -> Iterator[str | Answer]:
+        """`ask`, streamed: yields zero or more text deltas (`str`) as the model writes, then
+        exactly one `Answer` as the last item. Show `Answer.text` in the end: it equals the
+        joined deltas when the model's answer is kept, and replaces them when it is not (no
+        valid citation, or the model failed: then `Answer.notice` says so). Without an LLM only
+        the `Answer` is yielded. Bad questions raise `QuestionError` on the first `next()`.
+        """
+        return self._answers(question, lang, history, top_k, admin, stream=True)
+
+    def _answers(
+        self,
+        question: str,
+        lang: str | None,
+        history: Sequence[str],
+        top_k: int | None,
+        admin: bool,
+        stream: bool,
+    ) -> Iterator[str | Answer]:
+        question = _checked(question)
+        query, failed = question, False
+        if self.llm is not None and history:
+            try:
+                query = standalone_question(self.llm, question, history, MAX_QUESTION_CHARS)
+                history = ()
+            except LLMError as exc:
+                failed = True
+                _log.warning("the LLM could not rewrite a follow-up question: %s", exc)
+        retrieval, langs = self.retrieve(query, lang, history, top_k, admin)
+        if not retrieval.relevant:
+            yield not_found(question, langs[0])
+            return
+        if self.llm is not None and not failed:
+            try:
+                yield from generate(self.llm, question, langs[0], retrieval.hits, query, stream)
+                return
+            except LLMError as exc:
+                failed = True
+                _log.warning("the LLM did not answer, answering from the sections: %s", exc)
+        answer = extractive(
+            question,
+            langs[0],
+            retrieval.hits,
+            confident=retrieval.relevant,
+            see_also_floor=self.params.min_score + 0.02,
+        )
+        if failed:
+            answer = dataclasses.replace(answer, notice=message(langs[0], "llm_failed"))
+        yield answer
+
+
+def _checked(question: str) -> str:
+    """The question with its blanks collapsed; raises `QuestionError` when empty or too long."""
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+        )
+    return question

@@ -1,0 +1,127 @@
+"""Score the assistant on a JSONL file of questions with gold article ids."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant._model import Answer
+
+METRICS = ("recall@1", "recall@5", "mrr@10", "declined", "same_lang", "p50_ms", "p95_ms")
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One line of an eval file."""
+
+    id: str
+    lang: str
+    question: str
+    gold: tuple[str, ...]
+
+
+def read_questions(path: Path) -> list[EvalQuestion]:
+    """Parse an eval file; a bad line raises ValueError naming the file and line."""
+    questions = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            questions.append(
+                EvalQuestion(
+                    id=str(data.get("id", number)),
+                    lang=str(data.get("lang", "")),
+                    question=str(data["question"]),
+                    gold=tuple(str(g) for g in data.get("gold", [])),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a question line ({exc})") from exc
+    return questions
+
+
+@dataclass
+class _Row:
+    q: EvalQuestion
+    ranking: list[str]
+    answer: Answer
+    ms: float
+
+
+def _summary(rows: list[_Row]) -> dict[str, float | int | None]:
+    answerable = [r for r in rows if r.q.gold]
+    unanswerable = [r for r in rows if not r.q.gold]
+
+    def recall(row: _Row, k: int) -> float:
+        top = row.ranking[:k] if row.answer.citations else []
+        return len(set(top) & set(row.q.gold)) / len(row.q.gold)
+
+    def rr(row: _Row) -> float:
+        top = row.ranking[:10] if row.answer.citations else []
+        return next((1.0 / (i + 1) for i, a in enumerate(top) if a in row.q.gold), 0.0)
+
+    cited = [r for r in answerable if r.answer.citations]
+    ms = [r.ms for r in rows]
+
+    def mean(values: Iterable[float], n: int) -> float | None:
+        return round(sum(values) / n, 3) if n else None
+
+    return {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "recall@1": mean((recall(r, 1) for r in answerable), len(answerable)),
+        "recall@5": mean((recall(r, 5) for r in answerable), len(answerable)),
+        "mrr@10": mean((rr(r) for r in answerable), len(answerable)),
+        "declined": mean((float(not r.answer.citations) for r in unanswerable), len(unanswerable)),
+        "same_lang": mean(
+            (float(r.answer.citations[0].lang == r.q.lang) for r in cited), len(cited)
+        ),
+        "p50_ms": round(float(np.percentile(ms, 50)), 1) if ms else None,
+        "p95_ms": round(float(np.percentile(ms, 95)), 1) if ms else None,
+    }
+
+
+def evaluate(questions: list[EvalQuestion], ask: Callable[[str], Answer]) -> dict[str, object]:
+    """Ask every question; recall and MRR count distinct articles in rank order, and an
+    answerable question the assistant declined counts as a miss."""
+    rows = []
+    for q in questions:
+        started = time.perf_counter()
+        answer = ask(q.question)
+        ms = (time.perf_counter() - started) * 1000
+        ranking = list(dict.fromkeys(h.chunk.article_id for h in answer.hits))
+        rows.append(_Row(q, ranking, answer, ms))
+    by_language = {
+        lang: _summary([r for r in rows if r.q.lang == lang])
+        for lang in sorted({r.q.lang for r in rows})
+    }
+    misses = [
+        {"id": r.q.id, "question": r.q.question, "gold": list(r.q.gold), "got": r.ranking[:5]}
+        for r in rows
+        if (r.q.gold and not (set(r.ranking[:1]) & set(r.q.gold)))
+        or (not r.q.gold and r.answer.citations)
+    ]
+    return {"overall": _summary(rows), "by_language": by_language, "misses": misses}
+
+
+def format_table(result: dict[str, object]) -> str:
+    """The eval result as a plain-text table, one row per language and one overall."""
+    by_language = result["by_language"]
+    assert isinstance(by_language, dict)
+    rows = [*by_language.items(), ("overall", result["overall"])]
+    header = ["lang", "n", *METRICS]
+    lines = [header]
+    for name, summary in rows:
+        cells = [name, str(summary["questions"])]
+        cells += ["-" if summary[m] is None else f"{summary[m]}" for m in METRICS]
+        lines.append(cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = ["  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)

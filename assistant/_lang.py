@@ -1,0 +1,51 @@
+"""Offline language detection of questions (lingua), limited to the languages we serve."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+_CODES = {
+    Language.ENGLISH: "en",
+    Language.SWEDISH: "sv",
+    Language.BOKMAL: "no",
+    Language.NYNORSK: "no",
+    Language.DANISH: "da",
+    Language.GERMAN: "de",
+    Language.DUTCH: "nl",
+    Language.FINNISH: "fi",
+    Language.FRENCH: "fr",
+    Language.SPANISH: "es",
+}
+
+
+class LanguageGuesser:
+    """Guesses a question's language code; short or ambiguous text yields several candidates."""
+
+    def __init__(self, default: str = "en") -> None:
+        self.default = default
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _detector(self) -> LanguageDetector:
+        with self._lock:
+            return LanguageDetectorBuilder.from_languages(*_CODES).build()
+
+    def candidates(self, text: str, floor: float = 0.25) -> list[tuple[str, float]]:
+        """Language codes with their confidence, best first; those below `floor` of the best
+        are left out."""
+        merged: dict[str, float] = {}
+        for value in self._detector.compute_language_confidence_values(text):
+            code = _CODES[value.language]
+            merged[code] = merged.get(code, 0.0) + value.value
+        ranked = sorted(merged.items(), key=lambda kv: -kv[1])
+        if not ranked or ranked[0][1] <= 0:
+            return [(self.default, 0.0)]
+        top = ranked[0][1]
+        return [(code, conf) for code, conf in ranked if conf >= floor * top]
+
+    def guess(self, text: str) -> str:
+        """The most likely language code of `text`."""
+        return self.candidates(text)[0][0]

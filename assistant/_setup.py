@@ -1,0 +1,91 @@
+"""Turn validated settings into ready components; the only place settings become objects."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from assistant._assistant import Assistant
+from assistant._ingest import CorpusSource, IngestReport, ingest
+from assistant._llm import LLMClient, OpenAICompatibleClient
+from assistant._retriever import RetrievalParams
+from assistant.settings import Settings, SettingsError
+from corpus import Chunker, Skipped
+from embeddings import Embedder, IndexMissingError, IndexStore, make_embedder
+
+
+def embedder_from(settings: Settings) -> Embedder:
+    """The configured embedder (not loaded yet)."""
+    e = settings.embedder
+    return make_embedder(e.backend, e.model, e.query_prefix, e.passage_prefix, e.normalize)
+
+
+def llm_from(settings: Settings, environ: Mapping[str, str] | None = None) -> LLMClient | None:
+    """The configured chat model, or None without `llm.base_url` (extractive answers); the API
+    key is read from the environment variable named by `llm.api_key_env`, if set."""
+    s = settings.llm
+    if not s.base_url:
+        return None
+    key = (os.environ if environ is None else environ).get(s.api_key_env) or None
+    try:
+        return OpenAICompatibleClient(s.base_url, s.model, key, s.timeout, s.max_tokens)
+    except ValueError as exc:
+        raise SettingsError(f"llm.base_url: {exc}; use e.g. http://localhost:11434/v1") from exc
+
+
+def sources_from(settings: Settings) -> list[CorpusSource]:
+    """The configured corpora as ingest sources."""
+    return [
+        CorpusSource(settings.corpus_path(c), c.url_template, c.default_language)
+        for c in settings.corpora
+    ]
+
+
+def run_ingest(
+    settings: Settings,
+    sources: Sequence[CorpusSource] | None = None,
+    show_progress: bool = True,
+    on_warning: Callable[[Skipped], None] | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Ingest `sources` (default: the configured corpora) into the configured index."""
+    return ingest(
+        sources if sources is not None else sources_from(settings),
+        IndexStore(settings.index_dir),
+        embedder or embedder_from(settings),
+        Chunker(settings.chunking.max_tokens, settings.chunking.min_tokens),
+        settings.embedder.embed_max_chars,
+        settings.embedder.batch_size,
+        show_progress=show_progress,
+        on_warning=on_warning,
+    )
+
+
+def open_assistant(
+    settings: Settings,
+    build_if_missing: bool = True,
+    show_progress: bool = True,
+    on_ingest: Callable[[IngestReport], None] | None = None,
+) -> Assistant:
+    """An `Assistant` over the configured index; builds the index from the configured corpora
+    first when there is none yet."""
+    embedder = embedder_from(settings)
+    store = IndexStore(settings.index_dir)
+    if build_if_missing:
+        try:
+            store.manifest()
+        except IndexMissingError:
+            report = run_ingest(settings, show_progress=show_progress, embedder=embedder)
+            if on_ingest:
+                on_ingest(report)
+    r = settings.retrieval
+    params = RetrievalParams(
+        mode=r.mode,
+        lexical_weight=r.lexical_weight,
+        min_score=r.min_score,
+        fallback_language=r.fallback_language,
+    )
+    return Assistant(
+        Path(settings.index_dir), embedder, params, top_k=r.top_k, llm=llm_from(settings)
+    )

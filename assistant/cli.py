@@ -1,0 +1,190 @@
+"""The `assistant` command: ingest, ask, eval and serve. Each command only calls the library."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from tqdm import tqdm
+
+from assistant._assistant import QuestionError
+from assistant._eval import evaluate, format_table, read_questions
+from assistant._ingest import CorpusSource, IngestReport
+from assistant._setup import open_assistant, run_ingest
+from assistant.settings import CorpusSettings, Settings, SettingsError, load_settings
+from corpus import Skipped
+from embeddings import IndexProblem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _friendly(func: F) -> F:
+    """Turn the errors a user can cause into one clear line instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (SettingsError, IndexProblem, QuestionError, FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted: the previous index is unchanged.", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _warn(item: Skipped) -> None:
+    tqdm.write(f"warning: {item.path}: {item.reason}", file=sys.stderr)
+
+
+def _print_ingest(report: IngestReport) -> None:
+    langs = ", ".join(f"{lang} {n}" for lang, n in sorted(report.languages.items()))
+    click.echo(
+        f"Indexed {report.articles} articles, {report.chunks} chunks in "
+        f"{len(report.languages)} languages ({langs})."
+    )
+    build = report.build
+    if build is not None:
+        if build.unchanged:
+            click.echo("The index was already up to date: nothing re-embedded.")
+        else:
+            click.echo(f"Embedded {build.embedded} passages, reused {build.reused} from the cache.")
+    click.echo(f"Took {report.seconds:.1f} s.")
+    if report.skipped:
+        click.echo(f"Skipped {len(report.skipped)} files:")
+        for item in report.skipped:
+            click.echo(f"  {item.path}: {item.reason}")
+    if report.warnings:
+        click.echo(f"{len(report.warnings)} warnings (listed above).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ASSISTANT_CONFIG",
+    default="config.yaml",
+    show_default=True,
+    help="Settings file; ASSISTANT_* environment variables override it.",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: Path) -> None:
+    """Multilingual help-center assistant: answers questions from your Markdown/MDX docs,
+    in the asker's language, with links to the exact page and section.
+
+    \b
+    Typical use:
+      assistant ingest ./docs        build the index from a folder of articles
+      assistant ask "How do I …?"    answer one question
+      assistant serve                chat page, widget and HTTP API
+      assistant eval questions.jsonl measure retrieval quality
+    """
+    ctx.obj = config_path
+
+
+def _settings(ctx: click.Context) -> Settings:
+    path = ctx.obj
+    assert isinstance(path, Path)
+    return load_settings(path)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--url-template",
+    default=CorpusSettings.model_fields["url_template"].default,
+    show_default=True,
+    help="Published URL of an article in PATHS; {lang} and {id} are filled in.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+@_friendly
+def ingest(ctx: click.Context, paths: tuple[Path, ...], url_template: str, quiet: bool) -> None:
+    """Build or update the index from PATHS (default: the corpora in config.yaml).
+
+    Each PATH holds one folder per language (en/, sv/, …) of .md/.mdx articles. Only
+    changed sections are re-embedded, and the previous index stays usable until the new
+    one is complete. Broken files are skipped with a warning.
+    """
+    settings = _settings(ctx)
+    CorpusSettings(path="x", url_template=url_template)
+    sources = [CorpusSource(p, url_template) for p in paths] or None
+    report = run_ingest(settings, sources, show_progress=not quiet, on_warning=_warn)
+    _print_ingest(report)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--lang", help="Answer in this language (default: detected from the question).")
+@click.option("--admin", is_flag=True, help="Favour administrator articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_context
+@_friendly
+def ask(ctx: click.Context, question: str, lang: str | None, admin: bool, as_json: bool) -> None:
+    """Answer QUESTION from the indexed docs, with numbered citations.
+
+    Builds the index from config.yaml's corpora first when there is none.
+    """
+    assistant = open_assistant(_settings(ctx), on_ingest=_print_ingest)
+    answer = assistant.ask(question, lang=lang, admin=admin)
+    if as_json:
+        data = answer.to_dict()
+        data.pop("id")
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.text)
+    if answer.citations:
+        click.echo("")
+        for c in answer.citations:
+            click.echo(f"[{c.n}] {c.breadcrumb} ({c.lang})\n    {c.url}")
+
+
+@main.command(name="eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    help="Retrieval to measure (default: retrieval.mode in config.yaml).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--misses", is_flag=True, help="Also list the questions answered wrongly.")
+@click.pass_context
+@_friendly
+def eval_(
+    ctx: click.Context, questions: Path, mode: str | None, as_json: bool, misses: bool
+) -> None:
+    """Measure the assistant on QUESTIONS, a JSONL file of {"question", "lang", "gold"}.
+
+    Prints recall@1, recall@5 and MRR@10 over article ids (a declined answerable question
+    counts as a miss), the share of no-answer questions declined, the share of first
+    citations in the question's language and p50/p95 latency, per language and overall.
+    """
+    settings = _settings(ctx)
+    if mode:
+        settings.retrieval.mode = mode  # type: ignore[assignment]
+    items = read_questions(questions)
+    assistant = open_assistant(settings, on_ingest=_print_ingest)
+    assistant.warm_up()
+    result = evaluate(items, lambda q: assistant.ask(q, top_k=10))
+    if as_json:
+        if not misses:
+            result.pop("misses")
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"mode: {settings.retrieval.mode}   questions: {len(items)}")
+    click.echo(format_table(result))
+    if misses:
+        click.echo("\nMisses:")
+        for miss in result["misses"]:  # type: ignore[attr-defined]
+            click.echo(f"  {miss['id']} {miss['question']}  gold={miss['gold']} got={miss['got']}")
+
+
+if __name__ == "__main__":
+    main()

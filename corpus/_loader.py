@@ -1,0 +1,194 @@
+"""Walk a help-center folder and turn its files into `Article`s."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from corpus._markup import MarkupRenderer
+from corpus._model import Article, LoadReport, Skipped
+
+SUFFIXES = (".md", ".mdx")
+DEFAULT_URL_TEMPLATE = "https://docs.superoffice.com/{lang}/{id}"
+KEPT_META = (
+    "title",
+    "description",
+    "keywords",
+    "audience",
+    "uid",
+    "redirect_from",
+    "content_type",
+    "topic",
+    "category",
+    "language",
+)
+_SNIPPET_DIRS = {"includes", "snippets", "_snippets", "node_modules"}
+_LANG_DIR = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+_H1 = re.compile(r"^#\s+(.+?)\s*(?:\{#[^}]*\})?\s*$", re.M)
+_IMPORT_TARGET = re.compile(r"""^\s*import\s+\w+\s+from\s+["']([^"']+)["']""", re.M)
+_INCLUDE_TARGET = re.compile(r"\[!include\s*\[[^\]]*\]\(\s*<?([^)>\s]+)>?\s*\)\]", re.I)
+_FRONT = re.compile(r"\A---\s*\n.*?\n---\s*(?:\n|\Z)", re.S)
+
+Warn = Callable[[Skipped], None]
+
+
+def read_text(path: Path) -> tuple[str, str | None]:
+    """Read a text file; return its text and, when it was not clean UTF-8, why."""
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("cp1252", errors="replace"), f"invalid UTF-8 at byte {exc.start}"
+
+
+def _read_body(path: Path) -> str:
+    text, _ = read_text(path)
+    try:
+        return frontmatter.loads(text).content
+    except (yaml.YAMLError, ValueError):
+        return _FRONT.sub("", text)
+
+
+def _plain(value: Any) -> Any:
+    """Make a front matter value JSON-friendly (dates become ISO strings)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _meta(raw: dict[str, Any]) -> dict[str, Any]:
+    """Keep the useful front matter keys; DocFX `so.`-prefixed keys count as their plain names."""
+    merged: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = str(key)
+        plain = name[3:] if name.startswith("so.") else name
+        if plain == "language" and isinstance(value, bool):
+            value = "no" if value is False else "yes"  # YAML 1.1 reads `language: no` as false
+        if plain in KEPT_META and (plain not in merged or name == plain):
+            merged[plain] = _plain(value)
+    return merged
+
+
+def article_url(template: str, lang: str, article_id: str) -> str:
+    """The published URL of an article: `index` pages map to their folder."""
+    path = re.sub(r"(?:^|/)index$", "", article_id)
+    return template.format(lang=lang, id=path)
+
+
+def _candidates(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).parts
+        if (
+            path.suffix.lower() in SUFFIXES
+            and path.is_file()
+            and not any(p.startswith(".") for p in rel)
+        ):
+            yield path
+
+
+def _is_snippet(root: Path, path: Path, included: set[Path]) -> bool:
+    rel = path.relative_to(root).parts
+    return path.resolve() in included or any(p in _SNIPPET_DIRS for p in rel[:-1])
+
+
+def _included_files(paths: list[Path]) -> set[Path]:
+    """Every file that another file imports or includes: snippets, never articles."""
+    found: set[Path] = set()
+    for path in paths:
+        try:
+            text = path.read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+        for target in (*_IMPORT_TARGET.findall(text), *_INCLUDE_TARGET.findall(text)):
+            if not target.startswith("/"):
+                found.add((path.parent / target).resolve())
+    return found
+
+
+def load_corpus(
+    root: Path,
+    url_template: str = DEFAULT_URL_TEMPLATE,
+    default_lang: str = "en",
+    on_warning: Warn | None = None,
+) -> LoadReport:
+    """Load every article below `root`; bad files are skipped or degraded, never fatal."""
+    report = LoadReport()
+
+    def warn(item: Skipped, *, skipped: bool) -> None:
+        (report.skipped if skipped else report.warnings).append(item)
+        if on_warning:
+            on_warning(item)
+
+    if not root.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {root}")
+    paths = list(_candidates(root))
+    included = _included_files(paths)
+    renderer = MarkupRenderer(root, _read_body)
+    for path in paths:
+        if _is_snippet(root, path, included):
+            continue
+        try:
+            article = _load_article(root, path, renderer, url_template, default_lang, warn)
+        except (OSError, ValueError) as exc:
+            warn(Skipped(path, str(exc)), skipped=True)
+            continue
+        if article is not None:
+            report.articles.append(article)
+    return report
+
+
+def _load_article(
+    root: Path,
+    path: Path,
+    renderer: MarkupRenderer,
+    url_template: str,
+    default_lang: str,
+    warn: Callable[..., None],
+) -> Article | None:
+    text, encoding_problem = read_text(path)
+    if encoding_problem:
+        warn(Skipped(path, f"{encoding_problem}; read as Windows-1252"), skipped=False)
+    try:
+        post = frontmatter.loads(text)
+        raw_meta = post.metadata if isinstance(post.metadata, dict) else {}
+        body = post.content
+    except (yaml.YAMLError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        warn(Skipped(path, f"broken front matter ({reason}); body kept"), skipped=False)
+        raw_meta, body = {}, _FRONT.sub("", text)
+    meta = _meta(raw_meta)
+    rendered = renderer.render(path, body)
+    for problem in dict.fromkeys(rendered.problems):
+        warn(Skipped(path, problem), skipped=False)
+    if not rendered.text.strip() or not re.sub(r"^#.*$", "", rendered.text, flags=re.M).strip():
+        warn(Skipped(path, "no body"), skipped=True)
+        return None
+    rel = path.relative_to(root).with_suffix("")
+    parts = rel.parts
+    has_lang_dir = len(parts) > 1 and bool(_LANG_DIR.match(parts[0]))
+    lang = str(meta.get("language") or (parts[0] if has_lang_dir else default_lang)).lower()
+    article_id = "/".join(parts[1:] if has_lang_dir else parts)
+    h1 = _H1.search(rendered.text)
+    title = h1.group(1) if h1 else str(meta.get("title") or path.stem)
+    return Article(
+        id=article_id,
+        lang=lang,
+        title=title,
+        url=article_url(url_template, lang, article_id),
+        body=rendered.text,
+        source=path,
+        meta=meta,
+        links=tuple(rendered.links),
+    )

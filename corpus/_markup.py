@@ -1,0 +1,205 @@
+"""Reduce Mintlify MDX and DocFX Markdown to plain Markdown, inlining snippets and includes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
+_IMPORT = re.compile(r"""^\s*import\s+(\w+)\s+from\s+["']([^"']+)["'];?\s*$""", re.M)
+_EXPORT = re.compile(r"^\s*export\s+(?:const|default|function)\b.*$", re.M)
+_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_COMMENTS = re.compile(r"<!--.*?-->|\{/\*.*?\*/\}", re.S)
+_DOCFX_INCLUDE = re.compile(r"\[!include\s*\[[^\]]*\]\(\s*<?([^)>\s]+)>?\s*\)\]", re.I)
+_HEADING_ANCHOR = re.compile(
+    r"""^(#{1,6})\s*<a\s+(?:id|name)=["']([^"']+)["']\s*/?>\s*(?:</a>)?\s*(.*?)\s*$""", re.M
+)
+_ALERT = re.compile(r"^(\s*)>\s*\[!(NOTE|TIP|CAUTION|WARNING|IMPORTANT)\]\s*$", re.I | re.M)
+_QUOTED = re.compile(r"^(\s*)>\s?")
+_ICON = re.compile(r"<Icon\b[^>]*?/>|<Icon\b[^>]*>.*?</Icon>|<i\s[^>]*>\s*</i>", re.S)
+_EMPTY_PARENS = re.compile(r"\(\s*\)")
+_TITLED = re.compile(
+    r"""<(Tab|Step|Card|Accordion|Expandable|Update)\b[^>]*?\btitle=["']([^"']*)["'][^>]*>"""
+)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)|!\[([^\]]*)\]\[[^\]]*\]")
+_IMG_TAG = re.compile(r"""<img\b[^>]*?\balt=["']([^"']*)["'][^>]*>""", re.I)
+_REF_DEF = re.compile(r"""^\s{0,3}\[([^\]^]+)\]:\s*<?(\S+?)>?(?:\s+["'(].*["')])?\s*$""", re.M)
+_INLINE_LINK = re.compile(r"""\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+["'][^"']*["'])?\s*\)""")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
+_BR = re.compile(r"<br\s*/?>", re.I)
+_TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:\s[^<>]*?)?/?>")
+_ESCAPE = re.compile(r"\\([<>{}])")
+_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_TRAILING = re.compile(r"[ \t]+$", re.M)
+_RULE = re.compile(r"^ {0,3}(?:\*\s*){3,}$|^ {0,3}(?:-\s*){3,}$|^ {0,3}(?:_\s*){3,}$", re.M)
+_INNER_SPACES = re.compile(r"(?<=\S) {2,}")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<=\S) +([.,;:!?])(?=\s|$)")
+
+
+@dataclass
+class Rendered:
+    """Markdown produced from one source file, with the links it held and what went wrong."""
+
+    text: str
+    links: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def split_code(text: str) -> list[tuple[bool, str]]:
+    """Split Markdown into `(is_code, text)` runs, keeping fenced code blocks whole."""
+    runs: list[tuple[bool, str]] = []
+    buf: list[str] = []
+    fence = ""
+    for line in text.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        if not fence and match:
+            if buf:
+                runs.append((False, "".join(buf)))
+            buf, fence = [line], match.group(2)
+        elif (
+            fence
+            and match
+            and match.group(2).startswith(fence)
+            and not line.strip()[len(match.group(2)) :].strip()
+        ):
+            buf.append(line)
+            runs.append((True, "".join(buf)))
+            buf, fence = [], ""
+        else:
+            buf.append(line)
+    if buf:
+        runs.append((bool(fence), "".join(buf)))
+    return runs
+
+
+def _indent_like(line_prefix: str, body: str) -> str:
+    """Indent every line after the first of `body` by the whitespace that led the tag."""
+    pad = line_prefix if line_prefix.strip() == "" else ""
+    lines = body.strip("\n").splitlines()
+    return (
+        "\n".join([lines[0], *(pad + ln if ln.strip() else ln for ln in lines[1:])])
+        if lines
+        else ""
+    )
+
+
+class MarkupRenderer:
+    """Render the MDX/DocFX dialects to Markdown; `read` loads an included file's body."""
+
+    def __init__(self, root: Path, read: Callable[[Path], str]) -> None:
+        self._root = root
+        self._read = read
+        self._cache: dict[Path, Rendered] = {}
+
+    def render(self, path: Path, text: str, stack: tuple[Path, ...] = ()) -> Rendered:
+        """Render `text` (the body of `path`); includes resolve relative to `path`."""
+        out = Rendered(text="")
+        imports = {name: target for name, target in _IMPORT.findall(text)}
+        text = _EXPORT.sub("", _IMPORT.sub("", text))
+        defs = {m.group(1).lower(): m.group(2) for m in _REF_DEF.finditer(text)}
+        parts = []
+        for is_code, run in split_code(text):
+            parts.append(run if is_code else self._prose(path, run, imports, defs, stack, out))
+        body = _TRAILING.sub("", "".join(parts))
+        out.text = _BLANKS.sub("\n\n", body).strip("\n") + "\n"
+        return out
+
+    def _include(self, base: Path, target: str, stack: tuple[Path, ...], out: Rendered) -> str:
+        path = (self._root / target.lstrip("/")) if target.startswith("/") else base.parent / target
+        path = Path(*path.parts).resolve()
+        if path in stack or path == base.resolve():
+            out.problems.append(f"include cycle at {target}")
+            return ""
+        cached = self._cache.get(path)
+        if cached is None:
+            try:
+                raw = self._read(path)
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                out.problems.append(f"missing include {target} ({type(exc).__name__})")
+                return ""
+            cached = self.render(path, raw, (*stack, base.resolve()))
+            if not any("include cycle" in p for p in cached.problems):
+                self._cache[path] = cached
+        out.links.extend(cached.links)
+        out.problems.extend(cached.problems)
+        return cached.text.strip("\n")
+
+    def _prose(
+        self,
+        path: Path,
+        text: str,
+        imports: dict[str, str],
+        defs: dict[str, str],
+        stack: tuple[Path, ...],
+        out: Rendered,
+    ) -> str:
+        spans: list[str] = []
+
+        def protect(match: re.Match[str]) -> str:
+            spans.append(match.group(0))
+            return f"\x00{len(spans) - 1}\x00"
+
+        text = _INLINE_CODE.sub(protect, text)
+        text = _COMMENTS.sub("", text)
+
+        def docfx_include(match: re.Match[str]) -> str:
+            prefix = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+            spans.append(_indent_like(prefix, self._include(path, match.group(1), stack, out)))
+            return f"\x00{len(spans) - 1}\x00"
+
+        text = _DOCFX_INCLUDE.sub(docfx_include, text)
+        if imports:
+            names = "|".join(re.escape(n) for n in imports)
+            snippet = re.compile(rf"<({names})\b[^>]*?/>|<({names})\b[^>]*>\s*</\2>")
+
+            def mdx_snippet(match: re.Match[str]) -> str:
+                name = match.group(1) or match.group(2)
+                prefix = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+                spans.append(_indent_like(prefix, self._include(path, imports[name], stack, out)))
+                return f"\x00{len(spans) - 1}\x00"
+
+            text = snippet.sub(mdx_snippet, text)
+        text = _HEADING_ANCHOR.sub(lambda m: f"{m.group(1)} {m.group(3)} {{#{m.group(2)}}}", text)
+        text = _dequote_alerts(text)
+        text = _EMPTY_PARENS.sub("", _ICON.sub("", text))
+        text = _TITLED.sub(lambda m: f"\n**{m.group(2)}**\n", text)
+        text = _IMAGE.sub(lambda m: m.group(1) or m.group(2) or "", text)
+        text = _IMG_TAG.sub(lambda m: m.group(1), text)
+        text = _REF_DEF.sub("", text)
+
+        def inline_link(match: re.Match[str]) -> str:
+            out.links.append((match.group(1), match.group(2)))
+            return match.group(1)
+
+        def ref_link(match: re.Match[str]) -> str:
+            label = match.group(2) or match.group(1)
+            out.links.append((match.group(1), defs.get(label.lower(), "")))
+            return match.group(1)
+
+        text = _REF_LINK.sub(ref_link, _INLINE_LINK.sub(inline_link, text))
+        text = _ESCAPE.sub(r"\1", _TAG.sub("", _BR.sub("\n", text)))
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", _INNER_SPACES.sub(" ", _RULE.sub("", text)))
+        return re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], text)
+
+
+def _dequote_alerts(text: str) -> str:
+    """Turn DocFX `> [!NOTE]` blocks into plain paragraphs that keep their text."""
+    if not _ALERT.search(text):
+        return text
+    lines = text.split("\n")
+    result: list[str] = []
+    in_alert = False
+    for line in lines:
+        if _ALERT.match(line):
+            in_alert = True
+            result.append("")
+            continue
+        quoted = _QUOTED.match(line)
+        if in_alert and quoted:
+            result.append(quoted.group(1) + line[quoted.end() :])
+            continue
+        in_alert = False
+        result.append(line)
+    return "\n".join(result)

@@ -1,0 +1,82 @@
+"""Typed values that leave the corpus package."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BREADCRUMB_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Article:
+    """One help article in one language, with its markup reduced to plain Markdown."""
+
+    id: str
+    lang: str
+    title: str
+    url: str
+    body: str
+    source: Path
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    links: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def audience(self) -> str:
+        """The front matter `audience` (empty when the article has none)."""
+        return str(self.meta.get("audience") or "")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One section of an article: the unit that is embedded, retrieved and cited."""
+
+    article_id: str
+    lang: str
+    title: str
+    headings: tuple[str, ...]
+    anchor: str
+    url: str
+    text: str
+    ordinal: int
+    audience: str = ""
+    description: str = ""
+
+    @property
+    def breadcrumb(self) -> str:
+        """`Title › H2 › H3` of the section."""
+        return BREADCRUMB_SEPARATOR.join((self.title, *self.headings))
+
+    @property
+    def link(self) -> str:
+        """The page URL with the section anchor, as a citation links to it."""
+        return f"{self.url}#{self.anchor}" if self.anchor else self.url
+
+    @property
+    def key(self) -> str:
+        """A stable identity of the chunk within an index."""
+        return f"{self.lang}/{self.article_id}#{self.ordinal}"
+
+    def passage(self) -> str:
+        """The text that is embedded and lexically indexed: breadcrumb, summary, then body."""
+        lead = self.description if self.ordinal == 0 else ""
+        return "\n".join(part for part in (self.breadcrumb, lead, self.text) if part)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that an ingest skipped or degraded, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class LoadReport:
+    """What a corpus load found: the articles and the files it skipped or degraded."""
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)

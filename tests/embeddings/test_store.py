@@ -1,0 +1,169 @@
+"""The index folder: atomic generations, model checks, damage and incremental builds."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpus import Chunk
+from embeddings import (
+    FakeEmbedder,
+    IndexDamagedError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexStore,
+    build_index,
+)
+
+
+def _chunks(n: int, prefix: str = "topic") -> list[Chunk]:
+    return [
+        Chunk(
+            article_id=f"a{i}",
+            lang="en",
+            title=f"{prefix} {i}",
+            headings=("Section",),
+            anchor="section",
+            url=f"https://x/en/a{i}",
+            text=f"Words about {prefix} {i:03d}th item and nothing else.",
+            ordinal=0,
+        )
+        for i in range(n)
+    ]
+
+
+def test_build_then_load_round_trips(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    store = IndexStore(tmp_path / "index")
+    report = build_index(_chunks(5), fake_embedder, store, show_progress=False)
+    assert (report.embedded, report.reused, report.unchanged) == (5, 0, False)
+    loaded = store.load(fake_embedder)
+    assert loaded.chunks == _chunks(5)
+    assert loaded.vectors.shape == (5, fake_embedder.dimension)
+    assert loaded.faiss.ntotal == 5
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["backend"] == "fake"
+    assert manifest["dimension"] == fake_embedder.dimension
+    assert manifest["chunks"] == 5
+    assert {"faiss-cpu", "numpy"} <= set(manifest["versions"])
+
+
+def test_unchanged_corpus_reembeds_nothing(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    build_index(_chunks(5), FakeEmbedder(), store, show_progress=False)
+    generation = store.manifest().generation
+    counting = FakeEmbedder()
+    report = build_index(_chunks(5), counting, store, show_progress=False)
+    assert report.unchanged
+    assert counting.calls == 0
+    assert store.manifest().generation == generation
+
+
+def test_changing_one_article_reembeds_only_its_chunks(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    chunks = _chunks(5)
+    build_index(chunks, FakeEmbedder(), store, show_progress=False)
+    edited = [*chunks[:2], _chunks(5, prefix="changed")[2], *chunks[3:]]
+    counting = FakeEmbedder()
+    report = build_index(edited, counting, store, show_progress=False)
+    assert (report.embedded, report.reused) == (1, 4)
+    assert counting.calls == 1
+    assert store.load().chunks[2].title == "changed 2"
+
+
+def test_same_text_is_embedded_once(tmp_path: Path) -> None:
+    twice = _chunks(1) * 3
+    counting = FakeEmbedder()
+    build_index(twice, counting, IndexStore(tmp_path / "index"), show_progress=False)
+    assert counting.calls == 1
+
+
+def test_other_model_gives_a_clear_error(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    build_index(_chunks(2), FakeEmbedder(model="model-a"), store, show_progress=False)
+    with pytest.raises(IndexMismatchError, match=r"model-a.*model-b.*assistant ingest"):
+        store.load(FakeEmbedder(model="model-b"))
+
+
+def test_missing_index_says_to_ingest(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="run `assistant ingest`"):
+        IndexStore(tmp_path / "nothing").load()
+
+
+@pytest.mark.parametrize("victim", ["manifest.json", "vectors.faiss", "chunks.jsonl"])
+def test_truncated_files_give_a_clear_error(
+    tmp_path: Path, fake_embedder: FakeEmbedder, victim: str
+) -> None:
+    store = IndexStore(tmp_path / "index")
+    build_index(_chunks(4), fake_embedder, store, show_progress=False)
+    gen = f"gen-{store.manifest().generation}"
+    path = store.path / (victim if victim == "manifest.json" else f"{gen}/{victim}")
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(IndexDamagedError, match="assistant ingest"):
+        store.load()
+
+
+class _SlowEmbedder(FakeEmbedder):
+    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+        time.sleep(0.05)
+        return super().embed_passages(texts)
+
+
+def _slow_build(path: str, ready: str) -> None:
+    Path(ready).touch()
+    build_index(
+        _chunks(400, "new"),
+        _SlowEmbedder(),
+        IndexStore(Path(path)),
+        batch_size=4,
+        show_progress=False,
+    )
+
+
+def test_killed_build_leaves_the_old_index_loadable(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    build_index(_chunks(3, "old"), FakeEmbedder(), store, show_progress=False)
+    ready = tmp_path / "ready"
+    proc = multiprocessing.get_context("spawn").Process(
+        target=_slow_build, args=(str(store.path), str(ready))
+    )
+    proc.start()
+    while not ready.exists():
+        time.sleep(0.05)
+    time.sleep(1.5)
+    assert proc.pid is not None
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    loaded = store.load(FakeEmbedder())
+    assert [c.title for c in loaded.chunks] == ["old 0", "old 1", "old 2"]
+    resumed = FakeEmbedder()
+    report = build_index(_chunks(400, "new"), resumed, store, batch_size=4, show_progress=False)
+    assert 0 < report.reused < 400, "batches embedded before the kill are kept"
+    assert resumed.calls == report.embedded
+
+
+def test_vectors_in_the_index_are_the_embedders(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    store = IndexStore(tmp_path / "index")
+    chunks = _chunks(3)
+    build_index(chunks, embedder, store, show_progress=False)
+    loaded = store.load()
+    query = embedder.embed_queries([chunks[1].passage()])
+    _scores, rows = loaded.faiss.search(query, 1)
+    assert rows[0][0] == 1
+    assert np.allclose(loaded.vectors[1], embedder.embed_passages([chunks[1].passage()])[0])
+
+
+def test_changing_the_passage_prefix_reembeds(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    build_index(_chunks(3), FakeEmbedder(), store, show_progress=False)
+    prefixed = FakeEmbedder()
+    prefixed.passage_prefix = "passage: "  # type: ignore[attr-defined]
+    report = build_index(_chunks(3), prefixed, store, show_progress=False)
+    assert (report.embedded, report.unchanged) == (3, False)

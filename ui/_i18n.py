@@ -1,0 +1,277 @@
+"""The pages' own strings in every supported language, and how a page picks its language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from assistant._answer import MESSAGES
+from assistant._assistant import MAX_QUESTION_CHARS
+
+DEFAULT_LANGUAGE = "en"
+_ALIASES = {"nb": "no", "nn": "no"}
+_TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
+
+_STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Help center",
+        "subtitle": "Ask a question about the product. Answers come from the documentation, "
+        "with links to the exact section.",
+        "admin_title": "Help center for administrators",
+        "admin_subtitle": "Set-up, onboarding and best practices, answered from the "
+        "administrator documentation.",
+        "widget_title": "Help",
+        "empty": "How can I help?",
+        "placeholder": "Ask a question…",
+        "send": "Send",
+        "clear": "New conversation",
+        "sources": "Sources",
+        "examples": "Examples",
+        "not_found_hint": "Try rephrasing the question, or ask about one thing at a time.",
+        "too_long": "The question is too long: keep it under {limit} characters.",
+        "open_help": "Open help",
+        "close_help": "Close help",
+    },
+    "sv": {
+        "title": "Hjälpcenter",
+        "subtitle": "Ställ en fråga om produkten. Svaren kommer från dokumentationen, "
+        "med länkar till rätt avsnitt.",
+        "admin_title": "Hjälpcenter för administratörer",
+        "admin_subtitle": "Installation, introduktion av användare och bästa praxis, "
+        "besvarat från administratörsdokumentationen.",
+        "widget_title": "Hjälp",
+        "empty": "Hur kan jag hjälpa dig?",
+        "placeholder": "Ställ en fråga…",
+        "send": "Skicka",
+        "clear": "Ny konversation",
+        "sources": "Källor",
+        "examples": "Exempel",
+        "not_found_hint": "Försök formulera om frågan, eller fråga om en sak i taget.",
+        "too_long": "Frågan är för lång: håll den under {limit} tecken.",
+        "open_help": "Öppna hjälpen",
+        "close_help": "Stäng hjälpen",
+    },
+    "no": {
+        "title": "Hjelpesenter",
+        "subtitle": "Still et spørsmål om produktet. Svarene kommer fra dokumentasjonen, "
+        "med lenker til riktig avsnitt.",
+        "admin_title": "Hjelpesenter for administratorer",
+        "admin_subtitle": "Oppsett, opplæring av brukere og beste praksis, besvart fra "
+        "administratordokumentasjonen.",
+        "widget_title": "Hjelp",
+        "empty": "Hva kan jeg hjelpe deg med?",
+        "placeholder": "Still et spørsmål…",
+        "send": "Send",
+        "clear": "Ny samtale",
+        "sources": "Kilder",
+        "examples": "Eksempler",
+        "not_found_hint": "Prøv å omformulere spørsmålet, eller spør om én ting om gangen.",
+        "too_long": "Spørsmålet er for langt: hold det under {limit} tegn.",
+        "open_help": "Åpne hjelp",
+        "close_help": "Lukk hjelp",
+    },
+    "da": {
+        "title": "Hjælpecenter",
+        "subtitle": "Stil et spørgsmål om produktet. Svarene kommer fra dokumentationen, "
+        "med links til det rette afsnit.",
+        "admin_title": "Hjælpecenter for administratorer",
+        "admin_subtitle": "Opsætning, onboarding af brugere og bedste praksis, besvaret ud "
+        "fra administratordokumentationen.",
+        "widget_title": "Hjælp",
+        "empty": "Hvad kan jeg hjælpe med?",
+        "placeholder": "Stil et spørgsmål…",
+        "send": "Send",
+        "clear": "Ny samtale",
+        "sources": "Kilder",
+        "examples": "Eksempler",
+        "not_found_hint": "Prøv at omformulere spørgsmålet, eller spørg om én ting ad gangen.",
+        "too_long": "Spørgsmålet er for langt: hold det under {limit} tegn.",
+        "open_help": "Åbn hjælp",
+        "close_help": "Luk hjælp",
+    },
+    "de": {
+        "title": "Hilfe-Center",
+        "subtitle": "Stellen Sie eine Frage zum Produkt. Die Antworten stammen aus der "
+        "Dokumentation, mit Links zum passenden Abschnitt.",
+        "admin_title": "Hilfe-Center für Administratoren",
+        "admin_subtitle": "Einrichtung, Einführung der Benutzer und Best Practices, "
+        "beantwortet aus der Administratordokumentation.",
+        "widget_title": "Hilfe",
+        "empty": "Wie kann ich helfen?",
+        "placeholder": "Stellen Sie eine Frage…",
+        "send": "Senden",
+        "clear": "Neues Gespräch",
+        "sources": "Quellen",
+        "examples": "Beispiele",
+        "not_found_hint": "Formulieren Sie die Frage anders, oder fragen Sie nach einer "
+        "Sache auf einmal.",
+        "too_long": "Die Frage ist zu lang: bitte höchstens {limit} Zeichen.",
+        "open_help": "Hilfe öffnen",
+        "close_help": "Hilfe schließen",
+    },
+    "nl": {
+        "title": "Helpcentrum",
+        "subtitle": "Stel een vraag over het product. De antwoorden komen uit de "
+        "documentatie, met links naar de juiste sectie.",
+        "admin_title": "Helpcentrum voor beheerders",
+        "admin_subtitle": "Inrichting, onboarding van gebruikers en best practices, "
+        "beantwoord uit de beheerdersdocumentatie.",
+        "widget_title": "Help",
+        "empty": "Waarmee kan ik helpen?",
+        "placeholder": "Stel een vraag…",
+        "send": "Versturen",
+        "clear": "Nieuw gesprek",
+        "sources": "Bronnen",
+        "examples": "Voorbeelden",
+        "not_found_hint": "Probeer de vraag anders te formuleren, of vraag naar één ding "
+        "tegelijk.",
+        "too_long": "De vraag is te lang: gebruik maximaal {limit} tekens.",
+        "open_help": "Help openen",
+        "close_help": "Help sluiten",
+    },
+    "fi": {
+        "title": "Ohjekeskus",
+        "subtitle": "Kysy tuotteesta. Vastaukset tulevat dokumentaatiosta, ja niissä on "
+        "linkit oikeaan kohtaan.",
+        "admin_title": "Ohjekeskus ylläpitäjille",
+        "admin_subtitle": "Käyttöönotto, käyttäjien perehdytys ja parhaat käytännöt "
+        "ylläpitäjän dokumentaatiosta.",
+        "widget_title": "Ohje",
+        "empty": "Miten voin auttaa?",
+        "placeholder": "Kirjoita kysymys…",
+        "send": "Lähetä",
+        "clear": "Uusi keskustelu",
+        "sources": "Lähteet",
+        "examples": "Esimerkkejä",
+        "not_found_hint": "Kokeile muotoilla kysymys toisin tai kysy yksi asia kerrallaan.",
+        "too_long": "Kysymys on liian pitkä: enintään {limit} merkkiä.",
+        "open_help": "Avaa ohje",
+        "close_help": "Sulje ohje",
+    },
+}
+
+_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "How do I add a new user?",
+        "How do I create a new contact?",
+        "How do I create a project?",
+    ),
+    "sv": (
+        "Hur lägger jag till en ny användare?",
+        "Hur skapar jag en ny kontakt?",
+        "Hur skapar jag ett projekt?",
+    ),
+    "no": (
+        "Hvordan legger jeg til en ny bruker?",
+        "Hvordan oppretter jeg en ny kontakt?",
+        "Hvordan oppretter jeg et prosjekt?",
+    ),
+    "da": (
+        "Hvordan tilføjer jeg en ny bruger?",
+        "Hvordan opretter jeg en ny kontakt?",
+        "Hvordan opretter jeg et projekt?",
+    ),
+    "de": (
+        "Wie füge ich einen neuen Benutzer hinzu?",
+        "Wie erstelle ich einen neuen Kontakt?",
+        "Wie erstelle ich ein Projekt?",
+    ),
+    "nl": (
+        "Hoe voeg ik een nieuwe gebruiker toe?",
+        "Hoe maak ik een nieuw contact aan?",
+        "Hoe maak ik een project aan?",
+    ),
+    "fi": (
+        "Miten lisään uuden käyttäjän?",
+        "Miten luon uuden yhteyshenkilön?",
+        "Miten luon projektin?",
+    ),
+}
+
+_ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "How do I get my users to adopt the CRM?",
+        "What should I prepare before importing data?",
+        "How do I add a new user?",
+    ),
+    "sv": (
+        "Hur får jag användarna att börja använda CRM-systemet?",
+        "Vad ska jag förbereda innan jag importerar data?",
+        "Hur lägger jag till en ny användare?",
+    ),
+    "no": (
+        "Hvordan får jeg brukerne til å ta i bruk CRM-systemet?",
+        "Hva bør jeg forberede før jeg importerer data?",
+        "Hvordan legger jeg til en ny bruker?",
+    ),
+    "da": (
+        "Hvordan får jeg brugerne til at tage CRM-systemet i brug?",
+        "Hvad skal jeg forberede, før jeg importerer data?",
+        "Hvordan tilføjer jeg en ny bruger?",
+    ),
+    "de": (
+        "Wie bringe ich meine Benutzer dazu, das CRM zu nutzen?",
+        "Was sollte ich vorbereiten, bevor ich Daten importiere?",
+        "Wie füge ich einen neuen Benutzer hinzu?",
+    ),
+    "nl": (
+        "Hoe zorg ik ervoor dat mijn gebruikers het CRM gaan gebruiken?",
+        "Wat moet ik voorbereiden voordat ik gegevens importeer?",
+        "Hoe voeg ik een nieuwe gebruiker toe?",
+    ),
+    "fi": (
+        "Miten saan käyttäjät ottamaan CRM:n käyttöön?",
+        "Mitä minun pitää valmistella ennen tietojen tuontia?",
+        "Miten lisään uuden käyttäjän?",
+    ),
+}
+
+LANGUAGES = tuple(_STRINGS)
+
+
+def normalize_language(tag: str | None) -> str | None:
+    """The supported language of a tag such as `sv`, `sv-SE` or `nb`; None when unsupported."""
+    match = _TAG.match(tag or "")
+    if not match:
+        return None
+    code = match.group(1).lower()
+    code = _ALIASES.get(code, code)
+    return code if code in _STRINGS else None
+
+
+def accepted_languages(header: str | None) -> list[str]:
+    """The supported languages of an Accept-Language header, most preferred first."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.partition(";")
+        quality = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                continue
+        code = normalize_language(tag)
+        if code and quality > 0:
+            ranked.append((-quality, position, code))
+    return list(dict.fromkeys(code for _, _, code in sorted(ranked)))
+
+
+def pick_language(query: str | None, accept_language: str | None) -> str:
+    """A page's language: `?lang=` when supported, else the browser's preference, else English."""
+    preferred = [normalize_language(query), *accepted_languages(accept_language)]
+    return next((code for code in preferred if code), DEFAULT_LANGUAGE)
+
+
+def strings(lang: str) -> Mapping[str, str]:
+    """Every string of the pages in `lang` (English for an unsupported language)."""
+    table = dict(_STRINGS.get(lang, _STRINGS[DEFAULT_LANGUAGE]))
+    table["not_found"] = MESSAGES.get(lang, MESSAGES[DEFAULT_LANGUAGE])["not_found"]
+    table["too_long"] = table["too_long"].format(limit=MAX_QUESTION_CHARS)
+    return table
+
+
+def examples(lang: str, admin: bool = False) -> list[str]:
+    """Example questions in `lang`; the onboarding and best-practice ones for administrators."""
+    table = _ADMIN_EXAMPLES if admin else _EXAMPLES
+    return list(table.get(lang, table[DEFAULT_LANGUAGE]))
