@@ -101,9 +101,10 @@ def not_found(question: str, lang: str, notice: str = "") -> Answer:
 def extractive(
     question: str, lang: str, hits: Sequence[Hit], confident: bool, see_also_floor: float
 ) -> Answer:
-    """The first hit's section text cited as [1]; further hits close enough to it as see-also."""
+    """The first hit's section text cited as [1]; further hits whose section is similar enough
+    to the question (`see_also_floor`, a cosine) as see-also."""
     best = hits[0]
-    others = [h for h in hits[1:] if h.dense >= see_also_floor or h.score >= best.score * 0.8]
+    others = [h for h in hits[1:] if h.dense >= see_also_floor]
     kept = [best, *others]
     citations = citations_for(kept)
     lines = [f"**{best.chunk.breadcrumb}** [1]", "", best.chunk.text.strip()]

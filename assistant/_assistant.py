@@ -94,7 +94,8 @@ class Assistant:
         admin: bool = False,
     ) -> Answer:
         """Answer `question` from the docs, citing numbered sources; `lang` overrides language
-        detection and `history` holds the earlier questions of the conversation."""
+        detection and `history` holds the earlier questions of the conversation (with an LLM,
+        a follow-up is first rewritten to stand alone)."""
         *_, answer = self._answers(question, lang, history, top_k, admin, stream=False)
         assert isinstance(answer, Answer)
         return answer
@@ -149,7 +150,7 @@ class Assistant:
             langs[0],
             retrieval.hits,
             confident=retrieval.relevant,
-            see_also_floor=self.params.min_score + 0.02,
+            see_also_floor=self.params.min_score,
         )
         if failed:
             answer = dataclasses.replace(answer, notice=message(langs[0], "llm_failed"))

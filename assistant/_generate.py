@@ -14,13 +14,13 @@ from assistant._model import Answer, Hit
 
 _log = logging.getLogger(__name__)
 
-CITATION_MARKER = re.compile(r"\[(?:sources?\s*)?(\d+(?:\s*[,;]\s*\d+)*)\]", re.I)
+CITATION_MARKER = re.compile(r"\[(?:sources?[ \t]*)?(\d+(?:[ \t]*[,;][ \t]*\d+)*)\]", re.I)
 """A citation as the model writes it: `[1]`, `[1, 2]` or `[Source 1]`; `[1][2]` is two."""
 
 _MARKER = f"(?:{CITATION_MARKER.pattern})"
 _MARKER_RUN = re.compile(rf"[ \t]*{_MARKER}(?:[ \t]*{_MARKER})*", re.I)
 # What may still change when more text arrives: trailing markers, blanks and an open "[".
-_UNSETTLED = re.compile(rf"(?:\s*{_MARKER})*\s*(?:\[[^\[\]\n]{{0,40}})?\Z", re.I)
+_UNSETTLED = re.compile(rf"(?:\s*{_MARKER})*\s*(?:\[[^\[\]\n]*)?\Z", re.I)
 _DATA_TAG = re.compile(r"<(/?\s*(?:sources?|question|previous)\b)", re.I)
 MAX_HISTORY = 3
 
@@ -97,11 +97,14 @@ def build_messages(question: str, hits: Sequence[Hit], lang: str) -> list[ChatMe
     ]
 
 
-def rewrite_markers(text: str, count: int) -> tuple[str, list[int], list[int]]:
+def rewrite_markers(
+    text: str, count: int, order: list[int] | None = None
+) -> tuple[str, list[int], list[int]]:
     """Rewrite the markers of `text` for `count` sources: kept sources are renumbered 1..k in
     order of first use, each as `[n]`; markers outside 1..count are dropped with the blanks
-    before them. Returns the text, the kept source numbers in new order and the dropped ones."""
-    order: list[int] = []
+    before them. Returns the text, the kept source numbers in new order (`order`, extended,
+    when given) and the dropped ones."""
+    order = [] if order is None else order
     dropped: list[int] = []
 
     def replace(run: re.Match[str]) -> str:
@@ -133,26 +136,31 @@ class MarkerStream:
         self.raw = ""
         self.text = ""
         self.order: list[int] = []
+        self._dropped: list[int] = []
+        self._settled = 0  # self.raw[:_settled] is rewritten into self.text
 
     def feed(self, piece: str) -> str:
         """Add model output; return the newly settled part of the rewritten text."""
         self.raw += piece
-        cut = _UNSETTLED.search(self.raw)
-        settled = self.raw[: cut.start()] if cut else self.raw
-        return self._advance(rewrite_markers(settled, self.count)[0].lstrip())
+        cut = _UNSETTLED.search(self.raw, self._settled)
+        return self._settle(cut.start() if cut else len(self.raw))
 
     def close(self) -> str:
         """End of output: return the rest of the text and warn about dropped markers."""
-        text, self.order, dropped = rewrite_markers(self.raw, self.count)
-        for number in dict.fromkeys(dropped):
+        delta = self._settle(len(self.raw))
+        self.text = self.text.rstrip()
+        for number in dict.fromkeys(self._dropped):
             _log.warning(
                 "dropped citation marker [%d]: there are only %d sources", number, self.count
             )
-        return self._advance(text.strip())
+        return delta.rstrip()
 
-    def _advance(self, text: str) -> str:
-        delta = text[len(self.text) :]
-        self.text = text
+    def _settle(self, end: int) -> str:
+        delta, _, dropped = rewrite_markers(self.raw[self._settled : end], self.count, self.order)
+        self._dropped += dropped
+        self._settled = end
+        delta = delta if self.text else delta.lstrip()
+        self.text += delta
         return delta
 
 

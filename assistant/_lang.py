@@ -31,7 +31,11 @@ class LanguageGuesser:
     @cached_property
     def _detector(self) -> LanguageDetector:
         with self._lock:
-            return LanguageDetectorBuilder.from_languages(*_CODES).build()
+            return (
+                LanguageDetectorBuilder.from_languages(*_CODES)
+                .with_preloaded_language_models()
+                .build()
+            )
 
     def candidates(self, text: str, floor: float = 0.25) -> list[tuple[str, float]]:
         """Language codes with their confidence, best first; those below `floor` of the best

@@ -12,6 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 SSE_DONE = "[DONE]"
+_HINTS = {
+    401: "refused the API key",
+    403: "refused the API key",
+    404: "no such endpoint or model: check llm.base_url and llm.model",
+}
 _SOURCE_BLOCK = re.compile(r'<source id="1"[^>]*>\n(.*?)\n</source>', re.S)
 _QUESTION_BLOCK = re.compile(r"<question>\n(.*?)\n</question>", re.S)
 _FIRST_SENTENCE = re.compile(r"^.*?[.!?](?=\s|$)|^.+$", re.S)
@@ -64,17 +69,23 @@ class OpenAICompatibleClient:
     ) -> None:
         parts = urlsplit(base_url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{base_url!r} is not an http(s) URL")
+            raise ValueError(
+                f"base_url {base_url!r} is not an http(s) URL such as http://localhost:11434/v1"
+            )
+        api_key = (api_key or "").strip()
+        if not (api_key.isascii() and api_key.isprintable()):
+            raise ValueError("the API key has characters that an HTTP header cannot carry")
         self.url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/chat/completions"))
         self.host = parts.netloc.rpartition("@")[2]
         self.model = model
         self.timeout = timeout
         self.max_tokens = max_tokens
         self.temperature = temperature
+        self._key = api_key
         headers = {"Accept": "application/json, text/event-stream"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-            if azure if azure is not None else parts.hostname.endswith(".azure.com"):
+            if parts.hostname.endswith(".azure.com") if azure is None else azure:
                 headers["api-key"] = api_key
         self._http = httpx.Client(
             headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0))
@@ -129,8 +140,9 @@ class OpenAICompatibleClient:
             raise self._transport_error(exc) from None
         try:
             if response.status_code >= 400:
-                what = "rate limited" if response.status_code == 429 else "error"
-                raise LLMError(f"{self.host}: {what} (HTTP {response.status_code})")
+                status = response.status_code
+                hint = _HINTS.get(status, "rate limited" if status == 429 else "error")
+                raise LLMError(f"{self.host}: {hint} (HTTP {status})")
             yield response
         finally:
             response.close()
@@ -151,7 +163,8 @@ class OpenAICompatibleClient:
     def _transport_error(self, exc: httpx.HTTPError) -> LLMError:
         if isinstance(exc, httpx.TimeoutException):
             return LLMError(f"{self.host}: no answer within {self.timeout:g} s")
-        return LLMError(f"{self.host}: {type(exc).__name__}: {exc}")
+        detail = str(exc).replace(self._key, "***") if self._key else str(exc)
+        return LLMError(f"{self.host}: {type(exc).__name__}: {detail}")
 
 
 def _choice_text(data: Any, key: str, host: str) -> str:

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense FAISS search across languages fused with same-language BM25."""
+"""Hybrid retrieval: dense search across languages fused with same-language BM25."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import faiss
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from assistant._lexical import LexicalIndex
 from assistant._model import Hit
@@ -19,13 +21,18 @@ ADMIN_AUDIENCES = {"admin", "settings", "administrator"}
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    """Plain retrieval settings."""
+    """Plain retrieval settings. The weights were chosen with `assistant eval` on the dev
+    questions (see bench/RESULTS.md)."""
 
     mode: str = "hybrid"
-    lexical_weight: float = 0.35
-    min_score: float = 0.80
+    lexical_weight: float = 0.2
+    title_weight: float = 0.3
+    summary_weight: float = 0.5
+    min_score: float = 0.845
+    cross_lingual_allowance: float = 0.035
     fallback_language: str = "en"
-    candidates: int = 200
+    candidates: int = 256
+    title_candidates: int = 64
     rrf_k: int = 60
     admin_boost: float = 1.25
     translation_margin: float = 0.08
@@ -33,7 +40,7 @@ class RetrievalParams:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """Ranked hits, one per article, and the best dense similarity seen."""
+    """Ranked hits, one per article, and the best article relevance seen."""
 
     hits: list[Hit]
     best_dense: float
@@ -50,7 +57,12 @@ def is_admin(chunk: Chunk) -> bool:
 
 
 class Retriever:
-    """Finds the best section of each relevant article, in the reader's language if it exists."""
+    """Finds the best section of each relevant article, in the reader's language if it exists.
+
+    An article's dense relevance blends its best section with its best title and its best
+    title-plus-description over all translations, so each translation is one more view of
+    the same article.
+    """
 
     def __init__(self, index: LoadedIndex, embedder: Embedder, params: RetrievalParams) -> None:
         self.index = index
@@ -60,6 +72,11 @@ class Retriever:
         self._rows: dict[str, dict[str, list[int]]] = {}
         for row, chunk in enumerate(index.chunks):
             self._rows.setdefault(chunk.article_id, {}).setdefault(chunk.lang, []).append(row)
+        self._head_ids = [h.article_id for h in index.heads]
+        self._heads: dict[str, list[int]] = {}
+        for i, aid in enumerate(self._head_ids):
+            self._heads.setdefault(aid, []).append(i)
+        self.languages = {lang for langs in self._rows.values() for lang in langs}
 
     @cached_property
     def lexical(self) -> LexicalIndex:
@@ -69,13 +86,13 @@ class Retriever:
                 [c.lang for c in self.index.chunks], [c.passage() for c in self.index.chunks]
             )
 
-    @property
-    def languages(self) -> set[str]:
-        """Languages the index holds sections in."""
-        return {lang for langs in self._rows.values() for lang in langs}
-
     def warm_up(self) -> None:
-        """Load the model and build the lexical index now."""
+        """Load the model and build the lexical index now.
+
+        One question is too small a job to share between threads: waking BLAS threads costs
+        more than the product itself, so BLAS runs single-threaded from here on.
+        """
+        threadpool_limits(limits=1, user_api="blas")
         self.embedder.warm_up()
         if self.params.mode != "dense":
             _ = self.lexical
@@ -92,21 +109,15 @@ class Retriever:
         p = self.params
         qv: np.ndarray | None = None
         dense: dict[str, float] = {}
-        if p.mode != "bm25" and len(self.index.chunks):
+        if p.mode != "bm25" and self.index.chunks:
             qv = self.embedder.embed_queries([question])[0]
-            k = min(p.candidates, len(self.index.chunks))
-            scores, rows = self.index.faiss.search(qv[None, :].astype(np.float32), k)
-            for score, row in zip(scores[0], rows[0], strict=True):
-                if row >= 0:
-                    aid = self.index.chunks[row].article_id
-                    dense.setdefault(aid, float(score))
+            dense = self._dense(qv)
         lexical: dict[str, float] = {}
         if p.mode != "dense":
             for lang in [lg for lg in langs if lg in self.lexical.languages][:2]:
                 for row, score in self.lexical.search(question, lang):
                     aid = self.index.chunks[row].article_id
                     lexical[aid] = max(lexical.get(aid, 0.0), score)
-        best_dense = max(dense.values(), default=0.0)
         fused = self._fuse(dense, lexical)
         if admin:
             for aid in fused:
@@ -114,8 +125,39 @@ class Retriever:
                     fused[aid] *= p.admin_boost
         ranked = sorted(fused, key=lambda a: -fused[a])[:top_k]
         hits = [self._hit(aid, langs, qv, fused[aid], lexical.get(aid, 0.0)) for aid in ranked]
-        relevant = bool(hits) and (best_dense >= p.min_score if p.mode != "bm25" else True)
-        return Retrieval(hits, best_dense, relevant)
+        best = max(dense.values(), default=0.0)
+        floor = p.min_score - (p.cross_lingual_allowance if langs[0] not in self.languages else 0)
+        relevant = bool(hits) and (best >= floor if p.mode != "bm25" else True)
+        return Retrieval(hits, best, relevant)
+
+    def _dense(self, qv: np.ndarray) -> dict[str, float]:
+        """Dense relevance of the candidate articles, a weighted mean of cosines."""
+        p = self.params
+        faiss.omp_set_num_threads(1)  # per calling thread, see warm_up()
+        k = min(p.candidates, len(self.index.chunks))
+        scores, rows = self.index.faiss.search(qv[None, :].astype(np.float32), k)
+        best_chunk: dict[str, float] = {}
+        for score, row in zip(scores[0], rows[0], strict=True):
+            if row >= 0:
+                best_chunk.setdefault(self.index.chunks[row].article_id, float(score))
+        titles = self.index.titles @ qv
+        summaries = self.index.summaries @ qv
+        article_side = p.title_weight * titles + p.summary_weight * summaries
+        for i in np.argsort(-article_side)[: p.title_candidates]:
+            aid = self._head_ids[int(i)]
+            if aid not in best_chunk:
+                rows_of = [r for rs in self._rows[aid].values() for r in rs]
+                best_chunk[aid] = float(np.max(self.index.vectors[rows_of] @ qv))
+        total = 1.0 + p.title_weight + p.summary_weight
+        return {
+            aid: (
+                chunk
+                + p.title_weight * float(np.max(titles[self._heads[aid]]))
+                + p.summary_weight * float(np.max(summaries[self._heads[aid]]))
+            )
+            / total
+            for aid, chunk in best_chunk.items()
+        }
 
     def _fuse(self, dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]:
         p = self.params
@@ -135,9 +177,8 @@ class Retriever:
         unless a section in another language fits the question clearly better (a partial
         translation)."""
         versions = self._rows[aid]
-        order = [
-            lg for lg in dict.fromkeys((*langs, self.params.fallback_language)) if lg in versions
-        ]
+        preferred = (*langs, self.params.fallback_language)
+        order = [lg for lg in dict.fromkeys(preferred) if lg in versions]
         order += [lg for lg in versions if lg not in order]
         if qv is None:
             return Hit(self.index.chunks[versions[order[0]][0]], score, 0.0, lex)

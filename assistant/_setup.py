@@ -27,11 +27,13 @@ def llm_from(settings: Settings, environ: Mapping[str, str] | None = None) -> LL
     s = settings.llm
     if not s.base_url:
         return None
-    key = (os.environ if environ is None else environ).get(s.api_key_env) or None
+    key = (os.environ if environ is None else environ).get(s.api_key_env, "").strip()
+    if not (key.isascii() and key.isprintable()):
+        raise SettingsError(f"${s.api_key_env}: the API key has characters a header cannot carry")
     try:
         return OpenAICompatibleClient(s.base_url, s.model, key, s.timeout, s.max_tokens)
     except ValueError as exc:
-        raise SettingsError(f"llm.base_url: {exc}; use e.g. http://localhost:11434/v1") from exc
+        raise SettingsError(f"llm.{exc}") from exc
 
 
 def sources_from(settings: Settings) -> list[CorpusSource]:
@@ -83,7 +85,10 @@ def open_assistant(
     params = RetrievalParams(
         mode=r.mode,
         lexical_weight=r.lexical_weight,
+        title_weight=r.title_weight,
+        summary_weight=r.summary_weight,
         min_score=r.min_score,
+        cross_lingual_allowance=r.cross_lingual_allowance,
         fallback_language=r.fallback_language,
     )
     return Assistant(

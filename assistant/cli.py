@@ -85,6 +85,7 @@ def main(ctx: click.Context, config_path: Path) -> None:
       assistant ask "How do I …?"    answer one question
       assistant serve                chat page, widget and HTTP API
       assistant eval questions.jsonl measure retrieval quality
+      assistant report               questions the docs could not answer
     """
     ctx.obj = config_path
 
@@ -139,6 +140,8 @@ def ask(ctx: click.Context, question: str, lang: str | None, admin: bool, as_jso
         data.pop("id")
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    if answer.notice:
+        click.echo(f"({answer.notice})", err=True)
     click.echo(answer.text)
     if answer.citations:
         click.echo("")
@@ -184,6 +187,52 @@ def eval_(
         click.echo("\nMisses:")
         for miss in result["misses"]:  # type: ignore[attr-defined]
             click.echo(f"  {miss['id']} {miss['question']}  gold={miss['gold']} got={miss['got']}")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: server.host in config.yaml).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (default: server.port in config.yaml).",
+)
+@click.pass_context
+@_friendly
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the chat page, the embeddable widget and the HTTP API in one process.
+
+    \b
+    /               chat page (?lang=sv to fix the language)
+    /admin          the same for administrators
+    /widget.js      <script src="http://HOST/widget.js" data-lang="sv" async></script>
+    /api/ask        POST {"question": ...}; OpenAPI docs at /docs
+    /healthz        index and model status
+
+    Builds the index from config.yaml's corpora first when there is none.
+    """
+    from ui import serve as run
+
+    def ready(url: str) -> None:
+        click.echo(f"Serving {url}/  (admin {url}/admin, widget {url}/widget.js, API {url}/docs)")
+
+    run(_settings(ctx), host=host, port=port, on_ingest=_print_ingest, on_ready=ready)
+
+
+@main.command()
+@click.option(
+    "--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Rows to show."
+)
+@click.pass_context
+@_friendly
+def report(ctx: click.Context, limit: int) -> None:
+    """List the questions most often left unanswered or voted down, most frequent first."""
+    from ui import QuestionLog, format_report
+
+    log = QuestionLog(_settings(ctx).database_url)
+    try:
+        click.echo(format_report(log.report(limit)))
+    finally:
+        log.close()
 
 
 if __name__ == "__main__":

@@ -63,8 +63,11 @@ class RetrievalSettings(_Section):
 
     mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     top_k: int = Field(5, ge=1, le=50)
-    lexical_weight: float = Field(0.35, ge=0.0)
-    min_score: float = Field(0.80, ge=-1.0, le=1.0)
+    lexical_weight: float = Field(0.2, ge=0.0)
+    title_weight: float = Field(0.3, ge=0.0)
+    summary_weight: float = Field(0.5, ge=0.0)
+    min_score: float = Field(0.845, ge=-1.0, le=1.0)
+    cross_lingual_allowance: float = Field(0.035, ge=0.0)
     fallback_language: str = "en"
 
 

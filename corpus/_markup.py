@@ -107,7 +107,11 @@ class MarkupRenderer:
         return out
 
     def _include(self, base: Path, target: str, stack: tuple[Path, ...], out: Rendered) -> str:
-        path = (self._root / target.lstrip("/")) if target.startswith("/") else base.parent / target
+        path = (
+            self._root / target.lstrip("/")
+            if target.startswith("/")
+            else base.resolve().parent / target
+        )
         path = Path(*path.parts).resolve()
         if path in stack or path == base.resolve():
             out.problems.append(f"include cycle at {target}")

@@ -16,10 +16,13 @@ from embeddings._store import (
     IndexProblem,
     IndexStore,
     Manifest,
+    article_heads,
     dense_text,
     embed_with_cache,
     fingerprint,
     new_manifest,
+    summary_text,
+    title_text,
 )
 
 
@@ -45,7 +48,10 @@ def build_index(
 
     An unchanged corpus with the same model writes nothing at all.
     """
+    heads = article_heads(chunks)
     texts = [dense_text(c, embed_max_chars) for c in chunks]
+    texts += [title_text(h) for h in heads]
+    texts += [summary_text(h, embed_max_chars) for h in heads]
     model_key = f"{embedder.backend}:{embedder.model}"
     prefix = getattr(embedder, "passage_prefix", "")
     if prefix:
@@ -58,7 +64,7 @@ def build_index(
         current = store.manifest()
         if current.fingerprint == fp:
             store.load(embedder)
-            return BuildReport(current, embedded=0, reused=len(chunks), unchanged=True)
+            return BuildReport(current, embedded=0, reused=len(set(texts)), unchanged=True)
     except IndexProblem:
         pass
 
@@ -78,5 +84,8 @@ def build_index(
     finally:
         cache.close()
     manifest = new_manifest(embedder, chunks, fp, embed_max_chars)
-    store.write(chunks, vectors, manifest)
-    return BuildReport(manifest, embedded=embedded, reused=len(chunks) - embedded, unchanged=False)
+    n, h = len(chunks), len(heads)
+    store.write(chunks, vectors[:n], vectors[n : n + h], vectors[n + h :], manifest)
+    return BuildReport(
+        manifest, embedded=embedded, reused=len(set(texts)) - embedded, unchanged=False
+    )

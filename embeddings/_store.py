@@ -64,12 +64,42 @@ class Manifest:
 
 @dataclass
 class LoadedIndex:
-    """An index in memory: FAISS, the vectors as a matrix, the chunks and the manifest."""
+    """An index in memory: FAISS over the sections, their vectors as a matrix, the chunks,
+    and one title vector and one summary vector per article version (`heads` order)."""
 
     faiss: Any
     vectors: Vectors
     chunks: list[Chunk]
     manifest: Manifest
+    titles: Vectors
+    summaries: Vectors
+
+    @property
+    def heads(self) -> list[Chunk]:
+        """The first chunk of each article version, in the order of `titles`/`summaries`."""
+        return article_heads(self.chunks)
+
+
+def article_heads(chunks: Sequence[Chunk]) -> list[Chunk]:
+    """The first chunk of every (article, language), in chunk order."""
+    seen: set[tuple[str, str]] = set()
+    heads = []
+    for chunk in chunks:
+        if (chunk.article_id, chunk.lang) not in seen:
+            seen.add((chunk.article_id, chunk.lang))
+            heads.append(chunk)
+    return heads
+
+
+def title_text(head: Chunk) -> str:
+    """What an article's title vector is made from."""
+    return head.title
+
+
+def summary_text(head: Chunk, max_chars: int) -> str:
+    """What an article's summary vector is made from: title and front matter description."""
+    text = f"{head.title}\n{head.description}".strip()
+    return text[:max_chars]
 
 
 def _versions(backend: str) -> dict[str, str]:
@@ -199,7 +229,14 @@ class IndexStore:
                 f"the index manifest {file} is damaged ({exc}): run `assistant ingest` to rebuild"
             ) from exc
 
-    def write(self, chunks: Sequence[Chunk], vectors: Vectors, manifest: Manifest) -> None:
+    def write(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: Vectors,
+        titles: Vectors,
+        summaries: Vectors,
+        manifest: Manifest,
+    ) -> None:
         """Write a new generation, then switch the manifest to it atomically."""
         self.path.mkdir(parents=True, exist_ok=True)
         gen_dir = self.path / f"gen-{manifest.generation}"
@@ -209,6 +246,8 @@ class IndexStore:
         if len(vectors):
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         faiss.write_index(index, str(tmp_dir / "vectors.faiss"))
+        np.save(tmp_dir / "titles.npy", np.asarray(titles, dtype=np.float32))
+        np.save(tmp_dir / "summaries.npy", np.asarray(summaries, dtype=np.float32))
         with (tmp_dir / "chunks.jsonl").open("w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(dataclasses.asdict(chunk), ensure_ascii=False) + "\n")
@@ -246,12 +285,20 @@ class IndexStore:
             index = faiss.read_index(str(gen_dir / "vectors.faiss"))
             with (gen_dir / "chunks.jsonl").open(encoding="utf-8") as fh:
                 chunks = [_chunk(json.loads(line)) for line in fh]
-        except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
+            titles = np.load(gen_dir / "titles.npy")
+            summaries = np.load(gen_dir / "summaries.npy")
+        except (OSError, RuntimeError, ValueError, TypeError, KeyError, EOFError) as exc:
             raise IndexDamagedError(
                 f"the index in {gen_dir} is damaged ({str(exc).splitlines()[0][:200]}): "
                 "run `assistant ingest` to rebuild it"
             ) from exc
-        if index.ntotal != len(chunks) or index.d != manifest.dimension:
+        heads = len(article_heads(chunks))
+        if (
+            index.ntotal != len(chunks)
+            or index.d != manifest.dimension
+            or titles.shape != (heads, manifest.dimension)
+            or summaries.shape != titles.shape
+        ):
             raise IndexDamagedError(
                 f"the index in {gen_dir} is inconsistent ({index.ntotal} vectors, "
                 f"{len(chunks)} chunks): run `assistant ingest` to rebuild it"
@@ -261,7 +308,9 @@ class IndexStore:
             if index.ntotal
             else np.zeros((0, manifest.dimension), dtype=np.float32)
         )
-        return LoadedIndex(index, np.asarray(vectors, dtype=np.float32), chunks, manifest)
+        return LoadedIndex(
+            index, np.asarray(vectors, dtype=np.float32), chunks, manifest, titles, summaries
+        )
 
 
 def _chunk(data: dict[str, Any]) -> Chunk:

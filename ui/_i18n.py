@@ -123,8 +123,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "clear": "Nieuw gesprek",
         "sources": "Bronnen",
         "examples": "Voorbeelden",
-        "not_found_hint": "Probeer de vraag anders te formuleren, of vraag naar één ding "
-        "tegelijk.",
+        "not_found_hint": "Probeer de vraag anders te formuleren, of vraag naar één ding tegelijk.",
         "too_long": "De vraag is te lang: gebruik maximaal {limit} tekens.",
         "open_help": "Help openen",
         "close_help": "Help sluiten",
@@ -229,13 +228,18 @@ _ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
 LANGUAGES = tuple(_STRINGS)
 
 
-def normalize_language(tag: str | None) -> str | None:
-    """The supported language of a tag such as `sv`, `sv-SE` or `nb`; None when unsupported."""
+def language_code(tag: str | None) -> str | None:
+    """The language of a tag such as `sv`, `sv-SE` or `nb` (as `no`); None when malformed."""
     match = _TAG.match(tag or "")
     if not match:
         return None
     code = match.group(1).lower()
-    code = _ALIASES.get(code, code)
+    return _ALIASES.get(code, code)
+
+
+def normalize_language(tag: str | None) -> str | None:
+    """The language of a tag when the pages speak it, else None."""
+    code = language_code(tag)
     return code if code in _STRINGS else None
 
 

@@ -28,7 +28,7 @@ def assistant(tmp_path: Path) -> Assistant:
         Chunker(max_tokens=200, min_tokens=10),
         show_progress=False,
     )
-    return Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.1))
+    return Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.0))
 
 
 def test_answer_cites_the_section_in_the_readers_language(assistant: Assistant) -> None:
@@ -116,7 +116,7 @@ def test_every_mode_answers(tmp_path: Path, mode: str) -> None:
         Chunker(),
         show_progress=False,
     )
-    answer = Assistant(tmp_path / "i", embedder, RetrievalParams(mode=mode, min_score=0.1)).ask(
+    answer = Assistant(tmp_path / "i", embedder, RetrievalParams(mode=mode, min_score=0.0)).ask(
         "descale grinder dishwasher carafe", lang="en"
     )
     assert answer.citations[0].article_id == "guide/setup"

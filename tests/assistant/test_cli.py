@@ -21,7 +21,7 @@ embedder:
   backend: fake
   model: hashing
 retrieval:
-  min_score: 0.1
+  min_score: 0.0
 """
 
 

@@ -42,11 +42,13 @@ def _chunks(n: int, prefix: str = "topic") -> list[Chunk]:
 def test_build_then_load_round_trips(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
     store = IndexStore(tmp_path / "index")
     report = build_index(_chunks(5), fake_embedder, store, show_progress=False)
-    assert (report.embedded, report.reused, report.unchanged) == (5, 0, False)
+    # 5 sections and 5 article titles (a summary without description equals its title)
+    assert (report.embedded, report.reused, report.unchanged) == (10, 0, False)
     loaded = store.load(fake_embedder)
     assert loaded.chunks == _chunks(5)
     assert loaded.vectors.shape == (5, fake_embedder.dimension)
     assert loaded.faiss.ntotal == 5
+    assert loaded.titles.shape == loaded.summaries.shape == (5, fake_embedder.dimension)
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert manifest["backend"] == "fake"
     assert manifest["dimension"] == fake_embedder.dimension
@@ -72,8 +74,8 @@ def test_changing_one_article_reembeds_only_its_chunks(tmp_path: Path) -> None:
     edited = [*chunks[:2], _chunks(5, prefix="changed")[2], *chunks[3:]]
     counting = FakeEmbedder()
     report = build_index(edited, counting, store, show_progress=False)
-    assert (report.embedded, report.reused) == (1, 4)
-    assert counting.calls == 1
+    assert (report.embedded, report.reused) == (2, 8), "one section and its title"
+    assert counting.calls == 2
     assert store.load().chunks[2].title == "changed 2"
 
 
@@ -81,7 +83,7 @@ def test_same_text_is_embedded_once(tmp_path: Path) -> None:
     twice = _chunks(1) * 3
     counting = FakeEmbedder()
     build_index(twice, counting, IndexStore(tmp_path / "index"), show_progress=False)
-    assert counting.calls == 1
+    assert counting.calls == 2, "the section once and the title once"
 
 
 def test_other_model_gives_a_clear_error(tmp_path: Path) -> None:
@@ -144,7 +146,7 @@ def test_killed_build_leaves_the_old_index_loadable(tmp_path: Path) -> None:
     assert [c.title for c in loaded.chunks] == ["old 0", "old 1", "old 2"]
     resumed = FakeEmbedder()
     report = build_index(_chunks(400, "new"), resumed, store, batch_size=4, show_progress=False)
-    assert 0 < report.reused < 400, "batches embedded before the kill are kept"
+    assert 0 < report.reused < 800, "batches embedded before the kill are kept"
     assert resumed.calls == report.embedded
 
 
@@ -166,4 +168,4 @@ def test_changing_the_passage_prefix_reembeds(tmp_path: Path) -> None:
     prefixed = FakeEmbedder()
     prefixed.passage_prefix = "passage: "  # type: ignore[attr-defined]
     report = build_index(_chunks(3), prefixed, store, show_progress=False)
-    assert (report.embedded, report.unchanged) == (3, False)
+    assert (report.embedded, report.unchanged) == (6, False)

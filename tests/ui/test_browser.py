@@ -1,0 +1,227 @@
+"""The pages and the widget in headless Chromium, against a real `assistant serve`."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.ui.conftest import Served, publish
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ANSWER_TIMEOUT_MS = 30_000
+LOOPBACK = ("127.0.0.1", "localhost")
+NewPage = Callable[..., Page]
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[NewPage]:
+    """Open pages in fresh browser contexts (own locale, no shared storage)."""
+    contexts = []
+
+    def open_page(locale: str = "en-US", width: int = 1100, height: int = 900) -> Page:
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(ANSWER_TIMEOUT_MS)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def ask(page: Page, question: str) -> None:
+    """Type a question into the page (or widget frame) and press Enter."""
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+
+
+def test_chat_page_answers_in_swedish_with_links_to_sections(
+    served: Served, new_page: NewPage, results: Path
+) -> None:
+    page = new_page(locale="en-US")
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url)
+            if r.url.startswith("http") and urlsplit(r.url).hostname not in LOOPBACK
+            else None
+        ),
+    )
+    page.goto(f"{served.url}/?lang=sv")
+    expect(page.locator("#header")).to_contain_text("Hjälpcenter")
+    expect(page.locator("#question textarea")).to_have_attribute("placeholder", "Ställ en fråga…")
+    expect(page.locator("#send")).to_have_text("Skicka")
+    expect(page.locator("#examples")).to_contain_text("Exempel")
+    expect(page.locator("#examples")).to_contain_text("Hur skapar jag en ny kontakt?")
+
+    ask(page, "Hur lägger jag till en ny användare?")
+    link = page.locator("#chat [data-testid='bot'] a[href^='https://docs.superoffice.com/sv/']")
+    expect(link.first).to_be_visible()
+    expect(page.locator("#chat [data-testid='bot']").last).to_contain_text("Källor")
+    href = link.first.get_attribute("href") or ""
+    assert "#" in href, href
+    assert link.first.get_attribute("target") == "_blank"
+    assert "noopener" in (link.first.get_attribute("rel") or "")
+    assert outside == [], "the page must not load anything from outside the server"
+
+    shot = results / "chat.png"
+    page.screenshot(path=shot)
+    publish(shot, "chat.png")
+
+
+def test_page_strings_follow_the_browser_language(
+    served: Served, new_page: NewPage, results: Path
+) -> None:
+    page = new_page(locale="de-DE")
+    page.goto(served.url)
+    expect(page.locator("#header")).to_contain_text("Hilfe-Center")
+    expect(page.locator("#send")).to_have_text("Senden")
+    expect(page.locator("#clear")).to_have_text("Neues Gespräch")
+    page.screenshot(path=results / "german.png")
+
+
+def test_admin_page_answers_onboarding_questions(
+    served: Served, new_page: NewPage, results: Path
+) -> None:
+    page = new_page()
+    page.goto(f"{served.url}/admin?lang=en")
+    expect(page.locator("#header")).to_contain_text("Help center for administrators")
+    example = page.locator("#examples").get_by_text("How do I get my users to adopt the CRM?")
+    example.click()
+    expect(
+        page.locator("#chat [data-testid='bot'] a[href*='/en/admin/getting-started#']").first
+    ).to_be_visible()
+    page.screenshot(path=results / "admin.png")
+
+
+def test_markup_in_a_question_is_shown_not_run(
+    served: Served, new_page: NewPage, results: Path
+) -> None:
+    page = new_page()
+    page.goto(f"{served.url}/?lang=en")
+    ask(page, 'Add a user <img src=x onerror="window.pwned=1"><script>window.pwned=2</script>')
+    expect(page.locator("#chat [data-testid='bot']").first).to_be_visible()
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("#chat [onerror]").count() == 0
+    assert page.locator("#chat script").count() == 0
+    page.screenshot(path=results / "markup.png")
+
+
+def test_widget_on_an_allowed_site_answers_in_norwegian(
+    served: Served, new_page: NewPage, results: Path
+) -> None:
+    page = new_page(width=1000, height=720)
+    page.goto(served.allowed_site)
+    launcher = page.locator("#helpcenter-widget button.launcher")
+    expect(launcher).to_have_attribute("aria-label", "Åpne hjelp")
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    iframe = page.locator("#helpcenter-widget iframe")
+    assert (iframe.get_attribute("src") or "").startswith(f"{served.url}/widget/?")
+    widget = page.frame_locator("#helpcenter-widget iframe")
+    expect(widget.locator("#header")).to_contain_text("Hjelp")
+    ask_in = widget.locator("#question textarea")
+    ask_in.fill("Hvordan legger jeg til en ny bruker?")
+    ask_in.press("Enter")
+    expect(
+        widget.locator(
+            "#chat [data-testid='bot'] a[href^='https://docs.superoffice.com/no/']"
+        ).first
+    ).to_be_visible()
+    shot = results / "widget.png"
+    page.screenshot(path=shot)
+    publish(shot, "widget.png")
+
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(iframe).to_be_hidden()
+
+
+def test_a_site_not_in_allowed_origins_cannot_frame_the_widget(
+    served: Served, new_page: NewPage, results: Path
+) -> None:
+    page = new_page(width=1000, height=720)
+    refusals: list[str] = []
+    page.on("console", lambda m: refusals.append(m.text) if "frame-ancestors" in m.text else None)
+    page.goto(served.other_site)
+    page.locator("#helpcenter-widget button.launcher").click()
+    frame_element = page.locator("#helpcenter-widget iframe").element_handle()
+    assert frame_element is not None
+    deadline = time.monotonic() + 10
+    frame = frame_element.content_frame()
+    while (frame is None or not frame.url.startswith("chrome-error:")) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+        frame = frame_element.content_frame()
+    assert frame is not None and frame.url.startswith("chrome-error:"), frame and frame.url
+    assert frame.locator("#question").count() == 0
+    assert refusals, "Chromium should report the frame-ancestors violation"
+    page.screenshot(path=results / "refused.png")
+
+
+def test_thumbs_down_is_stored_and_reported(
+    served: Served, new_page: NewPage, results: Path
+) -> None:
+    question = "How do I add a user with a different user plan?"
+    page = new_page()
+    page.goto(f"{served.url}/?lang=en")
+    ask(page, question)
+    bot = page.locator("#chat [data-testid='bot']").first
+    expect(bot).to_be_visible()
+    page.locator("#chat button[aria-label='Dislike']").first.click()
+    page.screenshot(path=results / "disliked.png")
+    deadline = time.monotonic() + 15
+    report = served.report()
+    while question not in report and time.monotonic() < deadline:
+        time.sleep(0.5)
+        report = served.report()
+    (results / "report.txt").write_text(report, "utf-8")
+    row = next(line for line in report.splitlines() if question in line)
+    assert row.split()[2] == "1", report  # one down vote
+
+
+def test_answer_latency_in_the_chat_page(
+    served: Served, new_page: NewPage, results: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = [
+        "Hur lägger jag till en ny användare?",
+        "Hvordan oppretter jeg en ny kontakt?",
+        "How do I create a project?",
+        "Vad ska jag förbereda innan jag importerar data?",
+        "How do I get my users to adopt the CRM?",
+        "Hvordan oppretter jeg et prosjekt?",
+        "Hur skapar jag en ny kontakt?",
+        "What should I prepare before importing data?",
+        "Hvordan legger jeg til en ny bruker?",
+        "How do I add a new user?",
+    ]
+    page = new_page()
+    page.goto(f"{served.url}/?lang=en")
+    expect(page.locator("#question textarea")).to_be_visible()
+    answers = page.locator("#chat [data-testid='bot']")
+    seconds = []
+    for n, question in enumerate(questions, start=1):
+        page.locator("#question textarea").fill(question)
+        started = time.perf_counter()
+        page.locator("#question textarea").press("Enter")
+        expect(answers).to_have_count(n)
+        expect(answers.nth(n - 1)).to_contain_text("Sources")
+        seconds.append(time.perf_counter() - started)
+    p50 = statistics.median(seconds)
+    summary = {"questions": len(seconds), "p50_s": round(p50, 3), "max_s": round(max(seconds), 3)}
+    (results / "latency.json").write_text(json.dumps(summary, indent=2), "utf-8")
+    page.screenshot(path=results / "conversation.png")
+    with capsys.disabled():
+        print(f"\nchat page, Enter to answer shown: p50 {p50 * 1000:.0f} ms over {len(seconds)}")
+    assert p50 < 5.0

@@ -1,0 +1,192 @@
+"""The chat handlers without a browser: questions, follow-ups, votes, languages, Markdown."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import gradio as gr
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from assistant import Answer, Citation, QuestionError
+from assistant._answer import not_found
+from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, ChatHandlers, Conversation, render_answer
+from ui._service import AnswerService
+
+QUESTION = "How do I install the coffee machine?"
+
+
+class Spy:
+    """Records the arguments every `ask` was called with, then asks the real assistant."""
+
+    def __init__(self, service: AnswerService, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[dict[str, Any]] = []
+        real = service.assistant.ask
+
+        def ask(question: str, **kwargs: Any) -> Answer:
+            self.calls.append({"question": question, **kwargs})
+            return real(question, **kwargs)
+
+        monkeypatch.setattr(service.assistant, "ask", ask)
+
+
+def run(handlers: ChatHandlers, conv: Conversation, message: str) -> list[Any]:
+    return list(handlers.respond(message, conv))
+
+
+def test_the_question_shows_at_once_then_the_answer_with_sources(service: AnswerService) -> None:
+    conv = Conversation()
+    first, *_, last = run(ChatHandlers(service, CHAT_PAGE), conv, f"  {QUESTION} ")
+    assert first[0] == ""
+    assert first[1] == [{"role": "user", "content": QUESTION}]
+    box, chat, state = last
+    assert box == "" and state is conv
+    assert chat[1]["role"] == "assistant"
+    assert "**Sources**" in chat[1]["content"]
+    assert "](https://docs.example.com/en/guide/" in chat[1]["content"]
+    assert list(conv.answer_ids) == [1]
+    assert conv.questions == [QUESTION]
+
+
+def test_a_follow_up_is_asked_with_the_earlier_questions(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Spy(service, monkeypatch)
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
+    for question in ("How do I install the machine?", "and the grinder?", "and the water?"):
+        run(handlers, conv, question)
+    histories = [list(call["history"]) for call in spy.calls]
+    assert histories == [
+        [],
+        ["How do I install the machine?"],
+        ["How do I install the machine?", "and the grinder?"],
+    ]
+    assert [call["lang"] for call in spy.calls] == [None, None, None]
+
+
+def test_the_admin_page_asks_for_administrator_articles_in_its_fixed_language(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Spy(service, monkeypatch)
+    run(ChatHandlers(service, ADMIN_PAGE), Conversation(lang="sv", answer_lang="sv"), QUESTION)
+    assert spy.calls[0]["admin"] is True
+    assert spy.calls[0]["lang"] == "sv"
+
+
+def test_a_blank_message_asks_nothing(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Spy(service, monkeypatch)
+    conv = Conversation()
+    assert run(ChatHandlers(service, CHAT_PAGE), conv, "   ") == [("   ", [], conv)]
+    assert spy.calls == []
+
+
+def test_a_refused_question_is_explained_in_the_page_language(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: Any, **_kwargs: Any) -> Answer:
+        raise QuestionError("the question is too long")
+
+    monkeypatch.setattr(service.assistant, "ask", refuse)
+    *_, (_, chat, conv) = run(ChatHandlers(service, WIDGET), Conversation(lang="sv"), "x")
+    assert chat[-1]["content"].startswith("Frågan är för lång")
+    assert conv.answer_ids == {}
+
+
+def test_thumbs_down_is_stored_for_the_answer_it_was_given_on(service: AnswerService) -> None:
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
+    run(handlers, conv, QUESTION)
+    handlers.vote(conv, gr.LikeData(None, {"index": 1, "value": "…", "liked": False}))
+    handlers.vote(conv, gr.LikeData(None, {"index": 0, "value": "…", "liked": False}))
+    rows = service.log.report()
+    assert [(r.question, r.down_votes) for r in rows] == [(QUESTION, 1)]
+
+
+def test_a_new_conversation_keeps_the_language(service: AnswerService) -> None:
+    handlers = ChatHandlers(service, CHAT_PAGE)
+    conv = Conversation(lang="fi", answer_lang="fi")
+    run(handlers, conv, QUESTION)
+    chat, fresh, box = handlers.clear(conv)
+    assert chat == [] and box == ""
+    assert (fresh.lang, fresh.answer_lang, fresh.questions) == ("fi", "fi", [])
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "lang", "answer_lang", "title"),
+    [
+        ({}, "sv-SE,sv;q=0.9", "sv", None, "Hjälpcenter"),
+        ({"lang": "no"}, "de", "no", "no", "Hjelpesenter"),
+        ({"lang": "xx"}, "", "en", None, "Help center"),
+    ],
+)
+def test_the_page_is_relabelled_in_the_readers_language(
+    service: AnswerService,
+    query: dict[str, str],
+    accept: str,
+    lang: str,
+    answer_lang: str | None,
+    title: str,
+) -> None:
+    request = gr.Request(headers={"accept-language": accept}, query_params=query)
+    conv, header, *rest = ChatHandlers(service, CHAT_PAGE).localize(Conversation(), request)
+    assert (conv.lang, conv.answer_lang) == (lang, answer_lang)
+    assert title in header["value"]
+    assert len(rest) == 5
+
+
+def citation(n: int, breadcrumb: str, url: str) -> Citation:
+    return Citation(n, breadcrumb, breadcrumb, url, "sv", 0.9, f"a{n}")
+
+
+def answer(citations: Sequence[Citation], notice: str = "") -> Answer:
+    return Answer(uuid.uuid4().hex, "q", "Body [1]", list(citations), "sv", True, notice)
+
+
+def test_sources_are_numbered_links_with_escaped_titles_and_encoded_urls() -> None:
+    text = render_answer(
+        answer(
+            [
+                citation(1, "Intro [beta] › *New* <b>", "https://d.example/sv/a#steg"),
+                citation(2, "Översikt", "https://d.example/sv/b (old)#få-med"),
+            ]
+        ),
+        "sv",
+    )
+    body, sources = text.split("\n\n**Källor**\n\n")
+    assert body == "Body [1]"
+    assert sources.splitlines() == [
+        r"1. [Intro \[beta\] › \*New\* \<b\>](https://d.example/sv/a#steg)",
+        "2. [Översikt](https://d.example/sv/b%20%28old%29#f%C3%A5-med)",
+    ]
+
+
+def test_not_found_speaks_the_page_language_and_keeps_a_notice() -> None:
+    declined = not_found("Wetter?", "de", notice="The language model is unavailable.")
+    text = render_answer(declined, "nl")
+    assert text.startswith("Ik kon dit niet vinden in de documentatie.")
+    assert "_The language model is unavailable\\._" not in text
+    assert "_The language model is unavailable._" in text
+    assert "Bronnen" not in text
+
+
+def test_the_answer_survives_a_broken_log(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr(service.log, "record", broken)
+    assert service.answer(QUESTION).citations
+
+
+def test_health_says_loading_until_warmed_up(service: AnswerService) -> None:
+    cold = AnswerService(service.assistant, service.log)
+    assert cold.health()["status"] == "loading"
+    assert cold.health()["index"]["loaded"] is False
+    warm = service.health()
+    assert warm["status"] == "ok"
+    assert warm["index"]["articles"] == cold.health()["index"]["articles"] > 0
+    assert warm["model"]["backend"] == "fake"

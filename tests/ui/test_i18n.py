@@ -1,0 +1,89 @@
+"""The pages' strings: complete in every language, and the language a page picks."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant._answer import MESSAGES
+from ui._i18n import (
+    LANGUAGES,
+    accepted_languages,
+    examples,
+    language_code,
+    normalize_language,
+    pick_language,
+    strings,
+)
+
+
+def test_every_language_has_every_string_and_examples() -> None:
+    english = set(strings("en"))
+    assert {"en", "sv", "no", "da", "de", "nl", "fi"} <= set(LANGUAGES)
+    for lang in LANGUAGES:
+        table = strings(lang)
+        assert set(table) == english, lang
+        assert all(value.strip() for value in table.values()), lang
+        assert len(examples(lang)) == len(examples(lang, admin=True)) == 3
+    assert len({strings(lang)["sources"] for lang in LANGUAGES}) > 4
+
+
+def test_not_found_reuses_the_assistants_phrase() -> None:
+    for lang in LANGUAGES:
+        assert strings(lang)["not_found"] == MESSAGES[lang]["not_found"]
+
+
+def test_the_limit_is_filled_in() -> None:
+    assert "2000" in strings("sv")["too_long"]
+    assert "{limit}" not in strings("fi")["too_long"]
+
+
+def test_administrators_get_onboarding_examples() -> None:
+    admin = examples("en", admin=True)
+    assert "How do I get my users to adopt the CRM?" in admin
+    assert "What should I prepare before importing data?" in admin
+    assert examples("sv", admin=True) != admin
+
+
+def test_an_unsupported_language_falls_back_to_english() -> None:
+    assert strings("pl") == strings("en")
+    assert examples("pl") == examples("en")
+
+
+@pytest.mark.parametrize(
+    ("tag", "code", "supported"),
+    [
+        ("sv", "sv", "sv"),
+        ("sv-SE", "sv", "sv"),
+        ("NB_no", "no", "no"),
+        ("nn", "no", "no"),
+        ("pt-BR", "pt", None),
+        ("../etc", None, None),
+        ("", None, None),
+        (None, None, None),
+    ],
+)
+def test_language_tags(tag: str | None, code: str | None, supported: str | None) -> None:
+    assert language_code(tag) == code
+    assert normalize_language(tag) == supported
+
+
+def test_accept_language_is_ranked_by_quality() -> None:
+    header = "pl;q=1, en-US;q=0.5, da;q=0.8, sv-SE, fi;q=0, de;q=bogus"
+    assert accepted_languages(header) == ["sv", "da", "en"]
+    assert accepted_languages(None) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "header", "expected"),
+    [
+        ("sv", "de-DE,de;q=0.9", "sv"),
+        ("klingon", "de-DE,de;q=0.9", "de"),
+        (None, "nb-NO,en;q=0.5", "no"),
+        (None, "pl", "en"),
+        (None, None, "en"),
+    ],
+)
+def test_query_parameter_then_browser_then_english(
+    query: str | None, header: str | None, expected: str
+) -> None:
+    assert pick_language(query, header) == expected

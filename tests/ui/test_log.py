@@ -1,0 +1,86 @@
+"""The question log in SQLite: questions, votes and the report of what went unanswered."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from assistant import Answer, Citation
+from ui._log import QuestionLog, ReportRow, format_report, normalize_question
+
+
+def make_answer(question: str, found: bool = True, lang: str = "en") -> Answer:
+    citations = (
+        [Citation(1, "Add users", "Add users › Steps", "https://x/en/a#s", lang, 0.9, "a")]
+        if found
+        else []
+    )
+    return Answer(uuid.uuid4().hex, question, "text", citations, lang, confident=found)
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> QuestionLog:
+    return QuestionLog(f"sqlite:///{tmp_path / 'nested' / 'questions.db'}")
+
+
+def test_the_database_is_created_in_wal_mode(log: QuestionLog, tmp_path: Path) -> None:
+    log.record(make_answer("How?"), "page")
+    with sqlite3.connect(tmp_path / "nested" / "questions.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        row = conn.execute(
+            "SELECT question, language, confident, citations, cited_articles, channel, admin "
+            "FROM questions"
+        ).fetchone()
+    assert row == ("How?", "en", 1, 1, '["a"]', "page", 0)
+
+
+def test_unanswered_and_down_voted_questions_are_reported_most_frequent_first(
+    log: QuestionLog,
+) -> None:
+    for _ in range(3):
+        log.record(make_answer("What is the weather?", found=False), "api")
+    log.record(make_answer("what is the  weather"), "page")
+    downed = make_answer("How do I add a user?")
+    log.record(downed, "widget")
+    assert log.record_feedback(downed.id, "down", "wrong section")
+    liked = make_answer("How do I create a project?")
+    log.record(liked, "page")
+    assert log.record_feedback(liked.id, "up")
+
+    rows = log.report()
+    assert [(r.asked, r.unanswered, r.down_votes) for r in rows] == [(4, 3, 0), (1, 0, 1)]
+    assert rows[1].question == "How do I add a user?"
+    assert isinstance(rows[0].last_asked, datetime)
+    assert len(log.report(limit=1)) == 1
+
+
+def test_a_vote_on_an_unknown_answer_is_refused(log: QuestionLog) -> None:
+    assert log.record_feedback("0" * 32, "down") is False
+
+
+def test_repeats_are_counted_together() -> None:
+    assert normalize_question("  How do I  ADD a user??") == normalize_question(
+        "how do i add a user"
+    )
+
+
+def test_a_bad_database_url_names_the_setting() -> None:
+    with pytest.raises(ValueError, match="database_url"):
+        QuestionLog("not a url")
+    with pytest.raises(ValueError, match="database_url"):
+        QuestionLog("nosuchdb://host/db")
+
+
+def test_the_report_is_a_table() -> None:
+    when = datetime(2026, 1, 2, 3, 4)
+    table = format_report([ReportRow("x" * 100, "sv", 12, 3, 1, when)], width=20)
+    header, row = table.splitlines()
+    assert header.split() == ["asked", "unanswered", "down", "lang", "last", "asked", "question"]
+    assert row.split()[:4] == ["12", "3", "1", "sv"]
+    assert row.endswith("x" * 19 + "…")
+    assert "2026-01-02 03:04" in row
+    assert format_report([]) == "No unanswered or down-voted questions yet."

@@ -1,0 +1,155 @@
+"""One FastAPI app: the Gradio pages, the widget loader and the HTTP API, and how to serve it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse, Response
+from fastapi_offline import FastAPIOffline
+
+from assistant import open_assistant
+from assistant._ingest import IngestReport
+from assistant.settings import Settings
+from ui._api import api_router, install_error_handlers
+from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, build_page
+from ui._i18n import LANGUAGES, strings
+from ui._log import QuestionLog
+from ui._policy import EmbedPolicy, SecurityHeaders, embed_policy
+from ui._service import AnswerService
+
+_STATIC = Path(__file__).parent / "static"
+_SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "sans-serif"]
+_MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+_CSS = """
+#header h1 { margin-bottom: 0.25rem; }
+footer { display: none !important; }
+"""
+_WIDGET_CSS = """
+.gradio-container, .gradio-container .main.app {
+  padding: 4px 6px !important; max-width: none !important;
+}
+#chat { flex: 1 1 0 !important; min-height: 0 !important; }
+#header { padding: 2px 4px; }
+"""
+# The widget's accent comes from `?accent=#hex`; only a colour can get through the check.
+_WIDGET_HEAD = """<script>
+(function () {
+  var accent = new URLSearchParams(window.location.search).get("accent") || "";
+  if (!/^#[0-9a-fA-F]{3,8}$/.test(accent)) { return; }
+  var names = ["--color-accent", "--button-primary-background-fill",
+    "--button-primary-background-fill-hover", "--button-primary-border-color",
+    "--button-primary-border-color-hover", "--input-border-color-focus"];
+  var style = document.createElement("style");
+  style.textContent = ":root, .dark {" + names.map(function (name) {
+    return name + ":" + accent + " !important";
+  }).join(";") + "}";
+  document.head.appendChild(style);
+})();
+</script>"""
+
+
+@cache
+def widget_script() -> str:
+    """The widget loader with the launcher's labels in every language filled in."""
+    labels = {
+        lang: {k: strings(lang)[k] for k in ("open_help", "close_help", "widget_title")}
+        for lang in LANGUAGES
+    }
+    source = (_STATIC / "widget.js").read_text("utf-8")
+    return source.replace("/*LABELS*/ {}", json.dumps(labels, ensure_ascii=False))
+
+
+def _redirect(path: str, request: Request) -> RedirectResponse:
+    params = dict(request.query_params)
+    if params.get("theme") in ("light", "dark"):
+        params.setdefault("__theme", params["theme"])
+    return RedirectResponse(f"{path}?{urlencode(params)}" if params else path, status_code=307)
+
+
+def create_app(service: AnswerService, policy: EmbedPolicy) -> FastAPI:
+    """The app: `/` chat, `/admin` for administrators, `/widget` and `/widget.js` to embed,
+    `/api/*`, `/healthz` and `/docs`; framing and CORS limited to `policy`'s origins."""
+    app = FastAPIOffline(
+        title="Help-center assistant",
+        summary="Cited answers from your help articles, in the reader's language.",
+        version="0.1.0",
+        redoc_url=None,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=policy.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeaders, policy=policy)
+    install_error_handlers(app)
+    app.include_router(api_router(service))
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_js() -> Response:
+        return Response(
+            widget_script(),
+            media_type="application/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @app.get("/widget", include_in_schema=False)
+    def widget_redirect(request: Request) -> RedirectResponse:
+        return _redirect("/widget/", request)
+
+    @app.get("/admin", include_in_schema=False)
+    def admin_redirect(request: Request) -> RedirectResponse:
+        return _redirect("/admin/", request)
+
+    theme = gr.themes.Soft(primary_hue="blue", font=_SYSTEM_FONTS, font_mono=_MONO_FONTS)
+    # The catch-all "/" goes last: a mount matches every path below it.
+    for path, kind, css, head in (
+        ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD),
+        ("/admin", ADMIN_PAGE, _CSS, ""),
+        ("/", CHAT_PAGE, _CSS, ""),
+    ):
+        gr.mount_gradio_app(
+            app,
+            build_page(service, kind),
+            path=path,
+            footer_links=[],
+            run_history=False,
+            ssr_mode=False,
+            theme=theme,
+            css=css,
+            head=head,
+        )
+    return app
+
+
+def serve(
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    on_ingest: Callable[[IngestReport], None] | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Build the index if there is none, warm the model up, then serve `create_app` until
+    interrupted."""
+    host = host or settings.server.host
+    port = port or settings.server.port
+    policy = embed_policy(settings.server.allowed_origins, port)
+    log = QuestionLog(settings.database_url)
+    service = AnswerService(open_assistant(settings, on_ingest=on_ingest), log)
+    service.warm_up()
+    app = create_app(service, policy)
+    if on_ready:
+        on_ready(f"http://{host}:{port}")
+    try:
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    finally:
+        log.close()

@@ -1,0 +1,212 @@
+"""The Gradio pages: the chat page, the administrators' page and the compact widget."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import gradio as gr
+
+from assistant import Answer, QuestionError
+from assistant._assistant import MAX_QUESTION_CHARS
+from ui._i18n import DEFAULT_LANGUAGE, examples, normalize_language, pick_language, strings
+from ui._service import AnswerService
+
+#: How many answers may be written at once; retrieval is short, a language model is not.
+CONCURRENT_ANSWERS = 8
+#: The previous questions a follow-up is asked with (the HTTP API accepts as many).
+HISTORY_LIMIT = 20
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+_URL_SAFE = ":/?#@!$&'*+,;=%-._~"
+
+Chat = list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class PageKind:
+    """What distinguishes the chat page, the administrators' page and the widget."""
+
+    channel: str
+    admin: bool = False
+    compact: bool = False
+
+
+CHAT_PAGE = PageKind("page")
+ADMIN_PAGE = PageKind("admin", admin=True)
+WIDGET = PageKind("widget", compact=True)
+
+
+@dataclass
+class Conversation:
+    """One reader's chat: what the page shows and what the next question needs."""
+
+    lang: str = DEFAULT_LANGUAGE
+    answer_lang: str | None = None
+    messages: Chat = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+    answer_ids: dict[int, str] = field(default_factory=dict)
+
+
+def _escape(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def render_answer(answer: Answer, lang: str) -> str:
+    """The answer as Markdown for the chat, its sources as numbered links in `lang`; when the
+    docs have no answer, the page's own not-found message."""
+    text = strings(lang)
+    found = bool(answer.citations)
+    parts = [answer.text if found else f"{text['not_found']} {text['not_found_hint']}"]
+    if answer.notice:
+        parts.append(f"_{_escape(answer.notice)}_")
+    if found:
+        links = [
+            f"{c.n}. [{_escape(c.breadcrumb)}]({quote(c.url, safe=_URL_SAFE)})"
+            for c in answer.citations
+        ]
+        parts.append(f"**{text['sources']}**\n\n" + "\n".join(links))
+    return "\n\n".join(parts)
+
+
+class ChatHandlers:
+    """The event handlers of one kind of page; Gradio runs them in its thread pool."""
+
+    def __init__(self, service: AnswerService, kind: PageKind) -> None:
+        self.service = service
+        self.kind = kind
+
+    def header(self, lang: str) -> str:
+        """The page's heading in `lang`."""
+        text = strings(lang)
+        if self.kind.compact:
+            return f"**{text['widget_title']}**"
+        key = "admin_" if self.kind.admin else ""
+        return f"# {text[key + 'title']}\n{text[key + 'subtitle']}"
+
+    def localize(self, conv: Conversation, request: gr.Request) -> tuple[Any, ...]:
+        """On page load: take the language from `?lang=` or Accept-Language, relabel the page."""
+        query = dict(request.query_params).get("lang") if request else None
+        accept = dict(request.headers).get("accept-language") if request else None
+        conv.lang = pick_language(query, accept)
+        conv.answer_lang = normalize_language(query)
+        text = strings(conv.lang)
+        return (
+            conv,
+            gr.update(value=self.header(conv.lang)),
+            gr.update(placeholder=text["empty"]),
+            gr.update(placeholder=text["placeholder"], label=text["placeholder"]),
+            gr.update(value=text["send"]),
+            gr.update(value=text["clear"]),
+            gr.Dataset(
+                samples=[[q] for q in examples(conv.lang, self.kind.admin)],
+                label=text["examples"],
+            ),
+        )
+
+    def respond(self, message: str, conv: Conversation) -> Iterator[tuple[str, Chat, Conversation]]:
+        """Show the question at once, then the answer as it is written, then its sources."""
+        question = message.strip()
+        if not question:
+            yield message, list(conv.messages), conv
+            return
+        conv.messages.append({"role": "user", "content": question})
+        yield "", list(conv.messages), conv
+        history = conv.questions[-HISTORY_LIMIT:]
+        conv.messages.append({"role": "assistant", "content": ""})
+        try:
+            for part in self.service.stream(
+                question, conv.answer_lang, history, self.kind.admin, self.kind.channel
+            ):
+                if isinstance(part, Answer):
+                    conv.messages[-1]["content"] = render_answer(part, conv.lang)
+                    conv.answer_ids[len(conv.messages) - 1] = part.id
+                else:
+                    conv.messages[-1]["content"] += part
+                yield "", list(conv.messages), conv
+        except QuestionError:
+            conv.messages[-1]["content"] = strings(conv.lang)["too_long"]
+            yield "", list(conv.messages), conv
+        conv.questions.append(question)
+
+    def clear(self, conv: Conversation) -> tuple[Chat, Conversation, str]:
+        """Start a new conversation in the same language."""
+        return [], Conversation(lang=conv.lang, answer_lang=conv.answer_lang), ""
+
+    def vote(self, conv: Conversation, data: gr.LikeData) -> None:
+        """Store a thumbs-up or thumbs-down on an answer."""
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        answer_id = conv.answer_ids.get(int(index))
+        vote = {True: "up", False: "down", "Like": "up", "Dislike": "down"}.get(data.liked)
+        if answer_id and vote:
+            self.service.vote(answer_id, vote)
+
+
+def build_page(service: AnswerService, kind: PageKind) -> gr.Blocks:
+    """A page of `kind` (its strings are relabelled per reader when it loads)."""
+    handlers = ChatHandlers(service, kind)
+    text = strings(DEFAULT_LANGUAGE)
+    page = gr.Blocks(
+        title=text["widget_title" if kind.compact else "title"],
+        analytics_enabled=False,
+        fill_height=kind.compact,
+    )
+    with page:
+        conv = gr.State(Conversation())
+        header = gr.Markdown(handlers.header(DEFAULT_LANGUAGE), elem_id="header")
+        chatbot = gr.Chatbot(
+            show_label=False,
+            elem_id="chat",
+            height=None if kind.compact else 520,
+            scale=1 if kind.compact else None,
+            placeholder=text["empty"],
+            sanitize_html=True,
+            render_markdown=True,
+            allow_tags=False,
+            line_breaks=False,
+            latex_delimiters=[],
+            buttons=[] if kind.compact else ["copy"],
+        )
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(
+                label=text["placeholder"],
+                show_label=False,
+                placeholder=text["placeholder"],
+                max_length=MAX_QUESTION_CHARS,
+                container=False,
+                scale=6,
+                elem_id="question",
+            )
+            send = gr.Button(text["send"], variant="primary", scale=1, min_width=80, elem_id="send")
+        examples_ = gr.Dataset(
+            components=[box],
+            samples=[[q] for q in examples(DEFAULT_LANGUAGE, kind.admin)],
+            label=text["examples"],
+            visible=not kind.compact,
+            elem_id="examples",
+        )
+        clear = gr.Button(
+            text["clear"], size="sm", variant="secondary", visible=not kind.compact, elem_id="clear"
+        )
+
+        answer_io: dict[str, Any] = {
+            "fn": handlers.respond,
+            "inputs": [box, conv],
+            "outputs": [box, chatbot, conv],
+            "concurrency_limit": CONCURRENT_ANSWERS,
+            "show_progress": "minimal",
+        }
+        box.submit(**answer_io)
+        send.click(**answer_io)
+        examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io)
+        clear.click(handlers.clear, conv, [chatbot, conv, box])
+        chatbot.clear(handlers.clear, conv, [chatbot, conv, box])
+        chatbot.like(handlers.vote, conv, None)
+        page.load(
+            handlers.localize,
+            conv,
+            [conv, header, chatbot, box, send, clear, examples_],
+        )
+    return page

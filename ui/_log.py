@@ -1,0 +1,225 @@
+"""The question log: every question asked, its answer's outcome and the readers' votes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    case,
+    create_engine,
+    desc,
+    event,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from assistant import Answer
+
+_metadata = MetaData()
+_questions = Table(
+    "questions",
+    _metadata,
+    Column("answer_id", String(64), primary_key=True),
+    Column("asked_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("question", Text, nullable=False),
+    Column("normalized", Text, nullable=False, index=True),
+    Column("language", String(16), nullable=False),
+    Column("confident", Boolean, nullable=False),
+    Column("citations", Integer, nullable=False),
+    Column("cited_articles", JSON, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("admin", Boolean, nullable=False),
+)
+_feedback = Table(
+    "feedback",
+    _metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", String(64), ForeignKey("questions.answer_id"), nullable=False, index=True),
+    Column("vote", String(8), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+_SPACES = re.compile(r"\s+")
+_TRAILING = re.compile(r"[\s?!.。？！]+$")
+
+
+def normalize_question(question: str) -> str:
+    """The form under which repeats of a question are counted together."""
+    return _TRAILING.sub("", _SPACES.sub(" ", question).strip().casefold())
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A question that was left unanswered or voted down, with how often."""
+
+    question: str
+    language: str
+    asked: int
+    unanswered: int
+    down_votes: int
+    last_asked: datetime
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(
+            f"database_url: {url!r} is not a database URL; use e.g. "
+            "sqlite:///.assistant/questions.db or postgresql+psycopg://user@host/db"
+        ) from exc
+    is_file_sqlite = parsed.get_backend_name() == "sqlite" and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    )
+    if is_file_sqlite:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise ValueError(
+            f"database_url: cannot open {parsed.drivername} databases ({exc}); install its "
+            "driver, e.g. pip install psycopg"
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets the report read while the server writes; the timeout rides out short locks.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class QuestionLog:
+    """Questions and feedback in the database at `url` (SQLite or anything SQLAlchemy opens)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = _engine(url)
+        _metadata.create_all(self.engine)
+
+    def record(self, answer: Answer, channel: str, admin: bool = False) -> None:
+        """Log a question with its answer's language, confidence and cited articles."""
+        cited = list(dict.fromkeys(c.article_id for c in answer.citations))
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(_questions).values(
+                    answer_id=answer.id,
+                    asked_at=datetime.now(UTC),
+                    question=answer.question,
+                    normalized=normalize_question(answer.question),
+                    language=answer.language,
+                    confident=answer.confident,
+                    citations=len(answer.citations),
+                    cited_articles=cited,
+                    channel=channel,
+                    admin=admin,
+                )
+            )
+
+    def record_feedback(self, answer_id: str, vote: str, comment: str = "") -> bool:
+        """Store a reader's vote on an answer; False when no answer has that id."""
+        with self.engine.begin() as conn:
+            known = conn.execute(
+                select(_questions.c.answer_id).where(_questions.c.answer_id == answer_id)
+            ).first()
+            if known is None:
+                return False
+            conn.execute(
+                insert(_feedback).values(
+                    answer_id=answer_id,
+                    vote=vote,
+                    comment=comment,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        return True
+
+    def report(self, limit: int = 20) -> list[ReportRow]:
+        """The questions most often left unanswered or voted down, most frequent first."""
+        q = _questions.c
+        downs = (
+            select(_feedback.c.answer_id, func.count().label("n"))
+            .where(_feedback.c.vote == "down")
+            .group_by(_feedback.c.answer_id)
+            .subquery()
+        )
+        unanswered = func.sum(case((or_(q.confident == false(), q.citations == 0), 1), else_=0))
+        down_votes = func.coalesce(func.sum(downs.c.n), 0)
+        stmt = (
+            select(
+                func.max(q.question),
+                func.max(q.language),
+                func.count(),
+                unanswered,
+                down_votes,
+                func.max(q.asked_at),
+            )
+            .select_from(_questions.outerjoin(downs, downs.c.answer_id == q.answer_id))
+            .group_by(q.normalized)
+            .having(or_(unanswered > 0, down_votes > 0))
+            .order_by(desc(unanswered + down_votes), desc(func.count()), desc(func.max(q.asked_at)))
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                ReportRow(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5])
+                for r in conn.execute(stmt)
+            ]
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def format_report(rows: Sequence[ReportRow], width: int = 70) -> str:
+    """The report as a plain-text table for a terminal."""
+    if not rows:
+        return "No unanswered or down-voted questions yet."
+    header = ("asked", "unanswered", "down", "lang", "last asked", "question")
+    lines = [
+        (
+            str(r.asked),
+            str(r.unanswered),
+            str(r.down_votes),
+            r.language,
+            r.last_asked.strftime("%Y-%m-%d %H:%M"),
+            r.question if len(r.question) <= width else r.question[: width - 1] + "…",
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header) - 1)]
+
+    def fmt(row: tuple[str, ...]) -> str:
+        cells = [
+            cell.rjust(w) if i < 3 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        return "  ".join([*cells, row[-1]])
+
+    return "\n".join([fmt(header), *(fmt(line) for line in lines)])
