@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from corpus._chunker import Chunker
+from corpus._chunker import Chunker, slugify
 from corpus._loader import load_corpus
 from corpus._model import Article, Chunk, LoadReport, Skipped
 
-__all__ = ["Article", "Chunk", "Chunker", "LoadReport", "Skipped", "load_corpus"]
+__all__ = ["Article", "Chunk", "Chunker", "LoadReport", "Skipped", "load_corpus", "slugify"]

@@ -12,7 +12,7 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from assistant import open_assistant
@@ -20,6 +20,7 @@ from assistant._ingest import IngestReport
 from assistant.settings import Settings
 from ui._api import api_router, install_error_handlers
 from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, build_page
+from ui._guide import guide_page
 from ui._i18n import LANGUAGES, strings
 from ui._log import QuestionLog
 from ui._policy import EmbedPolicy, SecurityHeaders, embed_policy
@@ -101,6 +102,13 @@ def create_app(service: AnswerService, policy: EmbedPolicy) -> FastAPI:
             media_type="application/javascript; charset=utf-8",
             headers={"Cache-Control": "public, max-age=300"},
         )
+
+    @app.get("/guide/{lang}/{path:path}", include_in_schema=False)
+    def guide(lang: str, path: str) -> Response:
+        page = guide_page(lang, path)
+        if page is None:
+            return Response("No such guide page.", status_code=404, media_type="text/plain")
+        return HTMLResponse(page)
 
     @app.get("/widget", include_in_schema=False)
     def widget_redirect(request: Request) -> RedirectResponse:

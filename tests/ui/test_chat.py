@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import gradio as gr
@@ -19,17 +19,17 @@ QUESTION = "How do I install the coffee machine?"
 
 
 class Spy:
-    """Records the arguments every `ask` was called with, then asks the real assistant."""
+    """Records the arguments every `ask_stream` was called with, then asks the real assistant."""
 
     def __init__(self, service: AnswerService, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[dict[str, Any]] = []
-        real = service.assistant.ask
+        real = service.assistant.ask_stream
 
-        def ask(question: str, **kwargs: Any) -> Answer:
+        def ask_stream(question: str, **kwargs: Any) -> Iterator[str | Answer]:
             self.calls.append({"question": question, **kwargs})
             return real(question, **kwargs)
 
-        monkeypatch.setattr(service.assistant, "ask", ask)
+        monkeypatch.setattr(service.assistant, "ask_stream", ask_stream)
 
 
 def run(handlers: ChatHandlers, conv: Conversation, message: str) -> list[Any]:
@@ -90,7 +90,7 @@ def test_a_refused_question_is_explained_in_the_page_language(
     def refuse(*_args: Any, **_kwargs: Any) -> Answer:
         raise QuestionError("the question is too long")
 
-    monkeypatch.setattr(service.assistant, "ask", refuse)
+    monkeypatch.setattr(service.assistant, "ask_stream", refuse)
     *_, (_, chat, conv) = run(ChatHandlers(service, WIDGET), Conversation(lang="sv"), "x")
     assert chat[-1]["content"].startswith("Frågan är för lång")
     assert conv.answer_ids == {}
