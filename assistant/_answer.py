@@ -62,6 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 _EXCESS_BLANKS = re.compile(r"\n{3,}")
+SEE_ALSO_MARGIN = 0.025
 
 
 def message(lang: str, key: str) -> str:
@@ -99,15 +100,22 @@ def not_found(question: str, lang: str, notice: str = "") -> Answer:
 
 
 def extractive(
-    question: str, lang: str, hits: Sequence[Hit], confident: bool, see_also_floor: float
+    question: str,
+    lang: str,
+    hits: Sequence[Hit],
+    confident: bool,
+    see_also_floor: float,
+    body: str | None = None,
 ) -> Answer:
-    """The first hit's section text cited as [1]; further hits whose section is similar enough
-    to the question (`see_also_floor`, a cosine) as see-also."""
+    """The first hit's section (`body`, default its text) cited as [1]; further hits whose
+    section is about as similar to the question as the first (within `SEE_ALSO_MARGIN`, and at
+    least `see_also_floor`, both cosines) as see-also."""
     best = hits[0]
-    others = [h for h in hits[1:] if h.dense >= see_also_floor]
+    floor = max(see_also_floor, best.dense - SEE_ALSO_MARGIN)
+    others = [h for h in hits[1:] if h.dense >= floor]
     kept = [best, *others]
     citations = citations_for(kept)
-    lines = [f"**{best.chunk.breadcrumb}** [1]", "", best.chunk.text.strip()]
+    lines = [f"**{best.chunk.breadcrumb}** [1]", "", (body or best.chunk.text).strip()]
     if others:
         lines += ["", f"**{message(lang, 'see_also')}:**"]
         lines += [f"- {c.breadcrumb} [{c.n}]" for c in citations[1:]]

@@ -130,6 +130,21 @@ class Retriever:
         relevant = bool(hits) and (best >= floor if p.mode != "bm25" else True)
         return Retrieval(hits, best, relevant)
 
+    def section_text(self, chunk: Chunk, min_chars: int = 300, most: int = 3) -> str:
+        """The chunk's text, followed by the next sections of the same article while it is
+        shorter than `min_chars` (an intro that only names a video says little alone)."""
+        rows = self._rows[chunk.article_id][chunk.lang]
+        following = [
+            self.index.chunks[r] for r in rows if self.index.chunks[r].ordinal > chunk.ordinal
+        ]
+        parts = [chunk.text.strip()]
+        for nxt in following[: most - 1]:
+            if sum(len(p) for p in parts) >= min_chars:
+                break
+            heading = nxt.headings[-1] if nxt.headings and nxt.headings != chunk.headings else ""
+            parts.append(f"**{heading}**\n\n{nxt.text.strip()}" if heading else nxt.text.strip())
+        return "\n\n".join(parts)
+
     def _dense(self, qv: np.ndarray) -> dict[str, float]:
         """Dense relevance of the candidate articles, a weighted mean of cosines."""
         p = self.params

@@ -120,3 +120,15 @@ def test_every_mode_answers(tmp_path: Path, mode: str) -> None:
         "descale grinder dishwasher carafe", lang="en"
     )
     assert answer.citations[0].article_id == "guide/setup"
+
+
+def test_a_short_section_is_shown_with_the_sections_after_it(assistant: Assistant) -> None:
+    intro = next(
+        c
+        for c in assistant.retriever.index.chunks
+        if (c.article_id, c.lang, c.ordinal) == ("guide/setup", "en", 0)
+    )
+    text = assistant.retriever.section_text(intro, min_chars=150)
+    assert text.startswith(intro.text)
+    assert "**Before you start**\n\nUnplug the machine" in text
+    assert assistant.retriever.section_text(intro, min_chars=10) == intro.text
