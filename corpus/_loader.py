@@ -53,7 +53,7 @@ def _read_body(path: Path) -> str:
     text, _ = read_text(path)
     try:
         return frontmatter.loads(text).content
-    except (yaml.YAMLError, ValueError):
+    except (yaml.YAMLError, ValueError, TypeError):
         return _FRONT.sub("", text)
 
 
@@ -144,6 +144,9 @@ def load_corpus(
         except (OSError, ValueError) as exc:
             warn(Skipped(path, str(exc)), skipped=True)
             continue
+        except Exception as exc:  # one odd file must never stop an ingest of thousands
+            warn(Skipped(path, f"could not be read ({type(exc).__name__}: {exc})"), skipped=True)
+            continue
         if article is not None:
             report.articles.append(article)
     return report
@@ -164,7 +167,7 @@ def _load_article(
         post = frontmatter.loads(text)
         raw_meta = post.metadata if isinstance(post.metadata, dict) else {}
         body = post.content
-    except (yaml.YAMLError, ValueError) as exc:
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         warn(Skipped(path, f"broken front matter ({reason}); body kept"), skipped=False)
         raw_meta, body = {}, _FRONT.sub("", text)
