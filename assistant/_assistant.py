@@ -151,7 +151,7 @@ class Assistant:
             retrieval.hits,
             confident=retrieval.relevant,
             see_also_floor=self.params.min_score,
-            body=self.retriever.section_text(retrieval.hits[0].chunk),
+            body=retrieval.lead,
         )
         if failed:
             answer = dataclasses.replace(answer, notice=message(langs[0], "llm_failed"))

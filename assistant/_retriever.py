@@ -40,11 +40,13 @@ class RetrievalParams:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """Ranked hits, one per article, and the best article relevance seen."""
+    """Ranked hits, one per article, the best article relevance seen, and the text to show
+    for the first hit (its section, continued when short)."""
 
     hits: list[Hit]
     best_dense: float
     relevant: bool
+    lead: str = ""
 
 
 def is_admin(chunk: Chunk) -> bool:
@@ -128,7 +130,8 @@ class Retriever:
         best = max(dense.values(), default=0.0)
         floor = p.min_score - (p.cross_lingual_allowance if langs[0] not in self.languages else 0)
         relevant = bool(hits) and (best >= floor if p.mode != "bm25" else True)
-        return Retrieval(hits, best, relevant)
+        lead = self.section_text(hits[0].chunk) if hits else ""
+        return Retrieval(hits, best, relevant, lead)
 
     def section_text(self, chunk: Chunk, min_chars: int = 300, most: int = 3) -> str:
         """The chunk's text, followed by the next sections of the same article while it is

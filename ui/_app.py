@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from ui._policy import EmbedPolicy, SecurityHeaders, embed_policy
 from ui._service import AnswerService
 
 _STATIC = Path(__file__).parent / "static"
+INDEX_WATCH_SECONDS = 2.0
 _SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "sans-serif"]
 _MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 _CSS = """
@@ -147,7 +149,7 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Build the index if there is none, warm the model up, then serve `create_app` until
-    interrupted."""
+    interrupted, switching to a new index as soon as an `assistant ingest` writes one."""
     host = host or settings.server.host
     port = port or settings.server.port
     policy = embed_policy(settings.server.allowed_origins, port)
@@ -157,7 +159,10 @@ def serve(
     app = create_app(service, policy)
     if on_ready:
         on_ready(f"http://{host}:{port}")
+    stop = threading.Event()
+    service.watch(INDEX_WATCH_SECONDS, stop)
     try:
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
     finally:
+        stop.set()
         log.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -61,6 +62,32 @@ class AnswerService:
             if isinstance(part, Answer):
                 return part
         raise RuntimeError("the answer stream ended without an answer")
+
+    def refresh(self) -> bool:
+        """Swap in the index on disk when an ingest has written a new generation; True when
+        it did. In-flight questions finish on the index they started with, and a new index
+        that cannot be loaded leaves the current one serving."""
+        try:
+            current = self.assistant.retriever.index.manifest.generation
+            if self.assistant.store.manifest().generation == current:
+                return False
+            self.assistant.reload()
+        except IndexProblem as exc:
+            _log.error("kept the current index: %s", exc)
+            return False
+        _log.info("now serving index generation %s", self.assistant.store.manifest().generation)
+        return True
+
+    def watch(self, interval: float, stop: threading.Event) -> threading.Thread:
+        """Check for a new index every `interval` seconds until `stop` is set."""
+
+        def loop() -> None:
+            while not stop.wait(interval):
+                self.refresh()
+
+        thread = threading.Thread(target=loop, name="index-watch", daemon=True)
+        thread.start()
+        return thread
 
     def vote(self, answer_id: str, vote: str, comment: str = "") -> bool:
         """Store a reader's vote; False when the answer id is unknown."""
