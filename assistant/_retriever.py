@@ -115,12 +115,14 @@ class Retriever:
             qv = self.embedder.embed_queries([question])[0]
             dense = self._dense(qv)
         lexical: dict[str, float] = {}
+        searched: list[str] = []
         if p.mode != "dense":
-            for lang in [lg for lg in langs if lg in self.lexical.languages][:2]:
+            searched = [lg for lg in langs if lg in self.lexical.languages][:2]
+            for lang in searched:
                 for row, score in self.lexical.search(question, lang):
                     aid = self.index.chunks[row].article_id
                     lexical[aid] = max(lexical.get(aid, 0.0), score)
-        fused = self._fuse(dense, lexical)
+        fused = self._fuse(dense, lexical, searched)
         if admin:
             for aid in fused:
                 if is_admin(self.index.chunks[self._any_row(aid)]):
@@ -177,12 +179,24 @@ class Retriever:
             for aid, chunk in best_chunk.items()
         }
 
-    def _fuse(self, dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]:
+    def _fuse(
+        self, dense: dict[str, float], lexical: dict[str, float], searched: Sequence[str]
+    ) -> dict[str, float]:
+        """Weighted reciprocal rank fusion. BM25 only sees the reader's languages, so it can say
+        nothing about an article not translated into them: such an article gets the lexical
+        vote of its dense rank (no evidence either way) instead of none, whenever BM25 voted
+        at all."""
         p = self.params
         fused: dict[str, float] = {}
-        for weight, scores in ((1.0, dense), (p.lexical_weight, lexical)):
-            for rank, aid in enumerate(sorted(scores, key=lambda a: -scores[a])):
-                fused[aid] = fused.get(aid, 0.0) + weight / (p.rrf_k + rank + 1)
+        dense_rank = {aid: r for r, aid in enumerate(sorted(dense, key=lambda a: -dense[a]))}
+        for aid, rank in dense_rank.items():
+            fused[aid] = 1.0 / (p.rrf_k + rank + 1)
+        for rank, aid in enumerate(sorted(lexical, key=lambda a: -lexical[a])):
+            fused[aid] = fused.get(aid, 0.0) + p.lexical_weight / (p.rrf_k + rank + 1)
+        if lexical:
+            for aid, rank in dense_rank.items():
+                if not any(lang in self._rows[aid] for lang in searched):
+                    fused[aid] += p.lexical_weight / (p.rrf_k + rank + 1)
         return fused
 
     def _any_row(self, aid: str) -> int:

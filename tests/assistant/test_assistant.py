@@ -132,3 +132,19 @@ def test_a_short_section_is_shown_with_the_sections_after_it(assistant: Assistan
     assert text.startswith(intro.text)
     assert "**Before you start**\n\nUnplug the machine" in text
     assert assistant.retriever.section_text(intro, min_chars=10) == intro.text
+
+
+def test_bm25_does_not_bury_an_untranslated_article(assistant: Assistant) -> None:
+    # guide/index exists only in English: BM25 over Swedish can say nothing about it.
+    fused = assistant.retriever._fuse(
+        dense={"guide/index": 0.9, "guide/setup": 0.8, "admin/page": 0.7},
+        lexical={"guide/setup": 5.0, "admin/page": 4.0},
+        searched=["sv"],
+    )
+    assert max(fused, key=fused.__getitem__) == "guide/index"
+    english = assistant.retriever._fuse(
+        dense={"guide/index": 0.9, "guide/setup": 0.8},
+        lexical={"guide/setup": 5.0},
+        searched=["en"],
+    )
+    assert max(english, key=english.__getitem__) == "guide/setup"

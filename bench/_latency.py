@@ -1,0 +1,80 @@
+"""Latency of retrieval and extractive answers in process, and cold start and memory of
+`assistant serve`."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import httpx
+
+from assistant import Assistant
+from assistant._retriever import RetrievalParams
+from bench._report import log, percentiles, table
+from bench._server import serving
+from bench._setup import Setup
+from embeddings import IndexStore
+from embeddings._store import article_heads
+
+WARM_UP = 10
+
+
+def generated_questions(setup: Setup, count: int) -> list[str]:
+    """`count` fixed-seed questions across languages: alternately article titles and
+    front matter descriptions."""
+    heads = article_heads(IndexStore(setup.index).load().chunks)
+    rng = random.Random(setup.seed)
+    picked = rng.sample(heads, min(count, len(heads)))
+    picked += rng.choices(heads, k=count - len(picked))
+    return [
+        (h.title if i % 2 or not h.description else h.description) for i, h in enumerate(picked)
+    ]
+
+
+def _timed(call: object, questions: list[str]) -> list[float]:
+    assert callable(call)
+    ms = []
+    for q in questions:
+        started = time.perf_counter()
+        call(q)
+        ms.append((time.perf_counter() - started) * 1000)
+    return ms
+
+
+def run(setup: Setup) -> list[str]:
+    """Measure, record and return the latency table."""
+    questions = generated_questions(setup, 300)
+    assistant = Assistant(setup.index, setup.embedder, RetrievalParams())
+    assistant.warm_up()
+    for q in questions[:WARM_UP]:
+        assistant.ask(q)
+    log(f"latency: {len(questions)} questions, retrieve then ask")
+    rows: dict[str, dict[str, object]] = {
+        "retrieve()": {"n": len(questions), **percentiles(_timed(assistant.retrieve, questions))},
+        "ask() extractive": {"n": len(questions), **percentiles(_timed(assistant.ask, questions))},
+    }
+    with serving(
+        setup.work / "serve-latency", setup.index, setup.corpus, setup.make_embedder()
+    ) as srv:
+        after_start = srv.peak_rss_mb()
+        with httpx.Client(timeout=60) as client:
+            for q in questions[:50]:
+                client.post(f"{srv.url}/api/ask", json={"question": q}).raise_for_status()
+        server = {
+            "cold_start_s": round(srv.cold_start_s, 2),
+            "peak_rss_mb_first_answer": after_start,
+            "peak_rss_mb_after_50": srv.peak_rss_mb(),
+        }
+    setup.record("latency", {"in_process": rows, "server": server})
+    return [
+        table(
+            f"Latency in process over {setup.index} (after {WARM_UP} warm-up questions)",
+            ["call", "n", "p50_ms", "p95_ms", "p99_ms"],
+            [[name, r["n"], r["p50_ms"], r["p95_ms"], r["p99_ms"]] for name, r in rows.items()],
+        ),
+        table(
+            "assistant serve: cold start to the first answered POST /api/ask, peak RSS",
+            ["cold_start_s", "peak_rss_mb (first answer)", "peak_rss_mb (after 50 asks)"],
+            [[server["cold_start_s"], after_start, server["peak_rss_mb_after_50"]]],
+        ),
+    ]

@@ -1,0 +1,62 @@
+"""Smoke test: every bench section runs on the bundled guide with the fake embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import run
+from bench._setup import Setup
+from embeddings import FakeEmbedder
+
+GUIDE = Path(__file__).resolve().parents[2] / "corpus" / "guide"
+QUESTIONS = [
+    {
+        "id": "q1",
+        "lang": "en",
+        "question": "How do I embed the widget?",
+        "gold": ["setup/embed-widget"],
+    },
+    {
+        "id": "q2",
+        "lang": "sv",
+        "question": "Hur lägger jag till mina dokument?",
+        "gold": ["setup/add-your-docs"],
+    },
+    {"id": "q3", "lang": "en", "question": "What is the price of a banana?", "gold": []},
+]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Setup:
+    """A quick run over the guide, with its own index built first."""
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS), "utf-8")
+    s = Setup(GUIDE, questions, tmp_path / "index", tmp_path / "work", FakeEmbedder, quick=True)
+    s.ingest(GUIDE, s.index)
+    return s
+
+
+def test_offline_sections(setup: Setup) -> None:
+    text, data = run(setup, ["quality", "crosslingual", "ingest", "scale"], "test")
+    assert "## Quality on the SAME subset" in text
+    quality = data["quality"]["subset"]["results"]  # type: ignore[index]
+    assert set(quality) == {
+        "ours (hybrid)",
+        "bm25 only",
+        "dense only",
+        "tutorial (RCTS 1000/200 + FAISS)",
+    }
+    assert data["crosslingual"]["subset"]["tutorial"]["overall"]["n"] > 0  # type: ignore[index]
+    runs = data["ingest"]["runs"]  # type: ignore[index]
+    assert runs[1]["embedded"] == 0 and runs[2]["embedded"] >= 1
+    assert data["scale"]["switch_at_vectors"] > 0  # type: ignore[index]
+
+
+@pytest.mark.integration
+def test_server_sections(setup: Setup) -> None:
+    _, data = run(setup, ["latency", "load"], "test")
+    assert data["latency"]["server"]["cold_start_s"] > 0  # type: ignore[index]
+    assert all(level["errors"] == 0 for level in data["load"]["levels"])  # type: ignore[index]
