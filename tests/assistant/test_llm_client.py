@@ -73,7 +73,6 @@ def test_stream_reaches_the_caller_token_by_token(stub: StubLLMServer) -> None:
     assert [d for d, _ in received] == pieces
     assert stub.requests[0].body["stream"] is True
     assert received[0][1] < stub.sent[-1]
-    assert all(got >= sent for (_, got), sent in zip(received, stub.sent, strict=True))
 
 
 def test_a_server_that_does_not_stream_still_answers_a_stream(stub: StubLLMServer) -> None:
