@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from limits import parse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 BUILTIN = "builtin"
@@ -87,6 +89,35 @@ class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
     allowed_origins: list[str] = Field(default_factory=list)
+    rate_limit: str | None = "30/minute"
+    rate_burst: int = Field(5, ge=1, le=10_000)
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "none", "null", "off"):
+            return None
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not a rate; write it as N/second, N/minute or N/hour, "
+                "e.g. 30/minute, or null for no limit"
+            ) from exc
+        return value.strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{value!r} is not an IP address or network, e.g. 10.0.0.5 or 10.0.0.0/8"
+                ) from exc
+        return values
 
 
 class Settings(_Section):
@@ -118,6 +149,7 @@ _ENV_OVERRIDES = {
     "ASSISTANT_LLM_MODEL": ("llm", "model"),
     "ASSISTANT_HOST": ("server", "host"),
     "ASSISTANT_PORT": ("server", "port"),
+    "ASSISTANT_RATE_LIMIT": ("server", "rate_limit"),
 }
 
 

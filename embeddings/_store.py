@@ -281,16 +281,21 @@ class IndexStore:
                 "the corpus with the configured model"
             )
         gen_dir = self.path / f"gen-{manifest.generation}"
+        file = gen_dir / "vectors.faiss"
         try:
-            index = faiss.read_index(str(gen_dir / "vectors.faiss"))
-            with (gen_dir / "chunks.jsonl").open(encoding="utf-8") as fh:
+            index = faiss.read_index(str(file))
+            file = gen_dir / "chunks.jsonl"
+            with file.open(encoding="utf-8") as fh:
                 chunks = [_chunk(json.loads(line)) for line in fh]
-            titles = np.load(gen_dir / "titles.npy")
-            summaries = np.load(gen_dir / "summaries.npy")
+            file = gen_dir / "titles.npy"
+            titles = np.load(file)
+            file = gen_dir / "summaries.npy"
+            summaries = np.load(file)
         except (OSError, RuntimeError, ValueError, TypeError, KeyError, EOFError) as exc:
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
             raise IndexDamagedError(
-                f"the index in {gen_dir} is damaged ({str(exc).splitlines()[0][:200]}): "
-                "run `assistant ingest` to rebuild it"
+                f"the index file {file} is damaged ({reason}): run `assistant ingest` to rebuild "
+                "the index"
             ) from exc
         heads = len(article_heads(chunks))
         if (

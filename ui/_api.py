@@ -11,10 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
 from ui._i18n import language_code
+from ui._limits import RateLimiter
 from ui._service import AnswerService
 
 MAX_BODY_BYTES = 64 * 1024
@@ -85,26 +87,83 @@ class ErrorOut(BaseModel):
     fields: list[dict[str, str]] = []
 
 
-def _error(status: int, message: str, fields: list[dict[str, str]] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "fields": fields or []}, status_code=status)
+def _error(
+    status: int,
+    message: str,
+    fields: list[dict[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": message, "fields": fields or []}, status_code=status, headers=headers
+    )
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
 
 
 def _limit_body(request: Request) -> None:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        raise _too_large()
 
 
-def api_router(service: AnswerService) -> APIRouter:
-    """The `/api` endpoints and `/healthz`, answering with `service`."""
+class StreamedBodyLimit:
+    """ASGI middleware: an `/api/` body that declares no length (chunked) is cut off with a 413
+    as soon as it passes `MAX_BODY_BYTES`, instead of being read into memory whole."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope["path"]).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise _too_large()
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _rate_limited(retry_after: int) -> HTTPException:
+    """The 429 answer to a client over its question limit."""
+    return HTTPException(
+        429,
+        f"too many questions: try again in {retry_after} s",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def api_router(service: AnswerService, limiter: RateLimiter | None = None) -> APIRouter:
+    """The `/api` endpoints and `/healthz`, answering with `service`; questions count against
+    `limiter`."""
     router = APIRouter()
-    errors: dict[int | str, dict[str, Any]] = {422: {"model": ErrorOut}, 400: {"model": ErrorOut}}
+    errors: dict[int | str, dict[str, Any]] = {
+        422: {"model": ErrorOut},
+        400: {"model": ErrorOut},
+        429: {"model": ErrorOut},
+    }
+
+    def limit_rate(request: Request) -> None:
+        if limiter is None:
+            return
+        peer = request.client.host if request.client else None
+        wait = limiter.hit(limiter.client(peer, request.headers.get("x-forwarded-for")))
+        if wait is not None:
+            raise _rate_limited(wait)
 
     @router.post(
         "/api/ask",
         response_model=AnswerOut,
         responses=errors,
-        dependencies=[Depends(_limit_body)],
+        dependencies=[Depends(_limit_body), Depends(limit_rate)],
         tags=["api"],
     )
     def ask(body: AskRequest) -> dict[str, object]:
@@ -175,7 +234,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
+        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def failure(_request: Request, exc: Exception) -> JSONResponse:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
 from collections.abc import Callable
 from functools import cache
@@ -18,11 +20,14 @@ from fastapi_offline import FastAPIOffline
 
 from assistant import open_assistant
 from assistant._ingest import IngestReport
+from assistant._setup import run_ingest
 from assistant.settings import Settings
-from ui._api import api_router, install_error_handlers
+from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router
+from ui._api import StreamedBodyLimit, api_router, install_error_handlers
 from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, build_page
 from ui._guide import guide_page
 from ui._i18n import LANGUAGES, strings
+from ui._limits import RateLimiter
 from ui._log import QuestionLog
 from ui._policy import EmbedPolicy, SecurityHeaders, embed_policy
 from ui._service import AnswerService
@@ -77,9 +82,16 @@ def _redirect(path: str, request: Request) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode(params)}" if params else path, status_code=307)
 
 
-def create_app(service: AnswerService, policy: EmbedPolicy) -> FastAPI:
+def create_app(
+    service: AnswerService,
+    policy: EmbedPolicy,
+    limiter: RateLimiter | None = None,
+    admin_token: str | None = None,
+    ingest: Callable[[], object] | None = None,
+) -> FastAPI:
     """The app: `/` chat, `/admin` for administrators, `/widget` and `/widget.js` to embed,
-    `/api/*`, `/healthz` and `/docs`; framing and CORS limited to `policy`'s origins."""
+    `/api/*`, `/healthz` and `/docs`; framing and CORS limited to `policy`'s origins, questions
+    to `limiter`'s rate. With `admin_token`, `/api/admin/*` re-runs `ingest` and reports."""
     app = FastAPIOffline(
         title="Help-center assistant",
         summary="Cited answers from your help articles, in the reader's language.",
@@ -94,8 +106,12 @@ def create_app(service: AnswerService, policy: EmbedPolicy) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(SecurityHeaders, policy=policy)
+    app.add_middleware(StreamedBodyLimit)
     install_error_handlers(app)
-    app.include_router(api_router(service))
+    if admin_token:
+        reindexer = Reindexer(service, ingest or service.refresh)
+        app.include_router(admin_router(service, admin_token, reindexer))
+    app.include_router(api_router(service, limiter))
 
     @app.get("/widget.js", include_in_schema=False)
     def widget_js() -> Response:
@@ -129,7 +145,7 @@ def create_app(service: AnswerService, policy: EmbedPolicy) -> FastAPI:
     ):
         gr.mount_gradio_app(
             app,
-            build_page(service, kind),
+            build_page(service, kind, limiter),
             path=path,
             footer_links=[],
             run_history=False,
@@ -141,6 +157,17 @@ def create_app(service: AnswerService, policy: EmbedPolicy) -> FastAPI:
     return app
 
 
+def _log_to_stderr() -> None:
+    # uvicorn configures only its own loggers; the index swaps and admin actions matter too.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    for name in ("ui", "assistant", "embeddings"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+
+
 def serve(
     settings: Settings,
     host: str | None = None,
@@ -149,14 +176,24 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Build the index if there is none, warm the model up, then serve `create_app` until
-    interrupted, switching to a new index as soon as an `assistant ingest` writes one."""
+    interrupted, switching to a new index as soon as an `assistant ingest` writes one. The
+    admin API is on when the environment variable `ASSISTANT_ADMIN_TOKEN` is set."""
     host = host or settings.server.host
     port = port or settings.server.port
+    _log_to_stderr()
     policy = embed_policy(settings.server.allowed_origins, port)
     log = QuestionLog(settings.database_url)
     service = AnswerService(open_assistant(settings, on_ingest=on_ingest), log)
     service.warm_up()
-    app = create_app(service, policy)
+    server = settings.server
+    limiter = RateLimiter(server.rate_limit, server.rate_burst, server.trusted_proxies)
+    app = create_app(
+        service,
+        policy,
+        limiter,
+        admin_token=os.environ.get(ADMIN_TOKEN_ENV, "").strip() or None,
+        ingest=lambda: run_ingest(settings, show_progress=False),
+    )
     if on_ready:
         on_ready(f"http://{host}:{port}")
     stop = threading.Event()

