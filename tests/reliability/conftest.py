@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from tests.conftest import DATA
-from tests.ui.conftest import browser, free_port, service
+from tests.ui.conftest import free_port, service
 
-__all__ = ["CLI", "Server", "browser", "cli_env", "serve", "service", "write_config"]
+__all__ = ["CLI", "Server", "cli_env", "serve", "service", "write_config"]
 
 CLI = (sys.executable, "-m", "assistant.cli")
 TEMPLATE = "https://docs.example.com/{lang}/{id}"

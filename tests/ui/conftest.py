@@ -33,8 +33,6 @@ from ui._service import AnswerService
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results" / "ui"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SLICE_ARTICLES = (
     "admin/user-management/add-associate.mdx",
     "admin/getting-started.mdx",
@@ -202,17 +200,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             proc.wait()
         allowed.shutdown()
         other.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium driven by Playwright (no downloaded browser)."""
-    need(CHROMIUM)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
