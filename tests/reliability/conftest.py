@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import DATA, stop_process
 from tests.ui.conftest import free_port, service
 
 __all__ = ["CLI", "Server", "cli_env", "serve", "service", "write_config"]
@@ -73,16 +73,6 @@ class Server:
         self.proc.wait(timeout=20)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start `assistant serve --config CONFIG` on a free port, healthy; stopped at teardown."""
@@ -115,4 +105,4 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 
     yield start
     for proc in procs:
-        _stop(proc)
+        stop_process(proc)

@@ -26,7 +26,7 @@ from assistant._ingest import CorpusSource, ingest
 from assistant._retriever import RetrievalParams
 from corpus import Chunker
 from embeddings import FakeEmbedder, IndexStore
-from tests.conftest import DATA, SUPEROFFICE, need
+from tests.conftest import DATA, SUPEROFFICE, need, stop_process
 from ui._log import QuestionLog
 from ui._service import AnswerService
 
@@ -192,12 +192,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         _wait_healthy(url, proc, log, timeout=240)
         yield Served(url, config, allowed_url, other_url, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         allowed.shutdown()
         other.shutdown()
 
