@@ -62,7 +62,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 _EXCESS_BLANKS = re.compile(r"\n{3,}")
-SEE_ALSO_MARGIN = 0.025
 
 
 def message(lang: str, key: str) -> str:
@@ -79,7 +78,7 @@ def citations_for(hits: Sequence[Hit]) -> list[Citation]:
             breadcrumb=hit.chunk.breadcrumb,
             url=hit.chunk.link,
             lang=hit.chunk.lang,
-            score=hit.dense or hit.score,
+            score=hit.score,
             article_id=hit.chunk.article_id,
         )
         for n, hit in enumerate(hits, start=1)
@@ -107,12 +106,10 @@ def extractive(
     see_also_floor: float,
     body: str | None = None,
 ) -> Answer:
-    """The first hit's section (`body`, default its text) cited as [1]; further hits whose
-    section is about as similar to the question as the first (within `SEE_ALSO_MARGIN`, and at
-    least `see_also_floor`, both cosines) as see-also."""
+    """The first hit's section (`body`, default its text) cited as [1]; the further hits whose
+    relevance reaches `see_also_floor` as see-also."""
     best = hits[0]
-    floor = max(see_also_floor, best.dense - SEE_ALSO_MARGIN)
-    others = [h for h in hits[1:] if h.dense >= floor]
+    others = [h for h in hits[1:] if h.score >= see_also_floor]
     kept = [best, *others]
     citations = citations_for(kept)
     lines = [f"**{best.chunk.breadcrumb}** [1]", "", (body or best.chunk.text).strip()]

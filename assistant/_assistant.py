@@ -150,7 +150,7 @@ class Assistant:
             langs[0],
             retrieval.hits,
             confident=retrieval.relevant,
-            see_also_floor=self.params.min_score,
+            see_also_floor=self.params.tuned.see_also,
             body=retrieval.lead,
         )
         if failed:

@@ -1,18 +1,43 @@
-"""Score the assistant on a JSONL file of questions with gold article ids."""
+"""Score the assistant on a JSONL file of questions with gold article ids and sections."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assistant._model import Answer
+from corpus import Chunk
 
-METRICS = ("recall@1", "recall@5", "mrr@10", "declined", "same_lang", "p50_ms", "p95_ms")
+METRICS = (
+    "success@1",
+    "success@5",
+    "recall@5",
+    "mrr@10",
+    "section@1",
+    "declined",
+    "over_declined",
+    "same_lang",
+    "p50_ms",
+    "p95_ms",
+)
+#: What each metric means, for `--help` and the README.
+METRIC_HELP = {
+    "success@k": "share of answerable questions with a gold article among the first k articles",
+    "recall@5": "share of each question's gold articles found in the first 5, averaged",
+    "mrr@10": "mean reciprocal rank of the first gold article within 10",
+    "section@1": "share of answerable questions whose first citation is a gold article's "
+    "answering section (the `section` heading, in any language version)",
+    "declined": "share of out-of-scope questions (empty gold) declined",
+    "over_declined": "share of answerable questions declined",
+    "same_lang": "share of first citations in the question's language",
+}
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -23,6 +48,7 @@ class EvalQuestion:
     lang: str
     question: str
     gold: tuple[str, ...]
+    section: str = ""
 
 
 def read_questions(path: Path) -> list[EvalQuestion]:
@@ -39,11 +65,48 @@ def read_questions(path: Path) -> list[EvalQuestion]:
                     lang=str(data.get("lang", "")),
                     question=str(data["question"]),
                     gold=tuple(str(g) for g in data.get("gold", [])),
+                    section=str(data.get("section") or ""),
                 )
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"{path}:{number}: not a question line ({exc})") from exc
     return questions
+
+
+def heading_key(text: str) -> str:
+    """A heading compared loosely: lower case, words only."""
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+#: The headings that name one section in every language version of its article.
+SectionNames = Callable[[Chunk], set[str]]
+
+
+def section_names(chunks: Sequence[Chunk]) -> SectionNames:
+    """Names of a chunk's section across translations: the section at the same position in
+    every version of the article with the same number of sections, plus the headings of short
+    sections merged into it."""
+    positions: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+    for chunk in chunks:
+        paths = positions.setdefault((chunk.article_id, chunk.lang), [])
+        if not paths or paths[-1] != chunk.headings:
+            paths.append(chunk.headings)
+    by_article: dict[str, list[list[tuple[str, ...]]]] = {}
+    for (article, _), paths in positions.items():
+        by_article.setdefault(article, []).append(paths)
+
+    def names(chunk: Chunk) -> set[str]:
+        own = positions.get((chunk.article_id, chunk.lang), [])
+        found = {heading_key(h) for h in chunk.headings} | {heading_key(chunk.title)}
+        found |= {heading_key(m) for m in re.findall(r"^\*\*(.+?)\*\*\s*$", chunk.text, re.M)}
+        if chunk.headings in own:
+            at = own.index(chunk.headings)
+            for paths in by_article.get(chunk.article_id, []):
+                if len(paths) == len(own) and paths[at]:
+                    found.add(heading_key(paths[at][-1]))
+        return found - {""}
+
+    return names
 
 
 @dataclass
@@ -52,11 +115,16 @@ class _Row:
     ranking: list[str]
     answer: Answer
     ms: float
+    section_hit: bool
 
 
 def _summary(rows: list[_Row]) -> dict[str, float | int | None]:
     answerable = [r for r in rows if r.q.gold]
     unanswerable = [r for r in rows if not r.q.gold]
+
+    def success(row: _Row, k: int) -> float:
+        top = row.ranking[:k] if row.answer.citations else []
+        return float(bool(set(top) & set(row.q.gold)))
 
     def recall(row: _Row, k: int) -> float:
         top = row.ranking[:k] if row.answer.citations else []
@@ -72,13 +140,17 @@ def _summary(rows: list[_Row]) -> dict[str, float | int | None]:
     def mean(values: Iterable[float], n: int) -> float | None:
         return round(sum(values) / n, 3) if n else None
 
+    n = len(answerable)
     return {
         "questions": len(rows),
-        "answerable": len(answerable),
-        "recall@1": mean((recall(r, 1) for r in answerable), len(answerable)),
-        "recall@5": mean((recall(r, 5) for r in answerable), len(answerable)),
-        "mrr@10": mean((rr(r) for r in answerable), len(answerable)),
+        "answerable": n,
+        "success@1": mean((success(r, 1) for r in answerable), n),
+        "success@5": mean((success(r, 5) for r in answerable), n),
+        "recall@5": mean((recall(r, 5) for r in answerable), n),
+        "mrr@10": mean((rr(r) for r in answerable), n),
+        "section@1": mean((float(r.section_hit) for r in answerable), n),
         "declined": mean((float(not r.answer.citations) for r in unanswerable), len(unanswerable)),
+        "over_declined": mean((float(not r.answer.citations) for r in answerable), n),
         "same_lang": mean(
             (float(r.answer.citations[0].lang == r.q.lang) for r in cited), len(cited)
         ),
@@ -87,16 +159,30 @@ def _summary(rows: list[_Row]) -> dict[str, float | int | None]:
     }
 
 
-def evaluate(questions: list[EvalQuestion], ask: Callable[[str], Answer]) -> dict[str, object]:
-    """Ask every question; recall and MRR count distinct articles in rank order, and an
-    answerable question the assistant declined counts as a miss."""
+def _section_hit(q: EvalQuestion, answer: Answer, names: SectionNames | None) -> bool:
+    if not answer.citations or not answer.hits or not q.section:
+        return False
+    first = answer.hits[0].chunk
+    if first.article_id not in q.gold:
+        return False
+    found = names(first) if names else {heading_key(h) for h in first.headings}
+    return heading_key(q.section) in found
+
+
+def evaluate(
+    questions: list[EvalQuestion],
+    ask: Callable[[str], Answer],
+    names: SectionNames | None = None,
+) -> dict[str, object]:
+    """Ask every question; success, recall and MRR count distinct articles in rank order, and
+    an answerable question the assistant declined counts as a miss."""
     rows = []
     for q in questions:
         started = time.perf_counter()
         answer = ask(q.question)
         ms = (time.perf_counter() - started) * 1000
         ranking = list(dict.fromkeys(h.chunk.article_id for h in answer.hits))
-        rows.append(_Row(q, ranking, answer, ms))
+        rows.append(_Row(q, ranking, answer, ms, _section_hit(q, answer, names)))
     by_language = {
         lang: _summary([r for r in rows if r.q.lang == lang])
         for lang in sorted({r.q.lang for r in rows})

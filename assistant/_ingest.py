@@ -10,6 +10,7 @@ from pathlib import Path
 
 from corpus import Article, Chunker, Skipped, load_corpus
 from embeddings import BuildReport, Embedder, IndexStore, build_index
+from embeddings._build import EMBED_MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def ingest(
     store: IndexStore,
     embedder: Embedder,
     chunker: Chunker,
-    embed_max_chars: int = 240,
+    embed_max_chars: int = EMBED_MAX_CHARS,
     batch_size: int = 32,
     show_progress: bool = True,
     on_warning: Callable[[Skipped], None] | None = None,

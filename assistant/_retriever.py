@@ -1,84 +1,109 @@
-"""Hybrid retrieval: dense search across languages fused with same-language BM25."""
+"""Retrieval in two stages: dense, title and lexical candidates, then a learned relevance model
+that ranks them on one calibrated scale (also used to decline and for see-also)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 
 import faiss
 import numpy as np
-from threadpoolctl import threadpool_limits
+import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
 
+from assistant._features import ArticleTable, Evidence, candidate_features
 from assistant._lexical import LexicalIndex
 from assistant._model import Hit
+from assistant._ranker import Tuned, load_tuned
 from corpus import Chunk
 from embeddings import Embedder, LoadedIndex
 
-ADMIN_AUDIENCES = {"admin", "settings", "administrator"}
+QUERY_CACHE_SIZE = 2048
+
+
+@cache
+def shipped_tuned() -> Tuned:
+    """The relevance model and values shipped with the package (written by `assistant tune`)."""
+    return load_tuned()
 
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    """Plain retrieval settings. The weights were chosen with `assistant eval` on the dev
-    questions (see bench/RESULTS.md)."""
+    """Plain retrieval settings: `mode` hybrid (learned ranking), dense or bm25 (one side
+    alone, for comparison); `min_score` overrides the tuned decline point (a relevance
+    probability, 0–1)."""
 
     mode: str = "hybrid"
-    lexical_weight: float = 0.2
-    title_weight: float = 0.3
-    summary_weight: float = 0.5
-    min_score: float = 0.845
-    cross_lingual_allowance: float = 0.035
     fallback_language: str = "en"
-    candidates: int = 256
-    title_candidates: int = 64
-    rrf_k: int = 60
-    admin_boost: float = 1.25
-    translation_margin: float = 0.08
+    min_score: float | None = None
+    tuned: Tuned = field(default_factory=shipped_tuned)
+
+    @property
+    def min_relevance(self) -> float:
+        """Below this relevance of the best article, the docs don't cover the question."""
+        return self.tuned.min_relevance if self.min_score is None else self.min_score
 
 
 @dataclass(frozen=True)
 class Retrieval:
-    """Ranked hits, one per article, the best article relevance seen, and the text to show
-    for the first hit (its section, continued when short)."""
+    """Ranked hits, one per article, the best relevance seen, whether it is enough to answer,
+    and the text to show for the first hit (its section, continued when short)."""
 
     hits: list[Hit]
-    best_dense: float
+    relevance: float
     relevant: bool
     lead: str = ""
 
 
-def is_admin(chunk: Chunk) -> bool:
-    """Whether a section is written for administrators (front matter or `admin/` path)."""
-    return (
-        chunk.audience.lower() in ADMIN_AUDIENCES
-        or chunk.article_id.startswith("admin/")
-        or "/admin/" in chunk.article_id
-    )
+class _BlasGuard:
+    """Single-threaded BLAS while any question is being scored, restored afterwards: one
+    question is too small a job to share between threads (waking them costs more than the
+    product), but the rest of the process keeps its own setting."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._controller: ThreadpoolController | None = None
+        self._saved: object = None
+
+    @contextmanager
+    def single(self) -> Iterator[None]:
+        with self._lock:
+            if self._controller is None:
+                self._controller = ThreadpoolController()
+            if self._active == 0:
+                self._saved = self._controller.limit(limits=1, user_api="blas")
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                if self._active == 0 and self._saved is not None:
+                    self._saved.restore_original_limits()  # type: ignore[attr-defined]
+                    self._saved = None
 
 
 class Retriever:
-    """Finds the best section of each relevant article, in the reader's language if it exists.
-
-    An article's dense relevance blends its best section with its best title and its best
-    title-plus-description over all translations, so each translation is one more view of
-    the same article.
-    """
+    """Finds the relevant articles for a question and the section of each that answers it, in
+    the reader's language when the article has it."""
 
     def __init__(self, index: LoadedIndex, embedder: Embedder, params: RetrievalParams) -> None:
         self.index = index
         self.embedder = embedder
         self.params = params
+        self.table = ArticleTable(index)
+        self.languages = self.table.languages
         self._lock = threading.Lock()
-        self._rows: dict[str, dict[str, list[int]]] = {}
-        for row, chunk in enumerate(index.chunks):
-            self._rows.setdefault(chunk.article_id, {}).setdefault(chunk.lang, []).append(row)
-        self._head_ids = [h.article_id for h in index.heads]
-        self._heads: dict[str, list[int]] = {}
-        for i, aid in enumerate(self._head_ids):
-            self._heads.setdefault(aid, []).append(i)
-        self.languages = {lang for langs in self._rows.values() for lang in langs}
+        self._queries: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._blas = _BlasGuard()
+        admin_heads = self.table.admin[self.table.head_doc] > 0
+        projections = index.summaries[admin_heads] @ self.table.admin_direction
+        self._admin_page_intent = float(np.quantile(projections, 0.9)) if admin_heads.any() else 0
 
     @cached_property
     def lexical(self) -> LexicalIndex:
@@ -89,15 +114,73 @@ class Retriever:
             )
 
     def warm_up(self) -> None:
-        """Load the model and build the lexical index now.
-
-        One question is too small a job to share between threads: waking BLAS threads costs
-        more than the product itself, so BLAS runs single-threaded from here on.
-        """
-        threadpool_limits(limits=1, user_api="blas")
+        """Load the model and build the lexical index now."""
         self.embedder.warm_up()
-        if self.params.mode != "dense":
-            _ = self.lexical
+        _ = self.lexical
+
+    def query_vector(self, question: str) -> npt.NDArray[np.float32]:
+        """The question's vector; recent questions come from a cache (help centers hear the
+        same questions again and again)."""
+        with self._lock:
+            cached = self._queries.get(question)
+            if cached is not None:
+                self._queries.move_to_end(question)
+                return cached
+        vector = np.asarray(self.embedder.embed_queries([question])[0], dtype=np.float32)
+        vector.flags.writeable = False
+        with self._lock:
+            self._queries[question] = vector
+            while len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return vector
+
+    def evidence(
+        self, question: str, langs: Sequence[str], admin: bool = False
+    ) -> tuple[npt.NDArray[np.float32], Evidence, dict[int, float]]:
+        """The question's vector, what the index says about it, and the lexical score of every
+        section BM25 found (by row)."""
+        qv = self.query_vector(question)
+        fallback = self.params.fallback_language
+        lex_rows: dict[int, float] = {}
+        per_lang: dict[str, dict[int, float]] = {}
+        for lang in dict.fromkeys((langs[0], fallback)):
+            found: dict[int, float] = {}
+            for row, score in self.lexical.search(question, lang):
+                lex_rows[row] = score
+                doc = self.table.doc_of[self.index.chunks[row].article_id]
+                found[doc] = max(found.get(doc, 0.0), score)
+            per_lang[lang] = found
+        intent = float(qv @ self.table.admin_direction)
+        ev = Evidence(
+            langs=tuple(langs),
+            fallback=fallback,
+            titles=self.index.titles @ qv,
+            summaries=self.index.summaries @ qv,
+            lexical_lang=per_lang[langs[0]],
+            lexical_fallback=per_lang[fallback] if fallback != langs[0] else {},
+            admin_intent=max(intent, self._admin_page_intent) if admin else intent,
+        )
+        return qv, ev, lex_rows
+
+    def candidates(self, qv: npt.NDArray[np.float32], ev: Evidence) -> list[int]:
+        """Articles worth ranking: the best by section, by title and summary, and by BM25."""
+        t = self.params.tuned
+        k = min(t.dense_chunks, len(self.index.chunks))
+        faiss.omp_set_num_threads(1)  # per calling thread: one query is too small to share
+        _, rows = self.index.faiss.search(qv[None, :], k)
+        dense = list(
+            dict.fromkeys(
+                self.table.doc_of[self.index.chunks[r].article_id] for r in rows[0] if r >= 0
+            )
+        )[: t.dense_articles]
+        heads = self.table.per_doc_max(ev.titles) + self.table.per_doc_max(ev.summaries)
+        by_head = [int(d) for d in np.argsort(-heads)[: t.head_articles]]
+        lexical = [
+            d
+            for found in (ev.lexical_lang, ev.lexical_fallback)
+            for d in sorted(found, key=lambda d: -found[d])[: t.lexical_articles]
+        ]
+        return list(dict.fromkeys([*dense, *by_head, *lexical]))
 
     def retrieve(
         self,
@@ -108,37 +191,45 @@ class Retriever:
     ) -> Retrieval:
         """The `top_k` best articles for `question`; `langs` lists the reader's languages,
         most likely first."""
-        p = self.params
-        qv: np.ndarray | None = None
-        dense: dict[str, float] = {}
-        if p.mode != "bm25" and self.index.chunks:
-            qv = self.embedder.embed_queries([question])[0]
-            dense = self._dense(qv)
-        lexical: dict[str, float] = {}
-        searched: list[str] = []
-        if p.mode != "dense":
-            searched = [lg for lg in langs if lg in self.lexical.languages][:2]
-            for lang in searched:
-                for row, score in self.lexical.search(question, lang):
-                    aid = self.index.chunks[row].article_id
-                    lexical[aid] = max(lexical.get(aid, 0.0), score)
-        fused = self._fuse(dense, lexical, searched)
-        if admin:
-            for aid in fused:
-                if is_admin(self.index.chunks[self._any_row(aid)]):
-                    fused[aid] *= p.admin_boost
-        ranked = sorted(fused, key=lambda a: -fused[a])[:top_k]
-        hits = [self._hit(aid, langs, qv, fused[aid], lexical.get(aid, 0.0)) for aid in ranked]
-        best = max(dense.values(), default=0.0)
-        floor = p.min_score - (p.cross_lingual_allowance if langs[0] not in self.languages else 0)
-        relevant = bool(hits) and (best >= floor if p.mode != "bm25" else True)
+        if not self.index.chunks:
+            return Retrieval([], 0.0, False)
+        if self.params.mode == "bm25":
+            return self._lexical_only(question, langs, top_k)
+        with self._blas.single():
+            qv, ev, lex_rows = self.evidence(question, langs, admin)
+            docs = self.candidates(qv, ev)
+            rows, best = candidate_features(self.table, self.index.vectors, qv, docs, ev)
+            relevance = self.params.tuned.relevance(rows)
+            order = (
+                np.argsort(-rows[:, 0], kind="stable")
+                if self.params.mode == "dense"
+                else np.argsort(-relevance, kind="stable")
+            )
+            hits = [
+                self._hit(docs[i], best[docs[i]], langs, float(relevance[i]), lex_rows, qv)
+                for i in order[:top_k]
+            ]
+        top = hits[0].score if hits else 0.0
+        relevant = bool(hits) and top >= self.params.min_relevance
         lead = self.section_text(hits[0].chunk) if hits else ""
-        return Retrieval(hits, best, relevant, lead)
+        return Retrieval(hits, top, relevant, lead)
+
+    def _lexical_only(self, question: str, langs: Sequence[str], top_k: int) -> Retrieval:
+        """BM25 alone in the reader's language: no model, no decline."""
+        found: dict[str, tuple[int, float]] = {}
+        for row, score in self.lexical.search(question, langs[0]):
+            found.setdefault(self.index.chunks[row].article_id, (row, score))
+        hits = [
+            Hit(self.index.chunks[row], score=1.0, dense=0.0, lexical=score)
+            for row, score in list(found.values())[:top_k]
+        ]
+        lead = self.section_text(hits[0].chunk) if hits else ""
+        return Retrieval(hits, 1.0 if hits else 0.0, bool(hits), lead)
 
     def section_text(self, chunk: Chunk, min_chars: int = 300, most: int = 3) -> str:
         """The chunk's text, followed by the next sections of the same article while it is
         shorter than `min_chars` (an intro that only names a video says little alone)."""
-        rows = self._rows[chunk.article_id][chunk.lang]
+        rows = self.table.rows[self.table.doc_of[chunk.article_id]][chunk.lang]
         following = [
             self.index.chunks[r] for r in rows if self.index.chunks[r].ordinal > chunk.ordinal
         ]
@@ -150,76 +241,33 @@ class Retriever:
             parts.append(f"**{heading}**\n\n{nxt.text.strip()}" if heading else nxt.text.strip())
         return "\n\n".join(parts)
 
-    def _dense(self, qv: np.ndarray) -> dict[str, float]:
-        """Dense relevance of the candidate articles, a weighted mean of cosines."""
-        p = self.params
-        faiss.omp_set_num_threads(1)  # per calling thread, see warm_up()
-        k = min(p.candidates, len(self.index.chunks))
-        scores, rows = self.index.faiss.search(qv[None, :].astype(np.float32), k)
-        best_chunk: dict[str, float] = {}
-        for score, row in zip(scores[0], rows[0], strict=True):
-            if row >= 0:
-                best_chunk.setdefault(self.index.chunks[row].article_id, float(score))
-        titles = self.index.titles @ qv
-        summaries = self.index.summaries @ qv
-        article_side = p.title_weight * titles + p.summary_weight * summaries
-        for i in np.argsort(-article_side)[: p.title_candidates]:
-            aid = self._head_ids[int(i)]
-            if aid not in best_chunk:
-                rows_of = [r for rs in self._rows[aid].values() for r in rs]
-                best_chunk[aid] = float(np.max(self.index.vectors[rows_of] @ qv))
-        total = 1.0 + p.title_weight + p.summary_weight
-        return {
-            aid: (
-                chunk
-                + p.title_weight * float(np.max(titles[self._heads[aid]]))
-                + p.summary_weight * float(np.max(summaries[self._heads[aid]]))
-            )
-            / total
-            for aid, chunk in best_chunk.items()
-        }
-
-    def _fuse(
-        self, dense: dict[str, float], lexical: dict[str, float], searched: Sequence[str]
-    ) -> dict[str, float]:
-        """Weighted reciprocal rank fusion. BM25 only sees the reader's languages, so it can say
-        nothing about an article not translated into them: such an article gets the lexical
-        vote of its dense rank (no evidence either way) instead of none, whenever BM25 voted
-        at all."""
-        p = self.params
-        fused: dict[str, float] = {}
-        dense_rank = {aid: r for r, aid in enumerate(sorted(dense, key=lambda a: -dense[a]))}
-        for aid, rank in dense_rank.items():
-            fused[aid] = 1.0 / (p.rrf_k + rank + 1)
-        for rank, aid in enumerate(sorted(lexical, key=lambda a: -lexical[a])):
-            fused[aid] = fused.get(aid, 0.0) + p.lexical_weight / (p.rrf_k + rank + 1)
-        if lexical:
-            for aid, rank in dense_rank.items():
-                if not any(lang in self._rows[aid] for lang in searched):
-                    fused[aid] += p.lexical_weight / (p.rrf_k + rank + 1)
-        return fused
-
-    def _any_row(self, aid: str) -> int:
-        return next(iter(self._rows[aid].values()))[0]
-
     def _hit(
-        self, aid: str, langs: Sequence[str], qv: np.ndarray | None, score: float, lex: float
+        self,
+        doc: int,
+        best: dict[str, tuple[int, float]],
+        langs: Sequence[str],
+        relevance: float,
+        lex_rows: dict[int, float],
+        qv: npt.NDArray[np.float32],
     ) -> Hit:
         """The article's section to cite: in the first preferred language that has the article,
-        unless a section in another language fits the question clearly better (a partial
-        translation)."""
-        versions = self._rows[aid]
+        unless another language's version fits clearly better (a partial translation); within
+        it, the section whose cosine plus weighted lexical score is highest."""
+        t = self.params.tuned
         preferred = (*langs, self.params.fallback_language)
-        order = [lg for lg in dict.fromkeys(preferred) if lg in versions]
-        order += [lg for lg in versions if lg not in order]
-        if qv is None:
-            return Hit(self.index.chunks[versions[order[0]][0]], score, 0.0, lex)
-        best: dict[str, tuple[int, float]] = {}
-        for lang in order:
-            rows = versions[lang]
-            sims = self.index.vectors[rows] @ qv
-            best[lang] = (rows[int(np.argmax(sims))], float(np.max(sims)))
+        order = [lg for lg in dict.fromkeys(preferred) if lg in best]
+        order += [lg for lg in best if lg not in order]
         top = max(sim for _, sim in best.values())
-        lang = next(lg for lg in order if best[lg][1] >= top - self.params.translation_margin)
+        lang = next(lg for lg in order if best[lg][1] >= top - t.translation_margin)
+        rows = self.table.rows[doc][lang]
         row, sim = best[lang]
-        return Hit(chunk=self.index.chunks[row], score=score, dense=sim, lexical=lex)
+        lexical = [lex_rows.get(r, 0.0) for r in rows]
+        peak = max(lexical)
+        if peak > 0 and t.section_lexical_weight > 0:
+            sims = self.index.vectors[rows] @ qv
+            scores = sims + t.section_lexical_weight * np.asarray(lexical) / peak
+            at = int(np.argmax(scores))
+            row, sim = rows[at], float(sims[at])
+        return Hit(
+            chunk=self.index.chunks[row], score=relevance, dense=sim, lexical=lex_rows.get(row, 0)
+        )

@@ -9,6 +9,7 @@ from pathlib import Path
 from assistant._assistant import Assistant
 from assistant._ingest import CorpusSource, IngestReport, ingest
 from assistant._llm import LLMClient, OpenAICompatibleClient
+from assistant._ranker import Tuned
 from assistant._retriever import RetrievalParams
 from assistant.settings import Settings, SettingsError
 from corpus import Chunker, Skipped
@@ -69,9 +70,10 @@ def open_assistant(
     build_if_missing: bool = True,
     show_progress: bool = True,
     on_ingest: Callable[[IngestReport], None] | None = None,
+    tuned: Tuned | None = None,
 ) -> Assistant:
     """An `Assistant` over the configured index; builds the index from the configured corpora
-    first when there is none yet."""
+    first when there is none yet. `tuned` replaces the shipped ranking model."""
     embedder = embedder_from(settings)
     store = IndexStore(settings.index_dir)
     if build_if_missing:
@@ -82,14 +84,9 @@ def open_assistant(
             if on_ingest:
                 on_ingest(report)
     r = settings.retrieval
+    chosen = {"tuned": tuned} if tuned is not None else {}
     params = RetrievalParams(
-        mode=r.mode,
-        lexical_weight=r.lexical_weight,
-        title_weight=r.title_weight,
-        summary_weight=r.summary_weight,
-        min_score=r.min_score,
-        cross_lingual_allowance=r.cross_lingual_allowance,
-        fallback_language=r.fallback_language,
+        mode=r.mode, fallback_language=r.fallback_language, min_score=r.min_score, **chosen
     )
     return Assistant(
         Path(settings.index_dir), embedder, params, top_k=r.top_k, llm=llm_from(settings)

@@ -13,8 +13,9 @@ import click
 from tqdm import tqdm
 
 from assistant._assistant import QuestionError
-from assistant._eval import evaluate, format_table, read_questions
+from assistant._eval import METRIC_HELP, evaluate, format_table, read_questions, section_names
 from assistant._ingest import CorpusSource, IngestReport
+from assistant._ranker import TUNED_FILE
 from assistant._setup import open_assistant, run_ingest
 from assistant.settings import CorpusSettings, Settings, SettingsError, load_settings
 from corpus import Skipped
@@ -85,6 +86,7 @@ def main(ctx: click.Context, config_path: Path) -> None:
       assistant ask "How do I …?"    answer one question
       assistant serve                chat page, widget and HTTP API
       assistant eval questions.jsonl measure retrieval quality
+      assistant tune questions.jsonl train the ranking model
       assistant report               questions the docs could not answer
     """
     ctx.obj = config_path
@@ -163,11 +165,15 @@ def ask(ctx: click.Context, question: str, lang: str | None, admin: bool, as_jso
 def eval_(
     ctx: click.Context, questions: Path, mode: str | None, as_json: bool, misses: bool
 ) -> None:
-    """Measure the assistant on QUESTIONS, a JSONL file of {"question", "lang", "gold"}.
+    """Measure the assistant on QUESTIONS, a JSONL file of {"question", "lang", "gold",
+    "section"}.
 
-    Prints recall@1, recall@5 and MRR@10 over article ids (a declined answerable question
-    counts as a miss), the share of no-answer questions declined, the share of first
-    citations in the question's language and p50/p95 latency, per language and overall.
+    Prints, per language and overall: success@1 and success@5 (a gold article among the
+    first 1 or 5 articles), recall@5 (the share of a question's gold articles found), MRR@10,
+    section@1 (the first citation is the gold article's answering section), the share of
+    out-of-scope questions declined and of answerable ones declined, the share of first
+    citations in the question's language, and p50/p95 latency. A declined answerable question
+    counts as a miss.
     """
     settings = _settings(ctx)
     if mode:
@@ -175,7 +181,8 @@ def eval_(
     items = read_questions(questions)
     assistant = open_assistant(settings, on_ingest=_print_ingest)
     assistant.warm_up()
-    result = evaluate(items, lambda q: assistant.ask(q, top_k=10))
+    names = section_names(assistant.retriever.index.chunks)
+    result = evaluate(items, lambda q: assistant.ask(q, top_k=10), names)
     if as_json:
         if not misses:
             result.pop("misses")
@@ -183,10 +190,53 @@ def eval_(
         return
     click.echo(f"mode: {settings.retrieval.mode}   questions: {len(items)}")
     click.echo(format_table(result))
+    click.echo("\n".join(f"  {name}: {text}" for name, text in METRIC_HELP.items()))
     if misses:
         click.echo("\nMisses:")
         for miss in result["misses"]:  # type: ignore[attr-defined]
             click.echo(f"  {miss['id']} {miss['question']}  gold={miss['gold']} got={miss['got']}")
+
+
+@main.command()
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=TUNED_FILE,
+    show_default=True,
+    help="Where to write the model and the chosen values.",
+)
+@click.pass_context
+@_friendly
+def tune(ctx: click.Context, questions: Path, out: Path) -> None:
+    """Train the ranking model on QUESTIONS (JSONL like `eval`'s) over the configured index,
+    print its cross-validated figures (folds by article: no article is on both sides) and
+    write it with every value retrieval depends on (decline point, see-also point, candidate
+    counts, section weighting) to OUT.
+    """
+    from assistant._tune import bootstrap
+    from assistant._tune import tune as run_tune
+
+    settings = _settings(ctx)
+    items = read_questions(questions)
+    assistant = open_assistant(settings, on_ingest=_print_ingest, tuned=bootstrap())
+    assistant.warm_up()
+    tuned = run_tune(
+        assistant.retriever,
+        items,
+        lambda q: [code for code, _ in assistant.languages.candidates(q)],
+        click.echo,
+        source=questions.name,
+    )
+    tuned.save(out)
+    figures = tuned.figures
+    click.echo(
+        f"Cross-validated on {figures['questions']} questions ({figures['folds']} folds by "
+        f"article): success@1 {figures['cv_success@1']}, success@5 {figures['cv_success@5']}, "
+        f"out of scope declined {figures['cv_declined']}, answerable declined "
+        f"{figures['cv_over_declined']}; decline below relevance {tuned.min_relevance}."
+    )
+    click.echo(f"Wrote {out}.")
 
 
 @main.command()

@@ -11,6 +11,10 @@ import yaml
 from limits import parse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assistant._retriever import RetrievalParams
+from corpus._chunker import DEFAULT_MAX_TOKENS, DEFAULT_MIN_TOKENS
+from embeddings._build import EMBED_MAX_CHARS
+
 BUILTIN = "builtin"
 GUIDE_DIR = Path(__file__).resolve().parent.parent / "corpus" / "guide"
 ENV_PREFIX = "ASSISTANT_"
@@ -50,27 +54,24 @@ class EmbedderSettings(_Section):
     passage_prefix: str = "passage: "
     normalize: bool = True
     batch_size: int = Field(32, ge=1, le=1024)
-    embed_max_chars: int = Field(240, ge=32)
+    embed_max_chars: int = Field(EMBED_MAX_CHARS, ge=32)
 
 
 class ChunkingSettings(_Section):
     """How articles are cut into sections."""
 
-    max_tokens: int = Field(450, ge=32)
-    min_tokens: int = Field(60, ge=0)
+    max_tokens: int = Field(DEFAULT_MAX_TOKENS, ge=32)
+    min_tokens: int = Field(DEFAULT_MIN_TOKENS, ge=0)
 
 
 class RetrievalSettings(_Section):
-    """How questions find sections."""
+    """How questions find sections. The ranking model and its decline point are chosen by
+    `assistant tune`; `min_score` overrides that decline point (a relevance probability)."""
 
-    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    mode: Literal["hybrid", "dense", "bm25"] = RetrievalParams.mode  # type: ignore[assignment]
     top_k: int = Field(5, ge=1, le=50)
-    lexical_weight: float = Field(0.2, ge=0.0)
-    title_weight: float = Field(0.3, ge=0.0)
-    summary_weight: float = Field(0.5, ge=0.0)
-    min_score: float = Field(0.845, ge=-1.0, le=1.0)
-    cross_lingual_allowance: float = Field(0.035, ge=0.0)
-    fallback_language: str = "en"
+    min_score: float | None = Field(None, ge=0.0, le=1.0)
+    fallback_language: str = RetrievalParams.fallback_language
 
 
 class LLMSettings(_Section):

@@ -13,6 +13,8 @@ from langchain_text_splitters import (
 
 from corpus._model import Article, Chunk
 
+DEFAULT_MAX_TOKENS = 450
+DEFAULT_MIN_TOKENS = 60
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 _CUSTOM_ID = re.compile(r"\s*\{#([^}\s]+)\}\s*$")
 _MARKUP = re.compile(r"[*_`]|\[([^\]]*)\]\([^)]*\)")
@@ -58,7 +60,9 @@ class _Section:
 class Chunker:
     """Heading-based chunker: one chunk per H2/H3 section, long ones split, short ones merged."""
 
-    def __init__(self, max_tokens: int = 300, min_tokens: int = 40) -> None:
+    def __init__(
+        self, max_tokens: int = DEFAULT_MAX_TOKENS, min_tokens: int = DEFAULT_MIN_TOKENS
+    ) -> None:
         self.max_tokens = max_tokens
         self.min_tokens = min_tokens
         self._headers = ExperimentalMarkdownSyntaxTextSplitter(

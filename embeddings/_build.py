@@ -25,6 +25,10 @@ from embeddings._store import (
     title_text,
 )
 
+EMBED_MAX_CHARS = 360
+"""How much of each section is embedded: the most the full shared corpus allows within a
+25-minute ingest on two cores (see bench/RESULTS.md, embedding variants)."""
+
 
 @dataclass(frozen=True)
 class BuildReport:
@@ -40,7 +44,7 @@ def build_index(
     chunks: Sequence[Chunk],
     embedder: Embedder,
     store: IndexStore,
-    embed_max_chars: int = 1000,
+    embed_max_chars: int = EMBED_MAX_CHARS,
     batch_size: int = 32,
     show_progress: bool = True,
 ) -> BuildReport:

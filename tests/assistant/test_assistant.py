@@ -134,17 +134,18 @@ def test_a_short_section_is_shown_with_the_sections_after_it(assistant: Assistan
     assert assistant.retriever.section_text(intro, min_chars=10) == intro.text
 
 
-def test_bm25_does_not_bury_an_untranslated_article(assistant: Assistant) -> None:
-    # guide/index exists only in English: BM25 over Swedish can say nothing about it.
-    fused = assistant.retriever._fuse(
-        dense={"guide/index": 0.9, "guide/setup": 0.8, "admin/page": 0.7},
-        lexical={"guide/setup": 5.0, "admin/page": 4.0},
-        searched=["sv"],
-    )
-    assert max(fused, key=fused.__getitem__) == "guide/index"
-    english = assistant.retriever._fuse(
-        dense={"guide/index": 0.9, "guide/setup": 0.8},
-        lexical={"guide/setup": 5.0},
-        searched=["en"],
-    )
-    assert max(english, key=english.__getitem__) == "guide/setup"
+def test_a_repeated_question_reuses_its_vector(assistant: Assistant) -> None:
+    embedder = assistant.retriever.embedder
+    assert isinstance(embedder, FakeEmbedder)
+    assistant.ask("descale grinder", lang="en")
+    calls = embedder.calls
+    assistant.ask("descale grinder", lang="en")
+    assert embedder.calls == calls
+
+
+def test_scoring_restores_the_blas_thread_limit(assistant: Assistant) -> None:
+    from threadpoolctl import threadpool_info
+
+    before = [lib["num_threads"] for lib in threadpool_info()]
+    assistant.ask("descale grinder", lang="en")
+    assert [lib["num_threads"] for lib in threadpool_info()] == before

@@ -86,10 +86,10 @@ def test_eval_prints_a_table_and_json(tmp_path: Path, config: Path) -> None:
     )
     code, out, _ = run("--config", str(config), "eval", str(questions))
     assert code == 0
-    assert "recall@1" in out and "overall" in out
+    assert "success@1" in out and "section@1" in out and "overall" in out
     code, out, _ = run("--config", str(config), "eval", "--json", "--mode", "bm25", str(questions))
     data = json.loads(out[out.index("{") :])
-    assert data["overall"]["recall@5"] == 1.0
+    assert data["overall"]["success@5"] == data["overall"]["recall@5"] == 1.0
     assert set(data["by_language"]) == {"en", "sv"}
 
 

@@ -1,0 +1,216 @@
+"""What the ranker sees: candidate articles for a question and one feature row per candidate."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from corpus import Chunk
+from embeddings import LoadedIndex
+
+ADMIN_AUDIENCES = {"admin", "settings", "administrator"}
+
+FEATURES = (
+    "dense_best",
+    "dense_lang",
+    "dense_fallback",
+    "dense_gap",
+    "dense_rank",
+    "title_best",
+    "title_lang",
+    "title_gap",
+    "summary_best",
+    "summary_lang",
+    "summary_gap",
+    "lexical_lang",
+    "lexical_lang_norm",
+    "lexical_rank",
+    "lexical_fallback",
+    "lexical_fallback_norm",
+    "has_lang",
+    "lang_has_docs",
+    "hub",
+    "is_index",
+    "depth",
+    "sections",
+    "admin",
+    "admin_intent",
+    "admin_match",
+)
+
+_LIST_LINE = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+\S")
+Floats = npt.NDArray[np.float64]
+
+
+def is_admin(chunk: Chunk) -> bool:
+    """Whether a section is written for administrators (front matter or `admin/` path)."""
+    return (
+        chunk.audience.lower() in ADMIN_AUDIENCES
+        or chunk.article_id.startswith("admin/")
+        or "/admin/" in chunk.article_id
+    )
+
+
+def _hub_share(texts: Sequence[str]) -> float:
+    """Share of an article's lines that are short list items: a page that only points
+    elsewhere is mostly such lines."""
+    lines = [ln for text in texts for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return 0.0
+    listed = sum(1 for ln in lines if _LIST_LINE.match(ln) and len(ln.split()) <= 10)
+    return listed / len(lines)
+
+
+class ArticleTable:
+    """Per-index lookups the features need: which rows and heads belong to which article and
+    language, each article's static traits, and the direction of administrator questions."""
+
+    def __init__(self, index: LoadedIndex) -> None:
+        chunks = index.chunks
+        self.docs: list[str] = list(dict.fromkeys(c.article_id for c in chunks))
+        self.doc_of = {doc: i for i, doc in enumerate(self.docs)}
+        self.rows: dict[int, dict[str, list[int]]] = {}
+        for row, chunk in enumerate(chunks):
+            self.rows.setdefault(self.doc_of[chunk.article_id], {}).setdefault(
+                chunk.lang, []
+            ).append(row)
+        heads = index.heads
+        self.head_doc = np.array([self.doc_of[h.article_id] for h in heads], dtype=np.int64)
+        self.head_lang = np.array([h.lang for h in heads], dtype=object)
+        self.languages = {c.lang for c in chunks}
+        first = [chunks[next(iter(self.rows[d].values()))[0]] for d in range(len(self.docs))]
+        self.admin = np.array([is_admin(c) for c in first], dtype=np.float64)
+        self.is_index = np.array(
+            [c.article_id.rsplit("/", 1)[-1] == "index" for c in first], dtype=np.float64
+        )
+        self.depth = np.array([c.article_id.count("/") + 1 for c in first], dtype=np.float64)
+        self.sections = np.array(
+            [
+                math.log1p(sum(len(r) for r in self.rows[d].values()) / len(self.rows[d]))
+                for d in range(len(self.docs))
+            ]
+        )
+        self.hub = np.array(
+            [
+                _hub_share([chunks[r].text for rs in self.rows[d].values() for r in rs])
+                for d in range(len(self.docs))
+            ]
+        )
+        self.admin_direction = self._admin_direction(index.summaries)
+
+    def _admin_direction(self, summaries: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Mean summary of administrator articles minus that of the others, unit length."""
+        admin = self.admin[self.head_doc] > 0
+        if not admin.any() or admin.all():
+            return np.zeros(summaries.shape[1], dtype=np.float32)
+        direction = summaries[admin].mean(axis=0) - summaries[~admin].mean(axis=0)
+        norm = float(np.linalg.norm(direction))
+        return (direction / norm if norm > 0 else direction).astype(np.float32)
+
+    def per_doc_max(
+        self, values: npt.NDArray[np.float32], mask: npt.NDArray[np.bool_] | None = None
+    ) -> Floats:
+        """The largest head value of every article (-1 where none), optionally over a subset
+        of heads only."""
+        out = np.full(len(self.docs), -1.0)
+        docs = self.head_doc if mask is None else self.head_doc[mask]
+        vals = values if mask is None else values[mask]
+        np.maximum.at(out, docs, vals.astype(np.float64))
+        return out
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything measured for one question: its vector's cosines with every title and summary,
+    the best lexical section score of each article in the reader's and the fallback language,
+    and the admin-intent of the question."""
+
+    langs: tuple[str, ...]
+    fallback: str
+    titles: npt.NDArray[np.float32]
+    summaries: npt.NDArray[np.float32]
+    lexical_lang: dict[int, float]
+    lexical_fallback: dict[int, float]
+    admin_intent: float
+
+
+def candidate_features(
+    table: ArticleTable,
+    vectors: npt.NDArray[np.float32],
+    qv: npt.NDArray[np.float32],
+    candidates: Sequence[int],
+    ev: Evidence,
+) -> tuple[Floats, dict[int, dict[str, tuple[int, float]]]]:
+    """One row of `FEATURES` per candidate article, and each candidate's best section per
+    language as `(row, cosine)`."""
+    lang, fallback = ev.langs[0], ev.fallback
+    n = len(candidates)
+    dense_best = np.full(n, -1.0)
+    dense_lang = np.zeros(n)
+    dense_fb = np.zeros(n)
+    has_lang = np.zeros(n)
+    best_rows: dict[int, dict[str, tuple[int, float]]] = {}
+    for i, doc in enumerate(candidates):
+        per_lang: dict[str, tuple[int, float]] = {}
+        for code, rows in table.rows[doc].items():
+            sims = vectors[rows] @ qv
+            at = int(np.argmax(sims))
+            per_lang[code] = (rows[at], float(sims[at]))
+        best_rows[doc] = per_lang
+        dense_best[i] = max(sim for _, sim in per_lang.values())
+        if lang in per_lang:
+            dense_lang[i] = per_lang[lang][1]
+            has_lang[i] = 1.0
+        if fallback in per_lang:
+            dense_fb[i] = per_lang[fallback][1]
+    docs = np.asarray(candidates, dtype=np.int64)
+    lang_heads = table.head_lang == lang
+    title_best = table.per_doc_max(ev.titles)[docs]
+    title_lang = np.maximum(table.per_doc_max(ev.titles, lang_heads)[docs], 0.0)
+    summary_best = table.per_doc_max(ev.summaries)[docs]
+    summary_lang = np.maximum(table.per_doc_max(ev.summaries, lang_heads)[docs], 0.0)
+    lex_lang = np.array([ev.lexical_lang.get(d, 0.0) for d in candidates])
+    lex_fb = np.array([ev.lexical_fallback.get(d, 0.0) for d in candidates])
+    intent = np.full(n, ev.admin_intent)
+    admin = table.admin[docs]
+    columns = {
+        "dense_best": dense_best,
+        "dense_lang": dense_lang,
+        "dense_fallback": dense_fb,
+        "dense_gap": dense_best - dense_best.max(initial=-1.0),
+        "dense_rank": _inverse_rank(dense_best),
+        "title_best": title_best,
+        "title_lang": title_lang,
+        "title_gap": title_best - title_best.max(initial=-1.0),
+        "summary_best": summary_best,
+        "summary_lang": summary_lang,
+        "summary_gap": summary_best - summary_best.max(initial=-1.0),
+        "lexical_lang": np.log1p(lex_lang),
+        "lexical_lang_norm": lex_lang / max(float(lex_lang.max(initial=0.0)), 1e-9),
+        "lexical_rank": np.where(lex_lang > 0, _inverse_rank(lex_lang), 0.0),
+        "lexical_fallback": np.log1p(lex_fb),
+        "lexical_fallback_norm": lex_fb / max(float(lex_fb.max(initial=0.0)), 1e-9),
+        "has_lang": has_lang,
+        "lang_has_docs": np.full(n, float(lang in table.languages)),
+        "hub": table.hub[docs],
+        "is_index": table.is_index[docs],
+        "depth": table.depth[docs],
+        "sections": table.sections[docs],
+        "admin": admin,
+        "admin_intent": intent,
+        "admin_match": admin * intent,
+    }
+    return np.column_stack([columns[name] for name in FEATURES]), best_rows
+
+
+def _inverse_rank(values: Floats) -> Floats:
+    """1 / (1 + rank) of each value, the largest ranked 0."""
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return 1.0 / (1.0 + ranks)

@@ -1,0 +1,69 @@
+"""The learned second stage: a relevance model over candidate features, and the values that
+`assistant tune` chose, kept together in one file shipped with the package."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant._features import FEATURES
+
+TUNED_FILE = Path(__file__).with_name("tuned.json")
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """A relevance model (logistic regression over standardised `FEATURES`) and every value
+    retrieval depends on, as chosen by `assistant tune`."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    min_relevance: float
+    see_also: float
+    dense_chunks: int
+    dense_articles: int
+    head_articles: int
+    lexical_articles: int
+    section_lexical_weight: float
+    translation_margin: float
+    trained_on: str = ""
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def relevance(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The probability that each candidate answers the question, one per feature row."""
+        if rows.shape[0] == 0:
+            return np.zeros(0)
+        z = (rows - np.asarray(self.mean)) / np.asarray(self.scale)
+        logits = z @ np.asarray(self.weights) + self.bias
+        out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
+        return out
+
+    def save(self, path: Path) -> None:
+        """Write the values as JSON."""
+        path.write_text(json.dumps(asdict(self), indent=1, ensure_ascii=False) + "\n", "utf-8")
+
+
+def load_tuned(path: Path = TUNED_FILE) -> Tuned:
+    """Read a tuned file; ValueError names the file when it does not fit these features."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        tuned = Tuned(
+            **{
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in data.items()
+                if k in Tuned.__dataclass_fields__
+            }
+        )
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: not a tuned ranker file ({exc}); run `assistant tune`") from exc
+    if tuned.features != FEATURES:
+        raise ValueError(f"{path}: made for other features; run `assistant tune` again")
+    return tuned

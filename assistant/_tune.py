@@ -1,0 +1,342 @@
+"""`assistant tune`: train the relevance model on questions with gold articles, choose every
+retrieval value by cross-validation grouped by article, and write them to one file."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant._eval import EvalQuestion, section_names
+from assistant._features import FEATURES, candidate_features
+from assistant._ranker import Tuned
+from assistant._retriever import Retriever
+
+FOLDS = 5
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+SECTION_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.4)
+TRANSLATION_MARGINS = (0.0, 0.04, 0.08, 0.12)
+CANDIDATE_GRID = ((256, 30, 15, 15), (256, 40, 20, 20), (512, 60, 30, 30))
+
+
+@dataclass
+class Sample:
+    """One question's candidates: feature rows, which are gold, and the question's fold group."""
+
+    question: EvalQuestion
+    langs: list[str]
+    docs: list[int]
+    rows: npt.NDArray[np.float64]
+    labels: npt.NDArray[np.float64]
+    group: int = 0
+
+
+def collect(
+    retriever: Retriever, questions: Sequence[EvalQuestion], langs_of: Callable[[str], list[str]]
+) -> list[Sample]:
+    """Candidates and features of every question, as the running assistant would see them."""
+    samples = []
+    for q in questions:
+        langs = langs_of(q.question)
+        qv, ev, _ = retriever.evidence(q.question, langs)
+        docs = retriever.candidates(qv, ev)
+        rows, _ = candidate_features(retriever.table, retriever.index.vectors, qv, docs, ev)
+        gold = set(q.gold)
+        labels = np.array([float(retriever.table.docs[d] in gold) for d in docs])
+        samples.append(Sample(q, langs, docs, rows, labels))
+    _group_by_article(samples)
+    return samples
+
+
+def _group_by_article(samples: list[Sample]) -> None:
+    """Questions that share a gold article share a group, so that no article is in both the
+    training and the test side of a fold."""
+    parent = list(range(len(samples)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, s in enumerate(samples):
+        for article in s.question.gold:
+            if article in owner:
+                parent[root(i)] = root(owner[article])
+            else:
+                owner[article] = i
+    for i, s in enumerate(samples):
+        s.group = root(i)
+
+
+def _fit(samples: Sequence[Sample], c: float) -> tuple[Any, Any]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.vstack([s.rows for s in samples])
+    y = np.concatenate([s.labels for s in samples])
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    model.fit(scaler.transform(x), y)
+    return scaler, model
+
+
+def _tuned_from(scaler: Any, model: Any, base: Tuned) -> Tuned:
+    return dataclasses.replace(
+        base,
+        features=FEATURES,
+        mean=tuple(float(v) for v in scaler.mean_),
+        scale=tuple(float(v) if v > 0 else 1.0 for v in scaler.scale_),
+        weights=tuple(float(v) for v in model.coef_[0]),
+        bias=float(model.intercept_[0]),
+    )
+
+
+def cross_validate(samples: list[Sample], base: Tuned, c: float) -> list[npt.NDArray[np.float64]]:
+    """Out-of-fold relevance of every question's candidates (folds grouped by article)."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.array([s.group for s in samples])
+    folds = min(FOLDS, len(set(groups.tolist())))
+    out: list[npt.NDArray[np.float64]] = [np.zeros(0)] * len(samples)
+    for train, test in GroupKFold(n_splits=folds).split(np.zeros(len(samples)), groups=groups):
+        scaler, model = _fit([samples[i] for i in train], c)
+        tuned = _tuned_from(scaler, model, base)
+        for i in test:
+            out[i] = tuned.relevance(samples[i].rows)
+    return out
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What out-of-fold predictions score at one decline point."""
+
+    success_at_1: float
+    success_at_5: float
+    declined: int
+    out_of_scope: int
+    over_declined: float
+    decisions: float
+
+
+def figures(
+    samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]], threshold: float
+) -> Figures:
+    """Success at 1 and 5 (a declined answerable question is a miss), out-of-scope questions
+    declined, answerable questions declined, and the share of right answer-or-decline calls."""
+    s1 = s5 = declined = over = right = 0
+    answerable = [i for i, s in enumerate(samples) if s.question.gold]
+    for i, s in enumerate(samples):
+        order = np.argsort(-scores[i], kind="stable")
+        top = float(scores[i][order[0]]) if len(order) else 0.0
+        answered = top >= threshold
+        hit1 = bool(len(order)) and s.labels[order[0]] > 0
+        hit5 = bool(s.labels[order[:5]].sum() > 0) if len(order) else False
+        if not s.question.gold:
+            declined += int(not answered)
+            right += int(not answered)
+            continue
+        s1 += int(answered and hit1)
+        s5 += int(answered and hit5)
+        over += int(not answered)
+        right += int(answered == hit5)
+    n = max(len(answerable), 1)
+    return Figures(
+        success_at_1=s1 / n,
+        success_at_5=s5 / n,
+        declined=declined,
+        out_of_scope=len(samples) - len(answerable),
+        over_declined=over / n,
+        decisions=right / max(len(samples), 1),
+    )
+
+
+def decline_curve(
+    samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]], steps: int = 20
+) -> list[list[float]]:
+    """[threshold, answered right, answered wrong, declined] over thresholds from 0 to 1."""
+    curve = []
+    for t in np.linspace(0.0, 1.0, steps + 1):
+        right = wrong = declined = 0
+        for i, s in enumerate(samples):
+            order = np.argsort(-scores[i], kind="stable")
+            top = float(scores[i][order[0]]) if len(order) else 0.0
+            if top < t:
+                declined += 1
+            elif s.question.gold and s.labels[order[0]] > 0:
+                right += 1
+            else:
+                wrong += 1
+        curve.append([round(float(t), 3), right, wrong, declined])
+    return curve
+
+
+def choose_threshold(samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]) -> float:
+    """The decline point that makes the most right answer-or-decline calls: answer when a
+    gold article is in the first five, decline when none is (or there is none)."""
+    grid = np.round(np.arange(0.02, 0.99, 0.01), 3)
+    best = max(grid, key=lambda t: (figures(samples, scores, float(t)).decisions, -t))
+    return float(best)
+
+
+def choose_see_also(samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]) -> float:
+    """The relevance from which a further article is shown as see-also: the F1-best split of
+    the second to fifth candidates into gold and not."""
+    pairs = []
+    for i, s in enumerate(samples):
+        order = np.argsort(-scores[i], kind="stable")[1:5]
+        pairs += [(float(scores[i][j]), s.labels[j] > 0) for j in order]
+
+    def f1(t: float) -> float:
+        tp = sum(1 for p, g in pairs if p >= t and g)
+        fp = sum(1 for p, g in pairs if p >= t and not g)
+        fn = sum(1 for p, g in pairs if p < t and g)
+        return 2 * tp / max(2 * tp + fp + fn, 1)
+
+    grid = np.round(np.arange(0.05, 0.99, 0.01), 3)
+    return float(max(grid, key=lambda t: (f1(float(t)), t)))
+
+
+def bootstrap() -> Tuned:
+    """A starting point before any tuning: rank by the best section's cosine alone."""
+    n = len(FEATURES)
+    weights = [0.0] * n
+    weights[FEATURES.index("dense_best")] = 20.0
+    return Tuned(
+        features=FEATURES,
+        mean=(0.0,) * n,
+        scale=(1.0,) * n,
+        weights=tuple(weights),
+        bias=-16.0,
+        min_relevance=0.5,
+        see_also=0.5,
+        dense_chunks=CANDIDATE_GRID[1][0],
+        dense_articles=CANDIDATE_GRID[1][1],
+        head_articles=CANDIDATE_GRID[1][2],
+        lexical_articles=CANDIDATE_GRID[1][3],
+        section_lexical_weight=0.0,
+        translation_margin=0.08,
+    )
+
+
+def _candidate_recall(samples: Sequence[Sample]) -> float:
+    answerable = [s for s in samples if s.question.gold]
+    return sum(float(s.labels.sum() > 0) for s in answerable) / max(len(answerable), 1)
+
+
+def _section_score(
+    retriever: Retriever, samples: Sequence[Sample], names: Callable[[Any], set[str]]
+) -> tuple[float, float]:
+    """Share of answerable questions whose first hit is a gold article cited at its answering
+    section, and share cited in the question's language."""
+    from assistant._eval import heading_key
+
+    hits = same = n = 0
+    for s in samples:
+        if not s.question.gold:
+            continue
+        n += 1
+        found = retriever.retrieve(s.question.question, s.langs, top_k=1).hits
+        if not found:
+            continue
+        chunk = found[0].chunk
+        same += int(chunk.lang == s.question.lang)
+        if chunk.article_id in s.question.gold and s.question.section:
+            hits += int(heading_key(s.question.section) in names(chunk))
+    return hits / max(n, 1), same / max(n, 1)
+
+
+def tune(
+    retriever: Retriever,
+    questions: Sequence[EvalQuestion],
+    langs_of: Callable[[str], list[str]],
+    say: Callable[[str], None],
+    source: str,
+) -> Tuned:
+    """Choose candidate counts, the model's regularisation, the decline and see-also points,
+    the section weighting and the translation margin, each by cross-validated figures on
+    `questions`; return the model trained on all of them with those values."""
+    base = retriever.params.tuned
+    best_counts: tuple[tuple[int, int, int, int], list[Sample]] | None = None
+    best_recall = -1.0
+    for counts in CANDIDATE_GRID:
+        base = dataclasses.replace(
+            base,
+            dense_chunks=counts[0],
+            dense_articles=counts[1],
+            head_articles=counts[2],
+            lexical_articles=counts[3],
+        )
+        retriever.params = dataclasses.replace(retriever.params, tuned=base)
+        samples = collect(retriever, questions, langs_of)
+        recall = _candidate_recall(samples)
+        say(f"candidates {counts}: gold among candidates for {recall:.3f} of answerable")
+        if recall > best_recall + 1e-9:
+            best_counts, best_recall = (counts, samples), recall
+    assert best_counts is not None
+    counts, samples = best_counts
+    base = dataclasses.replace(
+        base,
+        dense_chunks=counts[0],
+        dense_articles=counts[1],
+        head_articles=counts[2],
+        lexical_articles=counts[3],
+    )
+    best_c, best_key, best_scores = C_GRID[0], (-1.0, -1.0), None
+    for c in C_GRID:
+        scores = cross_validate(samples, base, c)
+        t = choose_threshold(samples, scores)
+        f = figures(samples, scores, t)
+        say(
+            f"C={c}: cross-validated success@1 {f.success_at_1:.3f}, success@5 "
+            f"{f.success_at_5:.3f}, declined {f.declined}/{f.out_of_scope} out of scope, "
+            f"{f.over_declined:.3f} of answerable (decline below {t:.2f})"
+        )
+        key = (f.success_at_1 + f.success_at_5, f.decisions)
+        if key > best_key:
+            best_c, best_key, best_scores = c, key, scores
+    assert best_scores is not None
+    threshold = choose_threshold(samples, best_scores)
+    see_also = choose_see_also(samples, best_scores)
+    cv = figures(samples, best_scores, threshold)
+    scaler, model = _fit(samples, best_c)
+    tuned = dataclasses.replace(
+        _tuned_from(scaler, model, base), min_relevance=threshold, see_also=see_also
+    )
+    names = section_names(retriever.index.chunks)
+    best_section = (-1.0, -1.0)
+    for weight in SECTION_WEIGHTS:
+        for margin in TRANSLATION_MARGINS:
+            trial = dataclasses.replace(
+                tuned, section_lexical_weight=weight, translation_margin=margin
+            )
+            retriever.params = dataclasses.replace(retriever.params, tuned=trial)
+            score = _section_score(retriever, samples, names)
+            if score > best_section:
+                best_section = score
+                tuned = trial
+    say(
+        f"section weight {tuned.section_lexical_weight}, translation margin "
+        f"{tuned.translation_margin}: section@1 {best_section[0]:.3f}, same language "
+        f"{best_section[1]:.3f}"
+    )
+    return dataclasses.replace(
+        tuned,
+        trained_on=source,
+        figures={
+            "folds": FOLDS,
+            "questions": len(samples),
+            "C": best_c,
+            "candidate_recall": round(best_recall, 3),
+            "cv_success@1": round(cv.success_at_1, 3),
+            "cv_success@5": round(cv.success_at_5, 3),
+            "cv_declined": f"{cv.declined}/{cv.out_of_scope}",
+            "cv_over_declined": round(cv.over_declined, 3),
+            "decline_curve": decline_curve(samples, best_scores),
+        },
+    )
