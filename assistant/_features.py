@@ -110,7 +110,8 @@ class ArticleTable:
             return np.zeros(summaries.shape[1], dtype=np.float32)
         direction = summaries[admin].mean(axis=0) - summaries[~admin].mean(axis=0)
         norm = float(np.linalg.norm(direction))
-        return (direction / norm if norm > 0 else direction).astype(np.float32)
+        unit: npt.NDArray[np.float32] = (direction / max(norm, 1e-12)).astype(np.float32)
+        return unit
 
     def per_doc_max(
         self, values: npt.NDArray[np.float32], mask: npt.NDArray[np.bool_] | None = None

@@ -54,14 +54,13 @@ class Tuned:
 def load_tuned(path: Path = TUNED_FILE) -> Tuned:
     """Read a tuned file; ValueError names the file when it does not fit these features."""
     try:
-        data = json.loads(path.read_text("utf-8"))
-        tuned = Tuned(
-            **{
-                k: tuple(v) if isinstance(v, list) else v
-                for k, v in data.items()
-                if k in Tuned.__dataclass_fields__
-            }
-        )
+        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        fields = {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in data.items()
+            if k in Tuned.__dataclass_fields__
+        }
+        tuned = Tuned(**fields)
     except (OSError, ValueError, TypeError) as exc:
         raise ValueError(f"{path}: not a tuned ranker file ({exc}); run `assistant tune`") from exc
     if tuned.features != FEATURES:
