@@ -55,7 +55,7 @@ def load_tuned(path: Path = TUNED_FILE) -> Tuned:
     """Read a tuned file; ValueError names the file when it does not fit these features."""
     try:
         data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-        fields = {
+        fields: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v
             for k, v in data.items()
             if k in Tuned.__dataclass_fields__
