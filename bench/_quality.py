@@ -17,7 +17,7 @@ from bench._tutorial import TutorialIndex
 from corpus import Chunk
 
 MODES = {"ours (hybrid)": "hybrid", "bm25 only": "bm25", "dense only": "dense"}
-COLUMNS = ("recall@1", "recall@5", "mrr@10", "declined", "same_lang", "p50_ms")
+COLUMNS = ("success@1", "success@5", "mrr@10", "declined", "same_lang", "p50_ms")
 
 
 def tutorial_answer(tutorial: TutorialIndex, question: str) -> Answer:

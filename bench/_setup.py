@@ -24,6 +24,7 @@ class Setup:
 
     corpus: Path
     questions_path: Path
+    tune_path: Path
     index: Path
     work: Path
     make_embedder: Callable[[], Embedder]
@@ -59,9 +60,7 @@ class Setup:
             [CorpusSource(corpus, URL_TEMPLATE)],
             IndexStore(index_dir),
             self.embedder,
-            Chunker(450, 60),
-            embed_max_chars=240,
-            batch_size=32,
+            Chunker(),
             show_progress=False,
         )
 

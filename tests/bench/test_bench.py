@@ -34,13 +34,17 @@ def setup(tmp_path: Path) -> Setup:
     """A quick run over the guide, with its own index built first."""
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS), "utf-8")
-    s = Setup(GUIDE, questions, tmp_path / "index", tmp_path / "work", FakeEmbedder, quick=True)
+    s = Setup(
+        GUIDE, questions, questions, tmp_path / "index", tmp_path / "work", FakeEmbedder, True
+    )
     s.ingest(GUIDE, s.index)
     return s
 
 
 def test_offline_sections(setup: Setup) -> None:
-    text, data = run(setup, ["quality", "crosslingual", "ingest", "scale"], "test")
+    text, data = run(setup, ["ranking", "quality", "crosslingual", "ingest", "scale"], "test")
+    assert "## Decline curve" in text
+    assert "naive hybrid" in data["ranking"]["dev"]  # type: ignore[index]
     assert "## Quality on the SAME subset" in text
     quality = data["quality"]["subset"]["results"]  # type: ignore[index]
     assert set(quality) == {

@@ -1,0 +1,176 @@
+"""The learned second stage over the full index: cross-validated on the tune questions (folds
+by article) beside its ablations and the naive hybrid baseline, the decline curve, and the dev
+questions as a validation set (measured, never tuned on)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant import Answer, Assistant, Citation, Hit
+from assistant._eval import evaluate, read_questions, section_names
+from assistant._features import FEATURES
+from assistant._lang import LanguageGuesser
+from assistant._ranker import Tuned
+from assistant._retriever import RetrievalParams, Retriever
+from assistant._tune import (
+    Sample,
+    choose_threshold,
+    collect,
+    cross_validate,
+    decline_curve,
+    figures,
+)
+from bench._report import log, table
+from bench._setup import Setup
+
+RRF_K = 60
+NAIVE_DEPTH = 100
+COLUMNS = ("success@1", "success@5", "recall@5", "mrr@10", "section@1", "declined", "p50_ms")
+
+
+def naive_hybrid(retriever: Retriever, question: str, lang: str) -> list[str]:
+    """Plain heading chunks: dense and same-language BM25 fused by equal-weight reciprocal
+    rank fusion over chunks, then the articles in order of their first chunk."""
+    qv = retriever.query_vector(question)
+    _, rows = retriever.index.faiss.search(qv[None, :], NAIVE_DEPTH)
+    fused: dict[int, float] = {}
+    for rank, row in enumerate(int(r) for r in rows[0] if r >= 0):
+        fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+    for rank, (row, _) in enumerate(retriever.lexical.search(question, lang, NAIVE_DEPTH)):
+        fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+    ordered = sorted(fused, key=lambda r: -fused[r])
+    return list(dict.fromkeys(retriever.index.chunks[r].article_id for r in ordered))
+
+
+def _as_answer(retriever: Retriever, question: str, ranking: Sequence[str]) -> Answer:
+    """A ranking as a never-declining `Answer`, citing each article's first section."""
+    hits = []
+    for article in ranking[:10]:
+        doc = retriever.table.doc_of[article]
+        row = next(iter(retriever.table.rows[doc].values()))[0]
+        hits.append(Hit(retriever.index.chunks[row], 1.0, 0.0, 0.0))
+    citations = [
+        Citation(n, h.chunk.title, h.chunk.breadcrumb, h.chunk.url, h.chunk.lang, 1.0, "")
+        for n, h in enumerate(hits, start=1)
+    ]
+    return Answer(uuid.uuid4().hex, question, "", citations, "", True, hits=hits)
+
+
+def _ordered_figures(
+    samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]
+) -> list[object]:
+    thr = choose_threshold(samples, scores)
+    f = figures(samples, scores, thr)
+    return [
+        round(f.success_at_1, 3),
+        round(f.success_at_5, 3),
+        f"{f.declined}/{f.out_of_scope}",
+        round(f.over_declined, 3),
+        round(thr, 2),
+    ]
+
+
+def run(setup: Setup) -> list[str]:
+    """Measure, record and return the ranking tables."""
+    assistant = Assistant(setup.index, setup.embedder, RetrievalParams())
+    assistant.warm_up()
+    retriever = assistant.retriever
+    tuned = retriever.params.tuned
+    guesser = LanguageGuesser()
+
+    def langs_of(question: str) -> list[str]:
+        return [code for code, _ in guesser.candidates(question)]
+
+    tune_questions = read_questions(setup.tune_path)
+    log(f"ranking: features of {len(tune_questions)} tune questions")
+    samples = collect(retriever, tune_questions, langs_of)
+    learned = cross_validate(samples, tuned, float(tuned.figures.get("C", 1.0)))
+    dense_at = FEATURES.index("dense_best")
+    dense_order = [s.rows[:, dense_at] for s in samples]
+    no_lexical = _ablate(samples, tuned, ("lexical_",))
+    no_article = _ablate(samples, tuned, ("title_", "summary_"))
+    rows = [
+        ["learned ranker (ours, cross-validated)", *_ordered_figures(samples, learned)],
+        ["  without lexical features", *_ordered_figures(samples, no_lexical)],
+        ["  without title/summary features", *_ordered_figures(samples, no_article)],
+        ["no ranker: best section cosine", *_ordered_figures(samples, dense_order)],
+    ]
+    naive = [naive_hybrid(retriever, s.question.question, s.langs[0]) for s in samples]
+    answerable = [i for i, s in enumerate(samples) if s.question.gold]
+    s1 = np.mean([bool(set(naive[i][:1]) & set(samples[i].question.gold)) for i in answerable])
+    s5 = np.mean([bool(set(naive[i][:5]) & set(samples[i].question.gold)) for i in answerable])
+    out_of_scope = len(samples) - len(answerable)
+    naive_row = ["naive hybrid (equal-weight RRF over chunks)", round(float(s1), 3)]
+    rows.append([*naive_row, round(float(s5), 3), f"0/{out_of_scope}", 0.0, "never"])
+    curve = decline_curve(samples, learned)
+    dev = _dev(setup, assistant, retriever)
+    setup.record("ranking", {"tune_cv": rows, "decline_curve": curve, "dev": dev})
+    return [
+        table(
+            f"Tune questions ({len(samples)}, {len(answerable)} answerable), full index, "
+            "5-fold cross-validation grouped by article (no article on both sides); decline "
+            "point chosen inside the same out-of-fold scores",
+            [
+                "pipeline",
+                "success@1",
+                "success@5",
+                "out-of-scope declined",
+                "answerable declined",
+                "decline below",
+            ],
+            rows,
+        ),
+        table(
+            "Decline curve (tune questions, out-of-fold relevance of the first article): "
+            f"shipped decline point {tuned.min_relevance}",
+            ["threshold", "answered right", "answered wrong", "declined"],
+            curve,
+        ),
+        table(
+            "Dev questions: a VALIDATION set, measured only, never tuned on (shipped model)",
+            ["pipeline", "n", *COLUMNS],
+            [[name, r["questions"], *(r[c] for c in COLUMNS)] for name, r in dev.items()],
+        ),
+    ]
+
+
+def _ablate(
+    samples: Sequence[Sample], tuned: Tuned, prefixes: tuple[str, ...]
+) -> list[npt.NDArray[np.float64]]:
+    """Out-of-fold scores of a model trained without the features named by `prefixes`."""
+    keep = [i for i, name in enumerate(FEATURES) if not name.startswith(prefixes)]
+    masked = []
+    for s in samples:
+        rows = np.zeros_like(s.rows)
+        rows[:, keep] = s.rows[:, keep]
+        masked.append(Sample(s.question, s.langs, s.docs, rows, s.labels, s.group))
+    return cross_validate(masked, tuned, float(tuned.figures.get("C", 1.0)))
+
+
+def _dev(setup: Setup, assistant: Assistant, retriever: Retriever) -> dict[str, dict[str, object]]:
+    names = section_names(retriever.index.chunks)
+    results: dict[str, dict[str, object]] = {}
+    pipelines: dict[str, Callable[[str], Answer]] = {}
+    for label, mode in (
+        ("ours (learned ranker)", "hybrid"),
+        ("dense only", "dense"),
+        ("bm25 only", "bm25"),
+    ):
+        other = Assistant(setup.index, setup.embedder, RetrievalParams(mode=mode))
+        other.warm_up()
+        pipelines[label] = lambda q, a=other: a.ask(q, top_k=10)
+    guesser = LanguageGuesser()
+    pipelines["naive hybrid"] = lambda q: _as_answer(
+        retriever, q, naive_hybrid(retriever, q, guesser.guess(q))
+    )
+    for label, ask in pipelines.items():
+        log(f"ranking: dev questions, {label}")
+        result = evaluate(list(setup.questions), ask, names)
+        overall = result["overall"]
+        assert isinstance(overall, dict)
+        results[label] = overall
+    return results
