@@ -226,16 +226,24 @@ class Retriever:
         lead = self.section_text(hits[0].chunk) if hits else ""
         return Retrieval(hits, 1.0 if hits else 0.0, bool(hits), lead)
 
-    def section_text(self, chunk: Chunk, min_chars: int = 300, most: int = 3) -> str:
+    def section_text(
+        self, chunk: Chunk, min_chars: int = 300, most: int = 3, with_children: int = 900
+    ) -> str:
         """The chunk's text, followed by the next sections of the same article while it is
-        shorter than `min_chars` (an intro that only names a video says little alone)."""
+        shorter than `min_chars` (an intro that only names a video says little alone), or
+        while they are its own sub-sections and it is shorter than `with_children` (an
+        overview's advice sits in the sub-sections under it)."""
         rows = self.table.rows[self.table.doc_of[chunk.article_id]][chunk.lang]
         following = [
             self.index.chunks[r] for r in rows if self.index.chunks[r].ordinal > chunk.ordinal
         ]
         parts = [chunk.text.strip()]
         for nxt in following[: most - 1]:
-            if sum(len(p) for p in parts) >= min_chars:
+            size = sum(len(p) for p in parts)
+            child = len(nxt.headings) > len(chunk.headings) >= 1 and (
+                nxt.headings[: len(chunk.headings)] == chunk.headings
+            )
+            if size >= min_chars and not (child and size < with_children):
                 break
             heading = nxt.headings[-1] if nxt.headings and nxt.headings != chunk.headings else ""
             parts.append(f"**{heading}**\n\n{nxt.text.strip()}" if heading else nxt.text.strip())

