@@ -11,13 +11,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant._eval import EvalQuestion, section_names
+from assistant._eval import EvalQuestion, heading_key, section_names
 from assistant._features import FEATURES, candidate_features
 from assistant._ranker import Tuned
 from assistant._retriever import Retriever
+from corpus import Chunk
 
 FOLDS = 5
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+WEAK_WEIGHTS = (0.0, 0.3, 1.0)
+PSEUDO_PER_LANGUAGE = 60
+GENERIC_USES = 3
 SECTION_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.4)
 TRANSLATION_MARGINS = (0.0, 0.04, 0.08, 0.12)
 CANDIDATE_GRID = ((256, 30, 15, 15), (256, 40, 20, 20), (512, 60, 30, 30))
@@ -48,11 +52,49 @@ def collect(
         gold = set(q.gold)
         labels = np.array([float(retriever.table.docs[d] in gold) for d in docs])
         samples.append(Sample(q, langs, docs, rows, labels))
-    _group_by_article(samples)
+    group_by_article(samples)
     return samples
 
 
-def _group_by_article(samples: list[Sample]) -> None:
+def pseudo_questions(
+    chunks: Sequence[Chunk], per_language: int = PSEUDO_PER_LANGUAGE, seed: int = 0
+) -> list[EvalQuestion]:
+    """Free weak supervision from the corpus itself: for a fixed-seed sample of articles in
+    each language, its title, its description and one section heading, each a question whose
+    answer is that article. Titles and headings that several articles share ("Overview",
+    "Steps") say nothing about one article and are left out."""
+    import random
+
+    heads: dict[tuple[str, str], Chunk] = {}
+    headings: dict[tuple[str, str], list[str]] = {}
+    uses: dict[str, set[str]] = {}
+    for c in chunks:
+        heads.setdefault((c.lang, c.article_id), c)
+        for text in (c.title, *c.headings[-1:]):
+            uses.setdefault(heading_key(text), set()).add(c.article_id)
+        if c.headings:
+            headings.setdefault((c.lang, c.article_id), []).append(c.headings[-1])
+    rng = random.Random(seed)
+    questions = []
+    for lang in sorted({lang for lang, _ in heads}):
+        keys = sorted(k for k in heads if k[0] == lang)
+        for key in rng.sample(keys, min(per_language, len(keys))):
+            head = heads[key]
+            specific = [
+                h
+                for h in dict.fromkeys(headings.get(key, []))
+                if len(uses.get(heading_key(h), ())) < GENERIC_USES
+            ]
+            texts = [head.title, head.description, *([rng.choice(specific)] if specific else [])]
+            for n, text in enumerate(texts):
+                if text.strip() and len(uses.get(heading_key(text), ())) < GENERIC_USES:
+                    questions.append(
+                        EvalQuestion(f"pseudo-{lang}-{key[1]}-{n}", lang, text, (key[1],))
+                    )
+    return questions
+
+
+def group_by_article(samples: Sequence[Sample]) -> None:
     """Questions that share a gold article share a group, so that no article is in both the
     training and the test side of a fold."""
     parent = list(range(len(samples)))
@@ -74,15 +116,30 @@ def _group_by_article(samples: list[Sample]) -> None:
         s.group = root(i)
 
 
-def _fit(samples: Sequence[Sample], c: float) -> tuple[Any, Any]:
+def _fit(
+    samples: Sequence[Sample], c: float, weak: Sequence[Sample] = (), weak_weight: float = 0.0
+) -> tuple[Any, Any]:
+    """Logistic regression over standardised features; `weak` samples count `weak_weight`
+    each, and both positives and negatives are balanced."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    x = np.vstack([s.rows for s in samples])
-    y = np.concatenate([s.labels for s in samples])
+    used = [*samples, *(weak if weak_weight > 0 else ())]
+    x = np.vstack([s.rows for s in used])
+    y = np.concatenate([s.labels for s in used])
+    w = np.concatenate(
+        [
+            np.full(len(s.labels), 1.0 if i < len(samples) else weak_weight)
+            for i, s in enumerate(used)
+        ]
+    )
+    positive = y > 0
+    for mask in (positive, ~positive):
+        if mask.any():
+            w[mask] *= len(y) / (2.0 * w[mask].sum())
     scaler = StandardScaler().fit(x)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit(scaler.transform(x), y)
+    model = LogisticRegression(C=c, max_iter=3000)
+    model.fit(scaler.transform(x), y, sample_weight=w)
     return scaler, model
 
 
@@ -97,15 +154,24 @@ def _tuned_from(scaler: Any, model: Any, base: Tuned) -> Tuned:
     )
 
 
-def cross_validate(samples: list[Sample], base: Tuned, c: float) -> list[npt.NDArray[np.float64]]:
-    """Out-of-fold relevance of every question's candidates (folds grouped by article)."""
+def cross_validate(
+    samples: list[Sample],
+    base: Tuned,
+    c: float,
+    weak: Sequence[Sample] = (),
+    weak_weight: float = 0.0,
+) -> list[npt.NDArray[np.float64]]:
+    """Out-of-fold relevance of every question's candidates. Folds are grouped by article,
+    and weak samples about a test fold's articles are left out of its training."""
     from sklearn.model_selection import GroupKFold
 
     groups = np.array([s.group for s in samples])
     folds = min(FOLDS, len(set(groups.tolist())))
     out: list[npt.NDArray[np.float64]] = [np.zeros(0)] * len(samples)
     for train, test in GroupKFold(n_splits=folds).split(np.zeros(len(samples)), groups=groups):
-        scaler, model = _fit([samples[i] for i in train], c)
+        held = {samples[i].group for i in test}
+        kept = [s for s in weak if s.group not in held]
+        scaler, model = _fit([samples[i] for i in train], c, kept, weak_weight)
         tuned = _tuned_from(scaler, model, base)
         for i in test:
             out[i] = tuned.relevance(samples[i].rows)
@@ -287,24 +353,32 @@ def tune(
         head_articles=counts[2],
         lexical_articles=counts[3],
     )
-    best_c, best_key, best_scores = C_GRID[0], (-1.0, -1.0), None
-    for c in C_GRID:
-        scores = cross_validate(samples, base, c)
-        t = choose_threshold(samples, scores)
-        f = figures(samples, scores, t)
-        say(
-            f"C={c}: cross-validated success@1 {f.success_at_1:.3f}, success@5 "
-            f"{f.success_at_5:.3f}, declined {f.declined}/{f.out_of_scope} out of scope, "
-            f"{f.over_declined:.3f} of answerable (decline below {t:.2f})"
-        )
-        key = (f.success_at_1 + f.success_at_5, f.decisions)
-        if key > best_key:
-            best_c, best_key, best_scores = c, key, scores
-    assert best_scores is not None
+    pseudo = pseudo_questions(retriever.index.chunks)
+    weak = collect(retriever, pseudo, langs_of)
+    group_by_article([*samples, *weak])
+    say(f"{len(weak)} pseudo-questions from titles, descriptions and headings")
+    best = (C_GRID[0], WEAK_WEIGHTS[0])
+    best_key: tuple[float, float] = (-1.0, -1.0)
+    best_scores: list[npt.NDArray[np.float64]] = []
+    for weak_weight in WEAK_WEIGHTS:
+        for c in C_GRID:
+            scores = cross_validate(samples, base, c, weak, weak_weight)
+            t = choose_threshold(samples, scores)
+            f = figures(samples, scores, t)
+            say(
+                f"weak weight {weak_weight}, C={c}: cross-validated success@1 "
+                f"{f.success_at_1:.3f}, success@5 {f.success_at_5:.3f}, declined "
+                f"{f.declined}/{f.out_of_scope} out of scope, {f.over_declined:.3f} of "
+                f"answerable (decline below {t:.2f})"
+            )
+            key = (f.success_at_1 + f.success_at_5, f.decisions)
+            if key > best_key:
+                best, best_key, best_scores = (c, weak_weight), key, scores
+    best_c, weak_weight = best
     threshold = choose_threshold(samples, best_scores)
     see_also = choose_see_also(samples, best_scores)
     cv = figures(samples, best_scores, threshold)
-    scaler, model = _fit(samples, best_c)
+    scaler, model = _fit(samples, best_c, weak, weak_weight)
     tuned = dataclasses.replace(
         _tuned_from(scaler, model, base), min_relevance=threshold, see_also=see_also
     )
@@ -332,6 +406,8 @@ def tune(
             "folds": FOLDS,
             "questions": len(samples),
             "C": best_c,
+            "weak_weight": weak_weight,
+            "weak_questions": len(weak),
             "candidate_recall": round(best_recall, 3),
             "cv_success@1": round(cv.success_at_1, 3),
             "cv_success@5": round(cv.success_at_5, 3),
