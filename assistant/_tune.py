@@ -300,8 +300,6 @@ def _section_score(
 ) -> tuple[float, float]:
     """Share of answerable questions whose first hit is a gold article cited at its answering
     section, and share cited in the question's language."""
-    from assistant._eval import heading_key
-
     hits = same = n = 0
     for s in samples:
         if not s.question.gold:
