@@ -43,7 +43,7 @@ FEATURES = (
     "admin_match",
 )
 
-_LIST_LINE = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+\S")
+_BULLET = re.compile(r"^\s*[*+-]\s+\S")
 Floats = npt.NDArray[np.float64]
 
 
@@ -57,12 +57,12 @@ def is_admin(chunk: Chunk) -> bool:
 
 
 def _hub_share(texts: Sequence[str]) -> float:
-    """Share of an article's lines that are short list items: a page that only points
-    elsewhere is mostly such lines."""
+    """Share of an article's lines that are short bullet items (not numbered steps): a page
+    that only points elsewhere is mostly such lines."""
     lines = [ln for text in texts for ln in text.splitlines() if ln.strip()]
     if not lines:
         return 0.0
-    listed = sum(1 for ln in lines if _LIST_LINE.match(ln) and len(ln.split()) <= 10)
+    listed = sum(1 for ln in lines if _BULLET.match(ln) and len(ln.split()) <= 10)
     return listed / len(lines)
 
 
