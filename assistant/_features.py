@@ -41,7 +41,13 @@ FEATURES = (
     "admin",
     "admin_intent",
     "admin_match",
+    "fused_best",
+    "dense_hits",
+    "lexical_hits",
+    "dense_second",
+    "question_words",
 )
+RRF_K = 60
 
 _BULLET = re.compile(r"^\s*[*+-]\s+\S")
 Floats = npt.NDArray[np.float64]
@@ -129,7 +135,8 @@ class ArticleTable:
 class Evidence:
     """Everything measured for one question: its vector's cosines with every title and summary,
     the best lexical section score of each article in the reader's and the fallback language,
-    and the admin-intent of the question."""
+    the admin-intent of the question, the rank of each section the dense and the lexical
+    search found (by row), and the question's length in words."""
 
     langs: tuple[str, ...]
     fallback: str
@@ -138,6 +145,9 @@ class Evidence:
     lexical_lang: dict[int, float]
     lexical_fallback: dict[int, float]
     admin_intent: float
+    dense_rank: dict[int, int]
+    lexical_rank: dict[int, int]
+    words: int
 
 
 def candidate_features(
@@ -155,6 +165,10 @@ def candidate_features(
     dense_lang = np.zeros(n)
     dense_fb = np.zeros(n)
     has_lang = np.zeros(n)
+    fused = np.zeros(n)
+    dense_hits = np.zeros(n)
+    lexical_hits = np.zeros(n)
+    second = np.zeros(n)
     best_rows: dict[int, dict[str, tuple[int, float]]] = {}
     for i, doc in enumerate(candidates):
         per_lang: dict[str, tuple[int, float]] = {}
@@ -162,6 +176,16 @@ def candidate_features(
             sims = vectors[rows] @ qv
             at = int(np.argmax(sims))
             per_lang[code] = (rows[at], float(sims[at]))
+            if code == lang and len(rows) > 1:
+                second[i] = float(np.partition(sims, -2)[-2])
+            for row in rows:
+                d, lx = ev.dense_rank.get(row), ev.lexical_rank.get(row)
+                score = (1 / (RRF_K + d + 1) if d is not None else 0.0) + (
+                    1 / (RRF_K + lx + 1) if lx is not None else 0.0
+                )
+                fused[i] = max(fused[i], score)
+                dense_hits[i] += d is not None
+                lexical_hits[i] += lx is not None
         best_rows[doc] = per_lang
         dense_best[i] = max(sim for _, sim in per_lang.values())
         if lang in per_lang:
@@ -205,6 +229,11 @@ def candidate_features(
         "admin": admin,
         "admin_intent": intent,
         "admin_match": admin * intent,
+        "fused_best": fused * RRF_K,
+        "dense_hits": np.log1p(dense_hits),
+        "lexical_hits": np.log1p(lexical_hits),
+        "dense_second": second,
+        "question_words": np.full(n, math.log1p(ev.words)),
     }
     return np.column_stack([columns[name] for name in FEATURES]), best_rows
 

@@ -142,14 +142,21 @@ class Retriever:
         qv = self.query_vector(question)
         fallback = self.params.fallback_language
         lex_rows: dict[int, float] = {}
+        lexical_rank: dict[int, int] = {}
         per_lang: dict[str, dict[int, float]] = {}
         for lang in dict.fromkeys((langs[0], fallback)):
             found: dict[int, float] = {}
-            for row, score in self.lexical.search(question, lang):
+            for rank, (row, score) in enumerate(self.lexical.search(question, lang)):
                 lex_rows[row] = score
+                if lang == langs[0]:
+                    lexical_rank[row] = rank
                 doc = self.table.doc_of[self.index.chunks[row].article_id]
                 found[doc] = max(found.get(doc, 0.0), score)
             per_lang[lang] = found
+        k = min(self.params.tuned.dense_chunks, len(self.index.chunks))
+        faiss.omp_set_num_threads(1)  # per calling thread: one query is too small to share
+        _, rows = self.index.faiss.search(qv[None, :], k)
+        dense_rank = {int(row): rank for rank, row in enumerate(rows[0]) if row >= 0}
         intent = float(qv @ self.table.admin_direction)
         ev = Evidence(
             langs=tuple(langs),
@@ -159,18 +166,19 @@ class Retriever:
             lexical_lang=per_lang[langs[0]],
             lexical_fallback=per_lang[fallback] if fallback != langs[0] else {},
             admin_intent=max(intent, self._admin_page_intent) if admin else intent,
+            dense_rank=dense_rank,
+            lexical_rank=lexical_rank,
+            words=len(question.split()),
         )
         return qv, ev, lex_rows
 
-    def candidates(self, qv: npt.NDArray[np.float32], ev: Evidence) -> list[int]:
+    def candidates(self, ev: Evidence) -> list[int]:
         """Articles worth ranking: the best by section, by title and summary, and by BM25."""
         t = self.params.tuned
-        k = min(t.dense_chunks, len(self.index.chunks))
-        faiss.omp_set_num_threads(1)  # per calling thread: one query is too small to share
-        _, rows = self.index.faiss.search(qv[None, :], k)
         dense = list(
             dict.fromkeys(
-                self.table.doc_of[self.index.chunks[r].article_id] for r in rows[0] if r >= 0
+                self.table.doc_of[self.index.chunks[r].article_id]
+                for r in sorted(ev.dense_rank, key=ev.dense_rank.__getitem__)
             )
         )[: t.dense_articles]
         heads = self.table.per_doc_max(ev.titles) + self.table.per_doc_max(ev.summaries)
@@ -197,7 +205,7 @@ class Retriever:
             return self._lexical_only(question, langs, top_k)
         with self._blas.single():
             qv, ev, lex_rows = self.evidence(question, langs, admin)
-            docs = self.candidates(qv, ev)
+            docs = self.candidates(ev)
             rows, best = candidate_features(self.table, self.index.vectors, qv, docs, ev)
             relevance = self.params.tuned.relevance(rows)
             order = (

@@ -47,7 +47,7 @@ def collect(
     for q in questions:
         langs = langs_of(q.question)
         qv, ev, _ = retriever.evidence(q.question, langs)
-        docs = retriever.candidates(qv, ev)
+        docs = retriever.candidates(ev)
         rows, _ = candidate_features(retriever.table, retriever.index.vectors, qv, docs, ev)
         gold = set(q.gold)
         labels = np.array([float(retriever.table.docs[d] in gold) for d in docs])
@@ -120,7 +120,7 @@ def _fit(
     samples: Sequence[Sample], c: float, weak: Sequence[Sample] = (), weak_weight: float = 0.0
 ) -> tuple[Any, Any]:
     """Logistic regression over standardised features; `weak` samples count `weak_weight`
-    each, and both positives and negatives are balanced."""
+    each. Classes are not reweighted, so the output is a calibrated probability."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -133,10 +133,6 @@ def _fit(
             for i, s in enumerate(used)
         ]
     )
-    positive = y > 0
-    for mask in (positive, ~positive):
-        if mask.any():
-            w[mask] *= len(y) / (2.0 * w[mask].sum())
     scaler = StandardScaler().fit(x)
     model = LogisticRegression(C=c, max_iter=3000)
     model.fit(scaler.transform(x), y, sample_weight=w)
