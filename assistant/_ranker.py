@@ -34,6 +34,7 @@ class Tuned:
     lexical_articles: int
     section_lexical_weight: float
     translation_margin: float
+    parent_margin: float
     trained_on: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
 

@@ -223,13 +223,17 @@ class Retriever:
         return Retrieval(hits, top, relevant, lead)
 
     def _lexical_only(self, question: str, langs: Sequence[str], top_k: int) -> Retrieval:
-        """BM25 alone in the reader's language: no model, no decline."""
+        """BM25 alone in the reader's two likeliest languages: no model, no decline."""
         found: dict[str, tuple[int, float]] = {}
-        for row, score in self.lexical.search(question, langs[0]):
-            found.setdefault(self.index.chunks[row].article_id, (row, score))
+        for lang in [lg for lg in langs if lg in self.lexical.languages][:2]:
+            for row, score in self.lexical.search(question, lang):
+                article = self.index.chunks[row].article_id
+                if score > found.get(article, (0, 0.0))[1]:
+                    found[article] = (row, score)
+        ranked = sorted(found.values(), key=lambda item: -item[1])[:top_k]
         hits = [
             Hit(self.index.chunks[row], score=1.0, dense=0.0, lexical=score)
-            for row, score in list(found.values())[:top_k]
+            for row, score in ranked
         ]
         lead = self.section_text(hits[0].chunk) if hits else ""
         return Retrieval(hits, 1.0 if hits else 0.0, bool(hits), lead)
@@ -240,11 +244,11 @@ class Retriever:
         """The chunk's text, followed by the next sections of the same article while it is
         shorter than `min_chars` (an intro that only names a video says little alone), or
         while they are its own sub-sections and it is shorter than `with_children` (an
-        overview's advice sits in the sub-sections under it)."""
+        overview's advice sits in the sub-sections under it). A sub-section ends with the
+        headings of its sibling sub-sections, so the reader sees what else its part covers."""
         rows = self.table.rows[self.table.doc_of[chunk.article_id]][chunk.lang]
-        following = [
-            self.index.chunks[r] for r in rows if self.index.chunks[r].ordinal > chunk.ordinal
-        ]
+        chunks = [self.index.chunks[r] for r in rows]
+        following = [c for c in chunks if c.ordinal > chunk.ordinal]
         parts = [chunk.text.strip()]
         for nxt in following[: most - 1]:
             size = sum(len(p) for p in parts)
@@ -255,6 +259,17 @@ class Retriever:
                 break
             heading = nxt.headings[-1] if nxt.headings and nxt.headings != chunk.headings else ""
             parts.append(f"**{heading}**\n\n{nxt.text.strip()}" if heading else nxt.text.strip())
+        parent = chunk.headings[:-1]
+        if parent:
+            siblings = dict.fromkeys(
+                c.headings[len(parent)]
+                for c in chunks
+                if len(c.headings) > len(parent)
+                and c.headings[: len(parent)] == parent
+                and c.headings[len(parent)] != chunk.headings[-1]
+            )
+            if siblings:
+                parts.append(f"*{parent[-1]}:* " + " · ".join(siblings))
         return "\n\n".join(parts)
 
     def _hit(
@@ -276,14 +291,35 @@ class Retriever:
         top = max(sim for _, sim in best.values())
         lang = next(lg for lg in order if best[lg][1] >= top - t.translation_margin)
         rows = self.table.rows[doc][lang]
-        row, sim = best[lang]
-        lexical = [lex_rows.get(r, 0.0) for r in rows]
-        peak = max(lexical)
-        if peak > 0 and t.section_lexical_weight > 0:
-            sims = self.index.vectors[rows] @ qv
-            scores = sims + t.section_lexical_weight * np.asarray(lexical) / peak
-            at = int(np.argmax(scores))
-            row, sim = rows[at], float(sims[at])
+        sims = self.index.vectors[rows] @ qv
+        lexical = np.asarray([lex_rows.get(r, 0.0) for r in rows])
+        peak = float(lexical.max(initial=0.0))
+        scores = sims + (t.section_lexical_weight * lexical / peak if peak > 0 else 0.0)
+        at = self._overview_of(rows, scores, int(np.argmax(scores)))
+        row = rows[at]
         return Hit(
-            chunk=self.index.chunks[row], score=relevance, dense=sim, lexical=lex_rows.get(row, 0)
+            chunk=self.index.chunks[row],
+            score=relevance,
+            dense=float(sims[at]),
+            lexical=lex_rows.get(row, 0.0),
         )
+
+    def _overview_of(self, rows: Sequence[int], scores: npt.NDArray[np.float64], at: int) -> int:
+        """The parent section's intro instead of the sub-section at `at` when at least one
+        sibling scores within `parent_margin` of it: the answer then spans the parent, whose
+        text is shown with its first sub-sections."""
+        chunks = [self.index.chunks[r] for r in rows]
+        headings = chunks[at].headings
+        if len(headings) < 2:
+            return at
+        parent = headings[:-1]
+        intro = next((i for i, c in enumerate(chunks) if c.headings == parent), None)
+        close = [
+            i
+            for i, c in enumerate(chunks)
+            if len(c.headings) > len(parent)
+            and c.headings[: len(parent)] == parent
+            and c.headings != headings
+            and scores[i] >= scores[at] - self.params.tuned.parent_margin
+        ]
+        return intro if intro is not None and close else at

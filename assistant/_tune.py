@@ -24,6 +24,7 @@ PSEUDO_PER_LANGUAGE = 60
 GENERIC_USES = 3
 SECTION_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.4)
 TRANSLATION_MARGINS = (0.0, 0.04, 0.08, 0.12)
+PARENT_MARGINS = (-1.0, 0.0, 0.01, 0.02)
 CANDIDATE_GRID = ((256, 30, 15, 15), (256, 40, 20, 20), (512, 60, 30, 30))
 
 
@@ -283,6 +284,7 @@ def bootstrap() -> Tuned:
         lexical_articles=CANDIDATE_GRID[1][3],
         section_lexical_weight=0.0,
         translation_margin=0.08,
+        parent_margin=-1.0,
     )
 
 
@@ -388,10 +390,19 @@ def tune(
             if score > best_section:
                 best_section = score
                 tuned = trial
+    best_section = (-1.0, -1.0)
+    chosen = tuned
+    for margin in PARENT_MARGINS:
+        trial = dataclasses.replace(tuned, parent_margin=margin)
+        retriever.params = dataclasses.replace(retriever.params, tuned=trial)
+        score = _section_score(retriever, samples, names)
+        if score > best_section:
+            best_section, chosen = score, trial
+    tuned = chosen
     say(
         f"section weight {tuned.section_lexical_weight}, translation margin "
-        f"{tuned.translation_margin}: section@1 {best_section[0]:.3f}, same language "
-        f"{best_section[1]:.3f}"
+        f"{tuned.translation_margin}, parent margin {tuned.parent_margin}: section@1 "
+        f"{best_section[0]:.3f}, same language {best_section[1]:.3f}"
     )
     return dataclasses.replace(
         tuned,

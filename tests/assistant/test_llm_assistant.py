@@ -47,7 +47,7 @@ def stub() -> Iterator[StubLLMServer]:
 
 
 def assistant_for(
-    index: Path, url: str | None, monkeypatch: pytest.MonkeyPatch, min_score: float = 0.1
+    index: Path, url: str | None, monkeypatch: pytest.MonkeyPatch, min_score: float = 0.0
 ) -> Assistant:
     """The assistant as `open_assistant` wires it, the key in the environment."""
     monkeypatch.setenv(KEY_ENV, KEY)

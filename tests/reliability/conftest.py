@@ -48,7 +48,7 @@ def write_config(
         f"database_url: {database_url or 'sqlite:///questions.db'}\n"
         "embedder:\n  backend: fake\n  model: hashing\n"
         "chunking:\n  max_tokens: 200\n  min_tokens: 10\n"
-        "retrieval:\n  min_score: 0.1\n"
+        "retrieval:\n  min_score: 0.0\n"
         f"server:\n  rate_limit: {rate_limit}\n",
         "utf-8",
     )

@@ -62,7 +62,7 @@ def service(tmp_path: Path) -> Iterator[AnswerService]:
         Chunker(max_tokens=200, min_tokens=10),
         show_progress=False,
     )
-    assistant = Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.1))
+    assistant = Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.0))
     log = QuestionLog(f"sqlite:///{tmp_path / 'questions.db'}")
     service = AnswerService(assistant, log)
     service.warm_up()
