@@ -294,7 +294,9 @@ class Retriever:
         sims = self.index.vectors[rows] @ qv
         lexical = np.asarray([lex_rows.get(r, 0.0) for r in rows])
         peak = float(lexical.max(initial=0.0))
-        scores = sims + (t.section_lexical_weight * lexical / peak if peak > 0 else 0.0)
+        scores: npt.NDArray[np.float64] = sims.astype(np.float64)
+        if peak > 0:
+            scores = scores + t.section_lexical_weight * lexical / peak
         at = self._overview_of(rows, scores, int(np.argmax(scores)))
         row = rows[at]
         return Hit(

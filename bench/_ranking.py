@@ -4,6 +4,7 @@ questions as a validation set (measured, never tuned on)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -162,7 +163,7 @@ def _dev(setup: Setup, assistant: Assistant, retriever: Retriever) -> dict[str, 
     ):
         other = Assistant(setup.index, setup.embedder, RetrievalParams(mode=mode))
         other.warm_up()
-        pipelines[label] = lambda q, a=other: a.ask(q, top_k=10)
+        pipelines[label] = functools.partial(other.ask, top_k=10)
     guesser = LanguageGuesser()
     pipelines["naive hybrid"] = lambda q: _as_answer(
         retriever, q, naive_hybrid(retriever, q, guesser.guess(q))
