@@ -32,21 +32,33 @@ def tune_path(setup: Setup) -> Path:
 
 def successes(
     index: LexicalIndex, chunks: Sequence[Chunk], questions: Sequence[EvalQuestion]
-) -> tuple[list[Result], float]:
+) -> list[Result]:
     """Per answerable question (language, success@1, success@5) over articles ranked by their
-    best chunk, and the mean milliseconds per search."""
+    best chunk."""
     out = []
-    started = time.perf_counter()
     for q in questions:
-        lang = q.lang if q.lang in index.languages else FALLBACK
         articles: list[str] = []
-        for row, _ in index.search(q.question, lang, k=100):
+        for row, _ in index.search(q.question, _lang(index, q), k=100):
             if chunks[row].article_id not in articles:
                 articles.append(chunks[row].article_id)
         gold = set(q.gold)
         out.append((q.lang, bool(gold & set(articles[:1])), bool(gold & set(articles[:5]))))
-    ms = (time.perf_counter() - started) * 1000 / max(1, len(questions))
-    return out, ms
+    return out
+
+
+def ms_per_query(index: LexicalIndex, questions: Sequence[EvalQuestion], passes: int) -> float:
+    """Mean milliseconds per search, in the best of `passes` passes (the machine is shared)."""
+    best = float("inf")
+    for _ in range(passes):
+        started = time.perf_counter()
+        for q in questions:
+            index.search(q.question, _lang(index, q), k=100)
+        best = min(best, time.perf_counter() - started)
+    return best * 1000 / max(1, len(questions))
+
+
+def _lang(index: LexicalIndex, q: EvalQuestion) -> str:
+    return q.lang if q.lang in index.languages else FALLBACK
 
 
 def _rate(results: Sequence[Result], at: int) -> float | None:
@@ -75,19 +87,27 @@ def run(setup: Setup) -> list[str]:
     rows: list[list[object]] = []
     firsts: dict[str, list[Result]] = {}
     data: dict[str, object] = {"chunks": len(chunks)}
+    indexes: dict[str, LexicalIndex] = {}
+    builds: dict[str, float] = {}
     for name, options in VARIANTS.items():
         log(f"compounds: {name}")
         started = time.perf_counter()
-        index = LexicalIndex(langs, texts, options)
-        build = round(time.perf_counter() - started, 1)
+        indexes[name] = LexicalIndex(langs, texts, options)
+        builds[name] = round(time.perf_counter() - started, 1)
+    # passes interleaved across the variants, so that a burst of load on the shared machine
+    # does not fall on one variant alone
+    ms = {name: float("inf") for name in indexes}
+    for _ in range(3):
+        for name, index in indexes.items():
+            ms[name] = min(ms[name], ms_per_query(index, sets[first], passes=1))
+    for name, index in indexes.items():
         row: list[object] = [name]
-        ms = 0.0
         for set_name, questions in sets.items():
-            results, set_ms = successes(index, chunks, questions)
+            results = successes(index, chunks, questions)
             row += [_rate(results, 1), _rate(results, 2)]
             if set_name == first:
-                firsts[name], ms = results, set_ms
-        row += [round(ms, 2), build]
+                firsts[name] = results
+        row += [round(ms[name], 2), builds[name]]
         rows.append(row)
         data[name] = dict(zip(["variant", *_headers(sets)[1:]], row, strict=True))
     setup.record("compounds", data)
@@ -102,7 +122,8 @@ def run(setup: Setup) -> list[str]:
         table(
             f"Compounds (lexical side): BM25 alone over {len(chunks)} chunks (450/60), article "
             f"success@k, answerable questions ({counts}); tune chooses, dev only validates; "
-            f"fi questions search the {FALLBACK} sections; ms/query on {first}",
+            f"fi questions search the {FALLBACK} sections; ms/query: best of 3 interleaved "
+            f"passes on {first}",
             _headers(sets),
             rows,
         ),
