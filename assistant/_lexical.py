@@ -1,12 +1,22 @@
-"""BM25 over the sections of each language, with that language's stemmer and stopwords."""
+"""BM25 over the sections of each language, with that language's stemmer and stopwords.
+
+Germanic compounds ("Anfragekategorie", "mailingdomæne") are matched to their parts in both
+directions: by default each long word also counts as the stems of its parts (split with
+wordninja's per-language word frequencies), and the character n-grams of its stem score in a
+second BM25 field. The defaults of `CompoundOptions` are the variant that measured best on the
+tune questions (`python -m bench --only compounds`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import bm25s
 import numpy as np
 import Stemmer
+import wordninja
 
 _STEMMERS = {
     "en": "english",
@@ -20,47 +30,135 @@ _STEMMERS = {
     "es": "spanish",
 }
 _STOPWORDS = {"en": "en", "sv": "sv", "no": "no", "da": "da", "de": "de", "nl": "nl"}
+COMPOUNDING = frozenset({"de", "sv", "da", "no", "nl"})
+
+Compounds = Literal["none", "split", "ngrams", "both"]
+
+
+@dataclass(frozen=True)
+class CompoundOptions:
+    """How compounds are matched. `split` adds the stems of a long word's parts to its
+    field; `ngrams` scores the character n-grams of long stems in a second BM25 field,
+    added with `ngram_weight`; `both` does both. Words shorter than `min_word` are kept
+    whole, and split parts shorter than `min_part` are dropped."""
+
+    mode: Compounds = "both"
+    min_word: int = 6
+    min_part: int = 4
+    ngram_sizes: tuple[int, ...] = (4, 5)
+    ngram_weight: float = 0.1
+
+
+@dataclass(frozen=True)
+class _Terms:
+    stems: list[str]
+    grams: list[str]
+
+
+class _Analyzer:
+    """Words to stems plus compound parts and n-grams; cached per distinct word."""
+
+    def __init__(self, lang: str, options: CompoundOptions) -> None:
+        self.stopwords = _STOPWORDS.get(lang)
+        self.stemmer = Stemmer.Stemmer(_STEMMERS[lang]) if lang in _STEMMERS else None
+        self.options = options
+        mode = options.mode if lang in COMPOUNDING else "none"
+        self.splitter = wordninja.LanguageModel(lang) if mode in ("split", "both") else None
+        self.ngrams = mode in ("ngrams", "both")
+        self._cache: dict[str, tuple[list[str], list[str]]] = {}
+
+    def _stem(self, word: str) -> str:
+        return self.stemmer.stemWord(word) if self.stemmer else word
+
+    def _analyze(self, word: str) -> tuple[list[str], list[str]]:
+        stem = self._stem(word)
+        o = self.options
+        if len(word) < o.min_word:
+            return [stem], []
+        stems = [stem]
+        if self.splitter is not None:
+            parts = {self._stem(p) for p in self.splitter.split(word) if len(p) >= o.min_part}
+            stems += sorted(parts - {stem})
+        grams = []
+        if self.ngrams:
+            grams = sorted(
+                {f"#{stem[i : i + n]}" for n in o.ngram_sizes for i in range(len(stem) - n + 1)}
+            )
+        return stems, grams
+
+    def terms(self, texts: Sequence[str], remember: bool) -> list[_Terms]:
+        """The stems of each text's words with their compound parts, and their n-grams;
+        `remember` caches the words' analyses (the corpus's, not every question's)."""
+        tokens = bm25s.tokenize(
+            list(texts), stopwords=self.stopwords, return_ids=False, show_progress=False
+        )
+        out = []
+        for words in tokens:
+            terms = _Terms([], [])
+            for word in words:
+                found = self._cache.get(word)
+                if found is None:
+                    found = self._analyze(word)
+                    if remember:
+                        self._cache[word] = found
+                terms.stems.extend(found[0])
+                terms.grams.extend(found[1])
+            out.append(terms)
+        return out
+
+
+def _bm25(docs: list[list[str]]) -> bm25s.BM25:
+    bm25 = bm25s.BM25()
+    bm25.index(docs, show_progress=False)
+    return bm25
+
+
+def _scores(bm25: bm25s.BM25, tokens: list[str]) -> np.ndarray | None:
+    known = [t for t in tokens if t in bm25.vocab_dict]
+    return bm25.get_scores(known) if known else None
 
 
 class _LanguageIndex:
-    def __init__(self, lang: str, rows: list[int], texts: Sequence[str]) -> None:
+    def __init__(
+        self, lang: str, rows: list[int], texts: Sequence[str], options: CompoundOptions
+    ) -> None:
         self.rows = np.asarray(rows)
-        self.stemmer = Stemmer.Stemmer(_STEMMERS[lang]) if lang in _STEMMERS else None
-        self.stopwords = _STOPWORDS.get(lang)
-        tokens = bm25s.tokenize(
-            list(texts), stopwords=self.stopwords, stemmer=self.stemmer, show_progress=False
-        )
-        self.vocab = tokens.vocab
-        self.bm25 = bm25s.BM25()
-        self.bm25.index(tokens, show_progress=False)
+        self.analyzer = _Analyzer(lang, options)
+        self.weight = options.ngram_weight
+        docs = self.analyzer.terms(texts, remember=True)
+        self.words = _bm25([d.stems for d in docs])
+        has_grams = self.weight > 0 and any(d.grams for d in docs)
+        self.grams = _bm25([d.grams for d in docs]) if has_grams else None
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        tokens = bm25s.tokenize(
-            [query],
-            stopwords=self.stopwords,
-            stemmer=self.stemmer,
-            return_ids=False,
-            show_progress=False,
-        )
-        words = [w for w in tokens[0] if w in self.vocab]
-        if not words:
+        terms = self.analyzer.terms([query], remember=False)[0]
+        scores = _scores(self.words, terms.stems)
+        more = _scores(self.grams, terms.grams) if self.grams is not None else None
+        if more is not None:
+            scores = self.weight * more if scores is None else scores + self.weight * more
+        if scores is None:
             return []
         k = min(k, len(self.rows))
-        docs, scores = self.bm25.retrieve([words], k=k, show_progress=False, n_threads=1)
-        return [
-            (int(self.rows[d]), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
-        ]
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(self.rows[d]), float(scores[d])) for d in top if scores[d] > 0]
 
 
 class LexicalIndex:
     """Per-language BM25 indexes over chunk texts; rows are positions in the chunk list."""
 
-    def __init__(self, langs: Sequence[str], texts: Sequence[str]) -> None:
+    def __init__(
+        self,
+        langs: Sequence[str],
+        texts: Sequence[str],
+        compounds: CompoundOptions | None = None,
+    ) -> None:
+        options = compounds or CompoundOptions()
         by_lang: dict[str, list[int]] = {}
         for row, lang in enumerate(langs):
             by_lang.setdefault(lang, []).append(row)
         self._indexes = {
-            lang: _LanguageIndex(lang, rows, [texts[r] for r in rows])
+            lang: _LanguageIndex(lang, rows, [texts[r] for r in rows], options)
             for lang, rows in by_lang.items()
         }
 

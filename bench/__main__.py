@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench import (
+    _compounds,
     _crosslingual,
     _ingest,
     _latency,
@@ -32,6 +33,7 @@ SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
     "ingest": _ingest.run,
     "scale": _scale.run,
     "load": _load.run,
+    "compounds": _compounds.run,
 }
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

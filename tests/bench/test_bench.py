@@ -66,3 +66,13 @@ def test_server_sections(setup: Setup) -> None:
     _, data = run(setup, ["latency", "load"], "test")
     assert data["latency"]["server"]["cold_start_s"] > 0  # type: ignore[index]
     assert all(level["errors"] == 0 for level in data["load"]["levels"])  # type: ignore[index]
+
+
+def test_compounds_section(tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS), "utf-8")
+    s = Setup(GUIDE, questions, tmp_path / "index", tmp_path / "work", FakeEmbedder, quick=True)
+    text, data = run(s, ["compounds"], "test")
+    assert "## Compounds (lexical side)" in text
+    default = data["compounds"]["split + n-grams 4/5 x0.1, words >= 6 (default)"]  # type: ignore[index]
+    assert default["dev s@5"] == 1.0 and default["build s"] >= 0

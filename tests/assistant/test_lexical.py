@@ -1,0 +1,61 @@
+"""The lexical side matches Germanic compounds to their parts, in both directions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant._lexical import CompoundOptions, LexicalIndex
+
+SECTIONS = [
+    ("de", "Die Kategorie einer Anfrage ändern: jede Anfrage hat genau eine Kategorie."),
+    ("de", "Neue Verkäufe anlegen und die Verkaufsphasen anpassen."),
+    ("de", "Die Anfragekategorien werden in den Einstellungen verwaltet."),
+    ("de", "Einen Termin im Kalender planen."),
+    ("da", "Opsæt et domæne til udsendelser, så modtagerne stoler på afsenderen."),
+    ("da", "Opret et nyt salg og tilføj produkter."),
+    ("sv", "Ändra inställningar för en användare under Personliga val."),
+    ("sv", "Skapa en ny försäljning från företagskortet."),
+    ("en", "How to create a new sale in the sales module."),
+    ("en", "Change the preferences of a user."),
+]
+LANGS = [lang for lang, _ in SECTIONS]
+TEXTS = [text for _, text in SECTIONS]
+
+
+@pytest.fixture(scope="module")
+def index() -> LexicalIndex:
+    return LexicalIndex(LANGS, TEXTS)
+
+
+def rows(index: LexicalIndex, query: str, lang: str) -> list[int]:
+    return [row for row, _ in index.search(query, lang, k=10)]
+
+
+def test_question_compound_finds_its_parts(index: LexicalIndex) -> None:
+    assert set(rows(index, "Wie ändere ich die Anfragekategorie?", "de")[:2]) == {0, 2}
+    assert rows(index, "mailingdomæne", "da")[0] == 4
+    assert rows(index, "Var ändrar jag användarinställningar?", "sv")[0] == 6
+
+
+def test_parts_in_the_question_find_a_compound_in_a_section(index: LexicalIndex) -> None:
+    assert 2 in rows(index, "Wo wird die Kategorie einer Anfrage verwaltet?", "de")[:2]
+    assert rows(index, "Phase eines Verkaufs", "de")[0] == 1
+
+
+def test_plain_stems_miss_what_compounds_find() -> None:
+    plain = LexicalIndex(LANGS, TEXTS, CompoundOptions(mode="none"))
+    assert rows(plain, "mailingdomæne", "da") == []
+    assert 0 not in rows(plain, "Anfragekategorie", "de")
+
+
+def test_english_is_unchanged(index: LexicalIndex) -> None:
+    plain = LexicalIndex(LANGS, TEXTS, CompoundOptions(mode="none"))
+    query = "how do I create a sale"
+    assert index.search(query, "en") == plain.search(query, "en")
+    assert rows(index, query, "en")[0] == 8
+
+
+def test_languages_and_unknown_language(index: LexicalIndex) -> None:
+    assert index.languages == {"de", "da", "sv", "en"}
+    assert index.search("Anfrage", "fi") == []
+    assert index.search("der die das", "de") == []
