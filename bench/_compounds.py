@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from assistant._eval import EvalQuestion, read_questions
 from assistant._lexical import CompoundOptions, LexicalIndex
@@ -23,11 +22,6 @@ VARIANTS = {
 }
 Result = tuple[str, bool, bool]  # question language, success@1, success@5
 FALLBACK = "en"  # questions in a language the corpus lacks (fi) search the English sections
-
-
-def tune_path(setup: Setup) -> Path:
-    """The tune questions are read from beside the dev questions."""
-    return setup.questions_path.with_name("tune-questions.jsonl")
 
 
 def successes(
@@ -67,7 +61,7 @@ def _rate(results: Sequence[Result], at: int) -> float | None:
 
 def question_sets(setup: Setup) -> dict[str, list[EvalQuestion]]:
     """The answerable tune questions (when present) and dev questions, tune first."""
-    paths = {"tune": tune_path(setup), "dev": setup.questions_path}
+    paths = {"tune": setup.tune_path, "dev": setup.questions_path}
     return {
         name: [q for q in read_questions(path) if q.gold]
         for name, path in paths.items()

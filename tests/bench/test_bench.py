@@ -71,7 +71,9 @@ def test_server_sections(setup: Setup) -> None:
 def test_compounds_section(tmp_path: Path) -> None:
     questions = tmp_path / "questions.jsonl"
     questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS), "utf-8")
-    s = Setup(GUIDE, questions, tmp_path / "index", tmp_path / "work", FakeEmbedder, quick=True)
+    s = Setup(
+        GUIDE, questions, questions, tmp_path / "index", tmp_path / "work", FakeEmbedder, True
+    )
     text, data = run(s, ["compounds"], "test")
     assert "## Compounds (lexical side)" in text
     default = data["compounds"]["split + n-grams 4/5 x0.1, words >= 6 (default)"]  # type: ignore[index]
