@@ -22,6 +22,7 @@ C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 WEAK_WEIGHTS = (0.0, 0.3, 1.0)
 PSEUDO_PER_LANGUAGE = 60
 GENERIC_USES = 3
+MAX_OVER_DECLINED = 0.05
 SECTION_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.4)
 TRANSLATION_MARGINS = (0.0, 0.04, 0.08, 0.12)
 PARENT_MARGINS = (-1.0, 0.0, 0.01, 0.02)
@@ -239,12 +240,19 @@ def decline_curve(
     return curve
 
 
-def choose_threshold(samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]) -> float:
-    """The decline point that makes the most right answer-or-decline calls: answer when a
-    gold article is in the first five, decline when none is (or there is none)."""
-    grid = np.round(np.arange(0.02, 0.99, 0.01), 3)
-    best = max(grid, key=lambda t: (figures(samples, scores, float(t)).decisions, -t))
-    return float(best)
+def choose_threshold(
+    samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]
+) -> float:
+    """The decline point that declines the most out-of-scope questions while declining at
+    most `MAX_OVER_DECLINED` of the answerable ones (the product's budget for wrongly
+    saying "not in the docs"); among equals, the lowest."""
+    grid = np.round(np.arange(0.0, 0.99, 0.01), 3)
+    allowed = [
+        (figures(samples, scores, float(t)), float(t))
+        for t in grid
+        if figures(samples, scores, float(t)).over_declined <= MAX_OVER_DECLINED
+    ]
+    return max(allowed, key=lambda ft: (ft[0].declined, -ft[1]))[1]
 
 
 def choose_see_also(samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]) -> float:
