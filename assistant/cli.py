@@ -237,13 +237,16 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @_friendly
 def report(ctx: click.Context, limit: int) -> None:
     """List the questions most often left unanswered or voted down, most frequent first."""
-    from ui import QuestionLog, format_report
+    from ui import QuestionLog, QuestionLogError, format_report
 
-    log = QuestionLog(_settings(ctx).database_url)
     try:
-        click.echo(format_report(log.report(limit)))
-    finally:
-        log.close()
+        log = QuestionLog(_settings(ctx).database_url)
+        try:
+            click.echo(format_report(log.report(limit)))
+        finally:
+            log.close()
+    except QuestionLogError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 if __name__ == "__main__":

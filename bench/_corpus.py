@@ -1,9 +1,10 @@
-"""The benchmark corpora: article files by id, fair fixed-seed subsets and symlinked slices."""
+"""The benchmark corpora: article files by id, fair fixed-seed subsets and copied slices."""
 
 from __future__ import annotations
 
 import random
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +56,9 @@ def subset_ids(
 
 
 def make_slice(root: Path, dest: Path, ids: set[str], langs: set[str]) -> Path:
-    """A copy-on-write view of `root` in `dest`: symlinks to the articles of `ids` in `langs`
-    and to every non-article file (snippets, includes, images) of those languages."""
+    """A copy of `root` in `dest` holding the articles of `ids` in `langs` and every
+    non-article file (snippets, includes, images) of those languages. Copies, not links: the
+    ingest never reads through a link that leaves the corpus."""
     docs = raw_docs(root)
     article_paths = {d.path for d in docs}
     keep = {d.path for d in docs if d.article_id in ids and d.lang in langs}
@@ -70,5 +72,5 @@ def make_slice(root: Path, dest: Path, ids: set[str], langs: set[str]) -> Path:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
-            target.symlink_to(path.resolve())
+            shutil.copyfile(path, target)
     return dest

@@ -11,7 +11,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from corpus._markup import MarkupRenderer, include_path
+from corpus._markup import MarkupRenderer, include_path, plain_text
 from corpus._model import Article, LoadReport, Skipped
 
 SUFFIXES = (".md", ".mdx")
@@ -76,6 +76,8 @@ def _meta(raw: dict[str, Any]) -> dict[str, Any]:
         plain = name[3:] if name.startswith("so.") else name
         if plain == "language" and isinstance(value, bool):
             value = "no" if value is False else "yes"  # YAML 1.1 reads `language: no` as false
+        if plain in ("title", "description") and isinstance(value, str):
+            value = plain_text(value)  # both are shown to readers beside the answer
         if plain in KEPT_META and (plain not in merged or name == plain):
             merged[plain] = _plain(value)
     return merged

@@ -117,6 +117,18 @@ def safe_target(target: str) -> bool:
     return not plain.startswith(_UNSAFE_SCHEMES)
 
 
+def strip_tags(text: str) -> str:
+    """`text` without HTML tags, also those that stripping others joins (`<scr<script>ipt>`)."""
+    while (stripped := _TAG.sub("", text)) != text:
+        text = stripped
+    return text
+
+
+def plain_text(text: str) -> str:
+    """A one-line value (a front matter title or description) with no markup left in it."""
+    return defuse(strip_tags(text))
+
+
 def defuse(text: str) -> str:
     """Text with no HTML tag left that a browser would parse: each line still holding a tag
     start is cleaned by nh3 down to the text a browser would show."""
@@ -246,10 +258,7 @@ class MarkupRenderer:
 
         text = _AUTOLINK.sub(autolink, text)
         text = _REF_LINK.sub(ref_link, _INLINE_LINK.sub(inline_link, text))
-        text = _ESCAPED_TAG.sub("", _BR.sub("\n", text))
-        # Stripping a tag can join a new one (`<scr<script>ipt>`): strip until none is left.
-        while (stripped := _TAG.sub("", text)) != text:
-            text = stripped
+        text = strip_tags(_ESCAPED_TAG.sub("", _BR.sub("\n", text)))
         text = defuse(_ESCAPE.sub(_unescape, text))
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", _INNER_SPACES.sub(" ", _RULE.sub("", text)))
         return _restore(text, spans)

@@ -11,7 +11,8 @@ import pytest
 from corpus import Article, Chunker, load_corpus
 
 HOSTILE = """---
-title: Kettle
+title: Kettle<img src=x onerror=alert(1)>
+description: Descale it <scr<script>ipt>alert(2)</script> now
 ---
 
 # Kettle
@@ -72,6 +73,7 @@ def test_no_chunk_holds_active_markup(article: Article) -> None:
     for chunk in chunks:
         assert not ACTIVE.search(_prose(chunk.text)), chunk.text
         assert "alert(11)" not in chunk.text and "alert(9)" not in chunk.text
+        assert not ACTIVE.search(chunk.title + chunk.description), chunk
         assert ")" not in chunk.text.split("parentheses", 1)[-1].split("in a target")[0]
 
 
