@@ -222,8 +222,8 @@ def _load_article(
         raw_meta, body = {}, _FRONT.sub("", text)
     meta = _meta(raw_meta)
     rendered = renderer.render(path, body)
-    for problem in dict.fromkeys(rendered.problems):
-        warn(Skipped(path, problem), skipped=False)
+    if rendered.problems:  # one line per file, however many of its includes failed
+        warn(Skipped(path, "; ".join(dict.fromkeys(rendered.problems))), skipped=False)
     if not rendered.text.strip() or not re.sub(r"^#.*$", "", rendered.text, flags=re.M).strip():
         warn(Skipped(path, "no body"), skipped=True)
         return None

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from assistant import Answer, Assistant
 from embeddings import IndexProblem
 from ui._log import QuestionLog, QuestionLogError
@@ -124,7 +126,7 @@ class AnswerService:
         # and again when it recovers, not once per question.
         try:
             self.log.record(answer, channel, admin)
-        except QuestionLogError as exc:
+        except (QuestionLogError, SQLAlchemyError) as exc:
             if not self._log_failing:
                 _log.error("questions are not being logged: %s", exc)
             self._log_failing = True

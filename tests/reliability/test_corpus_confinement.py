@@ -49,7 +49,10 @@ def hostile_corpus(base: Path) -> Path:
     (en / "includes").mkdir(parents=True)
     files = {
         "good.md": _page("Good", "Nothing odd here."),
-        "traversal.md": _page("Traversal", "[!include[s](../../outside/secret.md)]"),
+        "traversal.md": _page(
+            "Traversal",
+            "[!include[s](../../outside/secret.md)]\n\n[!include[t](../../../../../etc/hostname)]",
+        ),
         "passwd.md": _page("Passwd", "[!include[p](../../../../../../../../../../etc/passwd)]"),
         "absolute.mdx": _page("Absolute", 'import H from "/../../outside/secret.md"\n\n<H />'),
         "relative.mdx": _page("Relative", 'import S from "../../outside/secret.md";\n\n<S />'),
