@@ -100,9 +100,8 @@ def _candidates(root: Path) -> Iterator[Path]:
             yield path
 
 
-def _is_snippet(root: Path, path: Path, included: set[Path]) -> bool:
-    rel = path.relative_to(root).parts
-    return path.resolve() in included or any(p in _SNIPPET_DIRS for p in rel[:-1])
+def _in_snippet_dir(root: Path, path: Path) -> bool:
+    return any(p in _SNIPPET_DIRS for p in path.relative_to(root).parts[:-1])
 
 
 def _include_graph(root: Path, paths: list[Path]) -> dict[Path, set[Path]]:
@@ -182,7 +181,11 @@ def load_corpus(
     included = _included_files(graph)
     renderer = MarkupRenderer(root, _read_body)
     for path in paths:
-        if _is_snippet(root, path, included):
+        if _in_snippet_dir(root, path):
+            continue
+        if path.resolve() in included:
+            # Outside a snippet folder, a file included only within its own cycle would have
+            # been an article: say why it is not one.
             cycle = _cycle(graph, path.resolve())
             if cycle:
                 trail = " -> ".join(p.name for p in cycle)
