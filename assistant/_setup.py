@@ -13,7 +13,7 @@ from assistant._ranker import Tuned
 from assistant._retriever import RetrievalParams
 from assistant.settings import Settings, SettingsError
 from corpus import Chunker, Skipped
-from embeddings import Embedder, IndexMissingError, IndexStore, make_embedder
+from embeddings import LOCK_TIMEOUT, Embedder, IndexMissingError, IndexStore, make_embedder
 
 
 def embedder_from(settings: Settings) -> Embedder:
@@ -51,11 +51,13 @@ def run_ingest(
     show_progress: bool = True,
     on_warning: Callable[[Skipped], None] | None = None,
     embedder: Embedder | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> IngestReport:
-    """Ingest `sources` (default: the configured corpora) into the configured index."""
+    """Ingest `sources` (default: the configured corpora) into the configured index, waiting
+    up to `lock_timeout` seconds for another ingest writing it."""
     return ingest(
         sources if sources is not None else sources_from(settings),
-        IndexStore(settings.index_dir),
+        IndexStore(settings.index_dir, settings.embedding_cache, lock_timeout),
         embedder or embedder_from(settings),
         Chunker(settings.chunking.max_tokens, settings.chunking.min_tokens),
         settings.embedder.embed_max_chars,

@@ -19,7 +19,7 @@ from assistant._ranker import TUNED_FILE
 from assistant._setup import open_assistant, run_ingest
 from assistant.settings import CorpusSettings, Settings, SettingsError, load_settings
 from corpus import Skipped
-from embeddings import IndexProblem
+from embeddings import LOCK_TIMEOUT, IndexProblem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -107,9 +107,18 @@ def _settings(ctx: click.Context) -> Settings:
     help="Published URL of an article in PATHS; {lang} and {id} are filled in.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 86_400),
+    default=LOCK_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for another ingest writing the same index before giving up.",
+)
 @click.pass_context
 @_friendly
-def ingest(ctx: click.Context, paths: tuple[Path, ...], url_template: str, quiet: bool) -> None:
+def ingest(
+    ctx: click.Context, paths: tuple[Path, ...], url_template: str, quiet: bool, wait: float
+) -> None:
     """Build or update the index from PATHS (default: the corpora in config.yaml).
 
     Each PATH holds one folder per language (en/, sv/, …) of .md/.mdx articles. Only
@@ -119,7 +128,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], url_template: str, quiet
     settings = _settings(ctx)
     CorpusSettings(path="x", url_template=url_template)
     sources = [CorpusSource(p, url_template) for p in paths] or None
-    report = run_ingest(settings, sources, show_progress=not quiet, on_warning=_warn)
+    report = run_ingest(
+        settings, sources, show_progress=not quiet, on_warning=_warn, lock_timeout=wait
+    )
     _print_ingest(report)
 
 
@@ -276,13 +287,16 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @_friendly
 def report(ctx: click.Context, limit: int) -> None:
     """List the questions most often left unanswered or voted down, most frequent first."""
-    from ui import QuestionLog, format_report
+    from ui import QuestionLog, QuestionLogError, format_report
 
-    log = QuestionLog(_settings(ctx).database_url)
     try:
-        click.echo(format_report(log.report(limit)))
-    finally:
-        log.close()
+        log = QuestionLog(_settings(ctx).database_url)
+        try:
+            click.echo(format_report(log.report(limit)))
+        finally:
+            log.close()
+    except QuestionLogError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 if __name__ == "__main__":

@@ -128,6 +128,9 @@ class Settings(_Section):
         default_factory=lambda: [CorpusSettings(path=BUILTIN, url_template="/guide/{lang}/{id}")]
     )
     index_dir: Path = Path(".assistant/index")
+    #: The SQLite embedding cache; default `<index_dir>/embedding-cache.sqlite`. Keep it on a
+    #: local disk: SQLite's WAL mode does not work on network file systems.
+    embedding_cache: Path | None = None
     database_url: str = "sqlite:///.assistant/questions.db"
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
@@ -142,6 +145,7 @@ class Settings(_Section):
 
 _ENV_OVERRIDES = {
     "ASSISTANT_INDEX_DIR": ("index_dir",),
+    "ASSISTANT_EMBEDDING_CACHE": ("embedding_cache",),
     "ASSISTANT_DATABASE_URL": ("database_url",),
     "ASSISTANT_EMBEDDER_BACKEND": ("embedder", "backend"),
     "ASSISTANT_EMBEDDER_MODEL": ("embedder", "model"),
@@ -190,6 +194,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     base = path.resolve().parent
     if not settings.index_dir.is_absolute():
         settings.index_dir = base / settings.index_dir
+    if settings.embedding_cache is not None and not settings.embedding_cache.is_absolute():
+        settings.embedding_cache = base / settings.embedding_cache
     for corpus in settings.corpora:
         if corpus.path != BUILTIN and not Path(corpus.path).is_absolute():
             corpus.path = str(base / corpus.path)

@@ -1,8 +1,7 @@
-"""The benchmark corpora: article files by id, fair fixed-seed subsets and linked slices."""
+"""The benchmark corpora: article files by id, fair fixed-seed subsets and copied slices."""
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import shutil
@@ -57,9 +56,9 @@ def subset_ids(
 
 
 def make_slice(root: Path, dest: Path, ids: set[str], langs: set[str]) -> Path:
-    """A view of `root` in `dest`: hard links (copies across file systems) to the articles of
-    `ids` in `langs` and to every non-article file (snippets, includes, images) of those
-    languages. Not symlinks: ingest refuses files that resolve outside the corpus."""
+    """A copy of `root` in `dest` holding the articles of `ids` in `langs` and every
+    non-article file (snippets, includes, images) of those languages. Copies, not links: the
+    ingest never reads through a link that leaves the corpus."""
     docs = raw_docs(root)
     article_paths = {d.path for d in docs}
     keep = {d.path for d in docs if d.article_id in ids and d.lang in langs}
@@ -73,8 +72,5 @@ def make_slice(root: Path, dest: Path, ids: set[str], langs: set[str]) -> Path:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
-            try:
-                os.link(path, target)
-            except OSError:
-                shutil.copyfile(path, target)
+            shutil.copyfile(path, target)
     return dest

@@ -21,7 +21,7 @@ FULL_SAMPLE = 40
 
 @dataclass(frozen=True)
 class Subset:
-    """A linked corpus slice, our index of it and the tutorial baseline's index of it."""
+    """A copied corpus slice, our index of it and the tutorial baseline's index of it."""
 
     description: str
     langs: tuple[str, ...]

@@ -11,7 +11,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from corpus._markup import MarkupRenderer
+from corpus._markup import MarkupRenderer, include_path, plain_text
 from corpus._model import Article, LoadReport, Skipped
 
 SUFFIXES = (".md", ".mdx")
@@ -76,6 +76,8 @@ def _meta(raw: dict[str, Any]) -> dict[str, Any]:
         plain = name[3:] if name.startswith("so.") else name
         if plain == "language" and isinstance(value, bool):
             value = "no" if value is False else "yes"  # YAML 1.1 reads `language: no` as false
+        if plain in ("title", "description") and isinstance(value, str):
+            value = plain_text(value)  # both are shown to readers beside the answer
         if plain in KEPT_META and (plain not in merged or name == plain):
             merged[plain] = _plain(value)
     return merged
@@ -98,23 +100,64 @@ def _candidates(root: Path) -> Iterator[Path]:
             yield path
 
 
-def _is_snippet(root: Path, path: Path, included: set[Path]) -> bool:
-    rel = path.relative_to(root).parts
-    return path.resolve() in included or any(p in _SNIPPET_DIRS for p in rel[:-1])
+def _in_snippet_dir(root: Path, path: Path) -> bool:
+    return any(p in _SNIPPET_DIRS for p in path.relative_to(root).parts[:-1])
 
 
-def _included_files(paths: list[Path]) -> set[Path]:
-    """Every file that another file imports or includes: snippets, never articles."""
-    found: set[Path] = set()
+def _include_graph(root: Path, paths: list[Path]) -> dict[Path, set[Path]]:
+    """What each file (by real path) imports or includes, inside the corpus or not."""
+    graph: dict[Path, set[Path]] = {}
     for path in paths:
         try:
             text = path.read_text("utf-8", errors="replace")
         except OSError:
             continue
+        targets = graph.setdefault(path.resolve(), set())
         for target in (*_IMPORT_TARGET.findall(text), *_INCLUDE_TARGET.findall(text)):
-            if not target.startswith("/"):
-                found.add((path.parent / target).resolve())
-    return found
+            try:
+                targets.add(include_path(root, path, target))
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return graph
+
+
+def _included_files(graph: dict[Path, set[Path]]) -> set[Path]:
+    """Every file that another file imports or includes: snippets, never articles. A file
+    that includes only itself is still an article (its render reports the cycle)."""
+    return {target for path, targets in graph.items() for target in targets if target != path}
+
+
+def _cycle(graph: dict[Path, set[Path]], start: Path) -> list[Path]:
+    """A shortest include path from `start` back to itself through other files, or []."""
+    paths = [[start, t] for t in graph.get(start, ()) if t != start]
+    seen = {start}
+    while paths:
+        trail = paths.pop(0)
+        if trail[-1] == start:
+            return trail
+        if trail[-1] in seen:
+            continue
+        seen.add(trail[-1])
+        paths.extend([*trail, t] for t in graph.get(trail[-1], ()))
+    return []
+
+
+def _inside(root: Path, paths: Iterator[Path], warn: Callable[..., None]) -> list[Path]:
+    """The candidates whose real path is inside `root`; a link out of it is never read."""
+    real_root = root.resolve()
+    kept = []
+    for path in paths:
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            reason = f"cannot be resolved ({type(exc).__name__}); not read"
+            warn(Skipped(path, reason), skipped=True)
+            continue
+        if real.is_relative_to(real_root):
+            kept.append(path)
+        else:
+            warn(Skipped(path, "links to a file outside the corpus; not read"), skipped=True)
+    return kept
 
 
 def load_corpus(
@@ -133,11 +176,20 @@ def load_corpus(
 
     if not root.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {root}")
-    paths = list(_candidates(root))
-    included = _included_files(paths)
+    paths = _inside(root, _candidates(root), warn)
+    graph = _include_graph(root, paths)
+    included = _included_files(graph)
     renderer = MarkupRenderer(root, _read_body)
     for path in paths:
-        if _is_snippet(root, path, included):
+        if _in_snippet_dir(root, path):
+            continue
+        if path.resolve() in included:
+            # Outside a snippet folder, a file included only within its own cycle would have
+            # been an article: say why it is not one.
+            cycle = _cycle(graph, path.resolve())
+            if cycle:
+                trail = " -> ".join(p.name for p in cycle)
+                warn(Skipped(path, f"include cycle ({trail}); not indexed"), skipped=True)
             continue
         try:
             article = _load_article(root, path, renderer, url_template, default_lang, warn)
@@ -173,8 +225,8 @@ def _load_article(
         raw_meta, body = {}, _FRONT.sub("", text)
     meta = _meta(raw_meta)
     rendered = renderer.render(path, body)
-    for problem in dict.fromkeys(rendered.problems):
-        warn(Skipped(path, problem), skipped=False)
+    if rendered.problems:  # one line per file, however many of its includes failed
+        warn(Skipped(path, "; ".join(dict.fromkeys(rendered.problems))), skipped=False)
     if not rendered.text.strip() or not re.sub(r"^#.*$", "", rendered.text, flags=re.M).strip():
         warn(Skipped(path, "no body"), skipped=True)
         return None

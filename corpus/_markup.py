@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import nh3
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 _IMPORT = re.compile(r"""^\s*import\s+(\w+)\s+from\s+["']([^"']+)["'];?\s*$""", re.M)
@@ -13,6 +16,8 @@ _EXPORT = re.compile(r"^\s*export\s+(?:const|default|function)\b.*$", re.M)
 _INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _COMMENTS = re.compile(r"<!--.*?-->|\{/\*.*?\*/\}", re.S)
 _DOCFX_INCLUDE = re.compile(r"\[!include\s*\[[^\]]*\]\(\s*<?([^)>\s]+)>?\s*\)\]", re.I)
+# A DocFX code include names a source file that is never inlined: nothing of it is text.
+_DOCFX_CODE = re.compile(r"\[!code(?:-[\w+#-]+)?\[[^\]]*\]\([^)]*\)\]", re.I)
 _HEADING_ANCHOR = re.compile(
     r"""^(#{1,6})\s*<a\s+(?:id|name)=["']([^"']+)["']\s*/?>\s*(?:</a>)?\s*(.*?)\s*$""", re.M
 )
@@ -23,13 +28,26 @@ _EMPTY_PARENS = re.compile(r"\(\s*\)")
 _TITLED = re.compile(
     r"""<(Tab|Step|Card|Accordion|Expandable|Update)\b[^>]*?\btitle=["']([^"']*)["'][^>]*>"""
 )
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)|!\[([^\]]*)\]\[[^\]]*\]")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)|!\[([^\]]*)\]\[[^\]]*\]")
 _IMG_TAG = re.compile(r"""<img\b[^>]*?\balt=["']([^"']*)["'][^>]*>""", re.I)
 _REF_DEF = re.compile(r"""^\s{0,3}\[([^\]^]+)\]:\s*<?(\S+?)>?(?:\s+["'(].*["')])?\s*$""", re.M)
-_INLINE_LINK = re.compile(r"""\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+["'][^"']*["'])?\s*\)""")
+# A label may hold one level of brackets and a target one level of parentheses, as in
+# `[a [b] c](f(x))`; anything looser leaves half a link behind in the text.
+_INLINE_LINK = re.compile(
+    r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?:<([^<>\n]*)>|((?:[^()\s<>]|\([^()\s]*\))*))"
+    r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)"""
+)
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
+_AUTOLINK_SCHEMES = ("http:", "https:", "mailto:", "ftp:")
+_UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_TAG_START = re.compile(r"<[A-Za-z!?/]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 _BR = re.compile(r"<br\s*/?>", re.I)
-_TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:\s[^<>]*?)?/?>")
+_TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:[\s/][^<>]*?)?/?>")
+# MDX makes authors escape inline HTML (`\<i class="icon"\>\</i\>`): such a tag, one with
+# attributes or a closing one, is stripped like any tag; `\<name>` stays as text.
+_ESCAPED_TAG = re.compile(r"\\<(?:/[A-Za-z][\w.:-]*|[A-Za-z][\w.:-]*\s[^<>]*?=[^<>]*?)\\?>")
 _ESCAPE = re.compile(r"\\([<>{}])")
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TRAILING = re.compile(r"[ \t]+$", re.M)
@@ -85,11 +103,52 @@ def _indent_like(line_prefix: str, body: str) -> str:
     )
 
 
+def include_path(root: Path, base: Path, target: str) -> Path:
+    """The real path an include or import `target` in `base` names (`/` is the corpus root);
+    the caller checks that it stays inside the root."""
+    path = root / target.lstrip("/") if target.startswith("/") else base.resolve().parent / target
+    return path.resolve()
+
+
+def safe_target(target: str) -> bool:
+    """False for a link target a browser would run or inline (`javascript:`, `data:`, ...),
+    however it is spelled (entities, case, embedded blanks)."""
+    plain = _URL_NOISE.sub("", html.unescape(target)).lower()
+    return not plain.startswith(_UNSAFE_SCHEMES)
+
+
+def strip_tags(text: str) -> str:
+    """`text` without HTML tags, also those that stripping others joins (`<scr<script>ipt>`)."""
+    while (stripped := _TAG.sub("", text)) != text:
+        text = stripped
+    return text
+
+
+def plain_text(text: str) -> str:
+    """A one-line value (a front matter title or description) with no markup left in it."""
+    return defuse(strip_tags(text))
+
+
+def defuse(text: str) -> str:
+    """Text with no HTML tag left that a browser would parse: each line still holding a tag
+    start is cleaned by nh3 down to the text a browser would show."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        # Unescaping can reveal a tag (`&lt;img ...&gt;`), so clean until none is left.
+        for _ in range(8):
+            if not _TAG_START.search(line):
+                break
+            line = html.unescape(nh3.clean(line, tags=set()))
+        lines[i] = _TAG_START.sub(lambda m: m.group(0)[1:], line)
+    return "\n".join(lines)
+
+
 class MarkupRenderer:
     """Render the MDX/DocFX dialects to Markdown; `read` loads an included file's body."""
 
     def __init__(self, root: Path, read: Callable[[Path], str]) -> None:
         self._root = root
+        self._root_real = root.resolve()
         self._read = read
         self._cache: dict[Path, Rendered] = {}
 
@@ -107,12 +166,14 @@ class MarkupRenderer:
         return out
 
     def _include(self, base: Path, target: str, stack: tuple[Path, ...], out: Rendered) -> str:
-        path = (
-            self._root / target.lstrip("/")
-            if target.startswith("/")
-            else base.resolve().parent / target
-        )
-        path = Path(*path.parts).resolve()
+        try:
+            path = include_path(self._root, base, target)
+        except (OSError, RuntimeError, ValueError) as exc:
+            out.problems.append(f"missing include {target} ({type(exc).__name__})")
+            return ""
+        if not path.is_relative_to(self._root_real):
+            out.problems.append(f"include {target} points outside the corpus; not read")
+            return ""
         if path in stack or path == base.resolve():
             out.problems.append(f"include cycle at {target}")
             return ""
@@ -143,7 +204,7 @@ class MarkupRenderer:
 
         def protect(match: re.Match[str]) -> str:
             spans.append(match.group(0))
-            return f"\x00{len(spans) - 1}\x00"
+            return f"\ue000{len(spans) - 1}\ue001"
 
         text = _INLINE_CODE.sub(protect, text)
         text = _COMMENTS.sub("", text)
@@ -151,9 +212,9 @@ class MarkupRenderer:
         def docfx_include(match: re.Match[str]) -> str:
             prefix = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
             spans.append(_indent_like(prefix, self._include(path, match.group(1), stack, out)))
-            return f"\x00{len(spans) - 1}\x00"
+            return f"\ue000{len(spans) - 1}\ue001"
 
-        text = _DOCFX_INCLUDE.sub(docfx_include, text)
+        text = _DOCFX_INCLUDE.sub(docfx_include, _DOCFX_CODE.sub("", text))
         if imports:
             names = "|".join(re.escape(n) for n in imports)
             snippet = re.compile(rf"<({names})\b[^>]*?/>|<({names})\b[^>]*>\s*</\2>")
@@ -162,7 +223,7 @@ class MarkupRenderer:
                 name = match.group(1) or match.group(2)
                 prefix = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
                 spans.append(_indent_like(prefix, self._include(path, imports[name], stack, out)))
-                return f"\x00{len(spans) - 1}\x00"
+                return f"\ue000{len(spans) - 1}\ue001"
 
             text = snippet.sub(mdx_snippet, text)
         text = _HEADING_ANCHOR.sub(lambda m: f"{m.group(1)} {m.group(3)} {{#{m.group(2)}}}", text)
@@ -173,19 +234,46 @@ class MarkupRenderer:
         text = _IMG_TAG.sub(lambda m: m.group(1), text)
         text = _REF_DEF.sub("", text)
 
+        def autolink(match: re.Match[str]) -> str:
+            target = match.group(1)
+            if "@" in target and ":" not in target:
+                return target
+            if target.lower().startswith(_AUTOLINK_SCHEMES):
+                out.links.append((target, target))
+                return target
+            return ""
+
         def inline_link(match: re.Match[str]) -> str:
-            out.links.append((match.group(1), match.group(2)))
+            target = match.group(2) if match.group(2) is not None else match.group(3)
+            if safe_target(target):
+                out.links.append((_restore(match.group(1), spans), target))
             return match.group(1)
 
         def ref_link(match: re.Match[str]) -> str:
             label = match.group(2) or match.group(1)
-            out.links.append((match.group(1), defs.get(label.lower(), "")))
+            target = defs.get(label.lower(), "")
+            if safe_target(target):
+                out.links.append((_restore(match.group(1), spans), target))
             return match.group(1)
 
+        text = _AUTOLINK.sub(autolink, text)
         text = _REF_LINK.sub(ref_link, _INLINE_LINK.sub(inline_link, text))
-        text = _ESCAPE.sub(r"\1", _TAG.sub("", _BR.sub("\n", text)))
+        text = strip_tags(_ESCAPED_TAG.sub("", _BR.sub("\n", text)))
+        text = defuse(_ESCAPE.sub(_unescape, text))
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", _INNER_SPACES.sub(" ", _RULE.sub("", text)))
-        return re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], text)
+        return _restore(text, spans)
+
+
+def _restore(text: str, spans: list[str]) -> str:
+    """`text` with the code spans and includes that `_prose` set aside put back."""
+    return re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m.group(1))], text)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    # An escaped `\<name>` is text meant to show angle brackets: keep it as an entity, which
+    # Markdown and HTML both display as `<`, so it never becomes a tag.
+    char = match.group(1)
+    return "&lt;" if char == "<" and _TAG_START.match(match.string, match.end() - 1) else char
 
 
 def _dequote_alerts(text: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from embeddings._build import BuildReport, build_index
 from embeddings._embedders import Embedder, FakeEmbedder, make_embedder
 from embeddings._store import (
+    LOCK_TIMEOUT,
+    IndexBusyError,
     IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
@@ -14,9 +16,11 @@ from embeddings._store import (
 )
 
 __all__ = [
+    "LOCK_TIMEOUT",
     "BuildReport",
     "Embedder",
     "FakeEmbedder",
+    "IndexBusyError",
     "IndexDamagedError",
     "IndexMismatchError",
     "IndexMissingError",

@@ -48,9 +48,9 @@ def build_index(
     batch_size: int = 32,
     show_progress: bool = True,
 ) -> BuildReport:
-    """Embed `chunks` (cached vectors are reused) and swap them in as the store's index.
-
-    An unchanged corpus with the same model writes nothing at all.
+    """Embed `chunks` (cached vectors are reused) and swap them in as the store's index,
+    holding the store's write lock throughout. An unchanged corpus with the same model writes
+    nothing at all.
     """
     heads = article_heads(chunks)
     texts = [dense_text(c, embed_max_chars) for c in chunks]
@@ -64,32 +64,33 @@ def build_index(
         model_key += ":unnormalised"
     records = [json.dumps(dataclasses.asdict(c), ensure_ascii=False) for c in chunks]
     fp = fingerprint([*texts, *records], f"{model_key}:{embed_max_chars}")
-    try:
-        current = store.manifest()
-        if current.fingerprint == fp:
-            store.load(embedder)
-            return BuildReport(current, embedded=0, reused=len(set(texts)), unchanged=True)
-    except IndexProblem:
-        pass
+    with store.writing():
+        try:
+            current = store.manifest()
+            if current.fingerprint == fp:
+                store.load(embedder)
+                return BuildReport(current, embedded=0, reused=len(set(texts)), unchanged=True)
+        except IndexProblem:
+            pass
 
-    def progress(todo: int, cached: int):  # type: ignore[no-untyped-def]
-        bar = tqdm(
-            total=todo,
-            desc=f"Embedding ({cached} cached)",
-            unit="passage",
-            disable=not show_progress or todo == 0,
-            dynamic_ncols=True,
-        )
-        return bar.update
+        def progress(todo: int, cached: int):  # type: ignore[no-untyped-def]
+            bar = tqdm(
+                total=todo,
+                desc=f"Embedding ({cached} cached)",
+                unit="passage",
+                disable=not show_progress or todo == 0,
+                dynamic_ncols=True,
+            )
+            return bar.update
 
-    cache = EmbeddingCache(store.cache_path, model_key)
-    try:
-        vectors, embedded = embed_with_cache(texts, embedder, cache, batch_size, progress)
-    finally:
-        cache.close()
-    manifest = new_manifest(embedder, chunks, fp, embed_max_chars)
-    n, h = len(chunks), len(heads)
-    store.write(chunks, vectors[:n], vectors[n : n + h], vectors[n + h :], manifest)
+        cache = EmbeddingCache(store.cache_path, model_key)
+        try:
+            vectors, embedded = embed_with_cache(texts, embedder, cache, batch_size, progress)
+        finally:
+            cache.close()
+        manifest = new_manifest(embedder, chunks, fp, embed_max_chars)
+        n, h = len(chunks), len(heads)
+        store.write(chunks, vectors[:n], vectors[n : n + h], vectors[n + h :], manifest)
     return BuildReport(
         manifest, embedded=embedded, reused=len(set(texts)) - embedded, unchanged=False
     )

@@ -12,13 +12,14 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
+from filelock import FileLock, Timeout
 
 from corpus import Chunk
 from embeddings._embedders import Embedder, Vectors
@@ -26,6 +27,9 @@ from embeddings._embedders import Embedder, Vectors
 FORMAT = 1
 MANIFEST = "manifest.json"
 CACHE = "embedding-cache.sqlite"
+LOCK = ".ingest.lock"
+#: How long a second writer waits for the first before giving up (seconds).
+LOCK_TIMEOUT = 60.0
 
 
 class IndexProblem(Exception):
@@ -42,6 +46,10 @@ class IndexMismatchError(IndexProblem):
 
 class IndexDamagedError(IndexProblem):
     """An index file is missing, truncated or unreadable."""
+
+
+class IndexBusyError(IndexProblem):
+    """Another ingest kept the index folder's write lock for longer than this one waits."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,9 @@ class EmbeddingCache:
 
     def __init__(self, path: Path, model_key: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
+        # Another process may share the cache (e.g. ingests into two index folders): wait
+        # out its commits rather than fail with "database is locked".
+        self._db = sqlite3.connect(path, timeout=60)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, data BLOB)")
         self._model_key = model_key
@@ -205,16 +215,39 @@ class IndexStore:
     """The index folder: `manifest.json` names the current generation's folder.
 
     A new generation is written beside the old one and the manifest is swapped in with an
-    atomic rename, so a crash at any point leaves the previous index loadable.
+    atomic rename, so a crash at any point leaves the previous index loadable. Writers take
+    an inter-process lock on the folder, so two ingests never interleave.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, cache_path: Path | None = None, lock_timeout: float = LOCK_TIMEOUT
+    ) -> None:
         self.path = path
+        self.lock_timeout = lock_timeout
+        self._cache_path = cache_path
+        self._lock = FileLock(path / LOCK)
 
     @property
     def cache_path(self) -> Path:
-        """Where the embedding cache lives."""
-        return self.path / CACHE
+        """Where the embedding cache lives (in the index folder unless configured)."""
+        return self._cache_path or self.path / CACHE
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the folder's write lock (re-entrant in one thread), waiting up to
+        `lock_timeout` seconds for another writer; `IndexBusyError` when it does not finish."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire(timeout=self.lock_timeout)
+        except Timeout:
+            raise IndexBusyError(
+                f"another ingest is writing {self.path}; run this one again when it has "
+                f"finished (waited {self.lock_timeout:g} s)"
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def manifest(self) -> Manifest:
         """The current manifest, or a clear error when there is none or it is unreadable."""
@@ -238,7 +271,17 @@ class IndexStore:
         manifest: Manifest,
     ) -> None:
         """Write a new generation, then switch the manifest to it atomically."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        with self.writing():
+            self._write(chunks, vectors, titles, summaries, manifest)
+
+    def _write(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: Vectors,
+        titles: Vectors,
+        summaries: Vectors,
+        manifest: Manifest,
+    ) -> None:
         gen_dir = self.path / f"gen-{manifest.generation}"
         tmp_dir = self.path / f".tmp-{manifest.generation}"
         tmp_dir.mkdir()
@@ -260,6 +303,8 @@ class IndexStore:
         self._collect_garbage(keep=gen_dir.name)
 
     def _collect_garbage(self, keep: str) -> None:
+        # Only under the write lock: any other generation or temporary folder is then the
+        # work of an earlier writer, superseded or dead.
         for entry in self.path.iterdir():
             stale = entry.name.startswith(("gen-", ".tmp-")) and entry.name != keep
             if stale and entry.is_dir():

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ui._log import QuestionLog, format_report
+from ui._log import QuestionLog, QuestionLogError, format_report
 
 if TYPE_CHECKING:
     from ui._app import create_app, serve
 
-__all__ = ["QuestionLog", "create_app", "format_report", "serve"]
+__all__ = ["QuestionLog", "QuestionLogError", "create_app", "format_report", "serve"]
 
 
 def __getattr__(name: str) -> Any:

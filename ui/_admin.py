@@ -12,6 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.exceptions import HTTPException
 
+from embeddings import IndexProblem
+from ui._log import QuestionLogError
 from ui._service import AnswerService
 
 #: The environment variable that holds the token; without it the admin API does not exist.
@@ -42,6 +44,9 @@ class Reindexer:
         try:
             self.ingest()
             self.service.refresh()
+        except IndexProblem as exc:  # e.g. another ingest holds the index: one line says so
+            _log.error("re-ingest failed, the current index keeps serving: %s", exc)
+            self.state = "failed"
         except Exception:  # an operator action must not kill the server; the log says why
             _log.exception("re-ingest failed; the current index keeps serving")
             self.state = "failed"
@@ -79,6 +84,13 @@ def admin_router(service: AnswerService, token: str, reindexer: Reindexer) -> AP
     @router.get("/report")
     def report(limit: Annotated[int, Query(ge=1, le=10_000)] = 20) -> list[dict[str, object]]:
         """The questions most often left unanswered or voted down, as in `assistant report`."""
-        return [dataclasses.asdict(row) for row in service.log.report(limit)]
+        try:
+            rows = service.log.report(limit)
+        except QuestionLogError as exc:
+            _log.error("%s", exc)
+            raise HTTPException(
+                503, "the question log is unavailable; see the server log"
+            ) from None
+        return [dataclasses.asdict(row) for row in rows]
 
     return router

@@ -17,6 +17,7 @@ from assistant import QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
 from ui._i18n import language_code
 from ui._limits import RateLimiter
+from ui._log import QuestionLogError
 from ui._service import AnswerService
 
 MAX_BODY_BYTES = 64 * 1024
@@ -176,13 +177,19 @@ def api_router(service: AnswerService, limiter: RateLimiter | None = None) -> AP
         "/api/feedback",
         response_model=FeedbackOut,
         status_code=201,
-        responses={**errors, 404: {"model": ErrorOut}},
+        responses={**errors, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}},
         dependencies=[Depends(_limit_body)],
         tags=["api"],
     )
     def feedback(body: FeedbackRequest) -> FeedbackOut:
         """Vote an answer up or down, with an optional comment."""
-        if not service.vote(body.answer_id, body.vote, body.comment or ""):
+        try:
+            known = service.vote(body.answer_id, body.vote, body.comment or "")
+        except QuestionLogError:
+            raise HTTPException(
+                503, "feedback cannot be stored right now; try again later", {"Retry-After": "60"}
+            ) from None
+        if not known:
             raise HTTPException(404, f"no answer has the id {body.answer_id!r}")
         return FeedbackOut(answer_id=body.answer_id, vote=body.vote)
 

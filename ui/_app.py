@@ -182,7 +182,10 @@ def serve(
     port = port or settings.server.port
     _log_to_stderr()
     policy = embed_policy(settings.server.allowed_origins, port)
-    log = QuestionLog(settings.database_url)
+    # Answers matter more than their log: without a writable database, serve and say so once.
+    log = QuestionLog(settings.database_url, strict=False)
+    if log.problem:
+        logging.getLogger(__name__).warning("%s; answering without logging questions", log.problem)
     service = AnswerService(open_assistant(settings, on_ingest=on_ingest), log)
     service.warm_up()
     server = settings.server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from assistant import Answer, QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
 from ui._i18n import DEFAULT_LANGUAGE, examples, normalize_language, pick_language, strings
 from ui._limits import RateLimiter
+from ui._log import QuestionLogError
 from ui._service import AnswerService
 
 #: How many answers may be written at once; retrieval is short, a language model is not.
@@ -162,7 +164,9 @@ class ChatHandlers:
         answer_id = conv.answer_ids.get(int(index))
         vote = {True: "up", False: "down", "Like": "up", "Dislike": "down"}.get(data.liked)
         if answer_id and vote:
-            self.service.vote(answer_id, vote)
+            # The service has logged why a vote could not be stored; the chat goes on.
+            with contextlib.suppress(QuestionLogError):
+                self.service.vote(answer_id, vote)
 
 
 def build_page(

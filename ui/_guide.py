@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import frontmatter
@@ -11,6 +12,9 @@ from markdown_it import MarkdownIt
 
 from assistant.settings import GUIDE_DIR
 from corpus import slugify
+
+_LANG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?")
+_MAX_PATH = 300
 
 _PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
@@ -45,11 +49,23 @@ def _markdown() -> MarkdownIt:
 def guide_page(lang: str, path: str, root: Path = GUIDE_DIR) -> str | None:
     """The guide article at `/guide/{lang}/{path}` as HTML, or None when there is none.
     Headings carry the anchors that citations link to."""
-    base = (root / lang / path).resolve()
-    for candidate in (base.with_name(base.name + ".md"), base / "index.md"):
-        if candidate.is_file() and candidate.is_relative_to(root.resolve()):
-            post = frontmatter.loads(candidate.read_text("utf-8"))
-            title = str(post.metadata.get("title") or candidate.stem)
-            body = _markdown().render(post.content)
-            return _PAGE.format(lang=html.escape(lang), title=html.escape(title), body=body)
-    return None
+    if (
+        not _LANG.fullmatch(lang)
+        or len(path) > _MAX_PATH
+        or not path.isprintable()
+        or ".." in PurePosixPath(path).parts
+    ):
+        return None
+    try:
+        base = (root / lang / path).resolve()
+        for candidate in (base.with_name(base.name + ".md"), base / "index.md"):
+            if candidate.is_relative_to(root.resolve()) and candidate.is_file():
+                post = frontmatter.loads(candidate.read_text("utf-8"))
+                break
+        else:
+            return None
+    except (OSError, ValueError):  # a name the file system refuses is no page either
+        return None
+    title = str(post.metadata.get("title") or candidate.stem)
+    body = _markdown().render(post.content)
+    return _PAGE.format(lang=html.escape(lang), title=html.escape(title), body=body)

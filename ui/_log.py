@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,8 +31,8 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from assistant import Answer
 
@@ -61,6 +62,11 @@ _feedback = Table(
 )
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s?!.。？！]+$")
+# C0/C1 controls (terminal escapes), line breaks and bidirectional overrides: a report row must
+# show them, not let them act on the terminal or reorder the text.
+_UNSAFE_CHARS = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def normalize_question(question: str) -> str:
@@ -80,7 +86,17 @@ class ReportRow:
     last_asked: datetime
 
 
-def _engine(url: str) -> Engine:
+class QuestionLogError(Exception):
+    """The question log cannot be opened, read or written; the message says why in one line."""
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own one-line message (`attempt to write a readonly database`)."""
+    text = str(getattr(exc, "orig", None) or exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def _engine(url: str) -> tuple[Engine, Path | None]:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -93,8 +109,6 @@ def _engine(url: str) -> Engine:
         "",
         ":memory:",
     )
-    if is_file_sqlite:
-        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(parsed, pool_pre_ping=True)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
@@ -104,7 +118,7 @@ def _engine(url: str) -> Engine:
         ) from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
+    return engine, Path(str(parsed.database)).parent if is_file_sqlite else None
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -117,16 +131,53 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 
 class QuestionLog:
-    """Questions and feedback in the database at `url` (SQLite or anything SQLAlchemy opens)."""
+    """Questions and feedback in the database at `url` (SQLite or anything SQLAlchemy opens).
 
-    def __init__(self, url: str) -> None:
-        self.engine = _engine(url)
-        _metadata.create_all(self.engine)
+    Every database fault surfaces as a one-line `QuestionLogError`. With `strict=False` a log
+    that cannot be opened yet is still returned, with `problem` saying why, and every write
+    tries to open it again, so the log comes back once the database does.
+    """
+
+    def __init__(self, url: str, strict: bool = True) -> None:
+        self.engine, self._folder = _engine(url)
+        self._where = make_url(url).render_as_string(hide_password=True)
+        self.problem: str | None = None
+        try:
+            self._prepare()
+        except QuestionLogError as exc:
+            if strict:
+                self.engine.dispose()
+                raise
+            self.problem = str(exc)
+
+    def _prepare(self) -> None:
+        try:
+            if self._folder is not None:
+                self._folder.mkdir(parents=True, exist_ok=True)
+            _metadata.create_all(self.engine)
+        except (OSError, SQLAlchemyError) as exc:
+            raise QuestionLogError(
+                f"cannot open the question log {self._where}: {_reason(exc)}; check "
+                "database_url and that its folder is writable"
+            ) from exc
+        self.problem = None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        if self.problem is not None:
+            self._prepare()
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise QuestionLogError(
+                f"the question log {self._where} is unavailable: {_reason(exc)}"
+            ) from exc
 
     def record(self, answer: Answer, channel: str, admin: bool = False) -> None:
         """Log a question with its answer's language, confidence and cited articles."""
         cited = list(dict.fromkeys(c.article_id for c in answer.citations))
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             conn.execute(
                 insert(_questions).values(
                     answer_id=answer.id,
@@ -144,7 +195,7 @@ class QuestionLog:
 
     def record_feedback(self, answer_id: str, vote: str, comment: str = "") -> bool:
         """Store a reader's vote on an answer; False when no answer has that id."""
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             known = conn.execute(
                 select(_questions.c.answer_id).where(_questions.c.answer_id == answer_id)
             ).first()
@@ -186,7 +237,7 @@ class QuestionLog:
             .order_by(desc(unanswered + down_votes), desc(func.count()), desc(func.max(q.asked_at)))
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self._transaction() as conn:
             return [
                 ReportRow(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5])
                 for r in conn.execute(stmt)
@@ -197,8 +248,14 @@ class QuestionLog:
         self.engine.dispose()
 
 
+def visible(text: str) -> str:
+    """`text` with control, line-break and bidi characters written as `\\x1b`-style escapes."""
+    return _UNSAFE_CHARS.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 def format_report(rows: Sequence[ReportRow], width: int = 70) -> str:
-    """The report as a plain-text table for a terminal."""
+    """The report as a plain-text table for a terminal; control characters in the readers'
+    text are shown escaped, never sent to the terminal."""
     if not rows:
         return "No unanswered or down-voted questions yet."
     header = ("asked", "unanswered", "down", "lang", "last asked", "question")
@@ -207,11 +264,12 @@ def format_report(rows: Sequence[ReportRow], width: int = 70) -> str:
             str(r.asked),
             str(r.unanswered),
             str(r.down_votes),
-            r.language,
+            visible(r.language),
             r.last_asked.strftime("%Y-%m-%d %H:%M"),
-            r.question if len(r.question) <= width else r.question[: width - 1] + "…",
+            question if len(question) <= width else question[: width - 1] + "…",
         )
         for r in rows
+        for question in [visible(r.question)]
     ]
     widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header) - 1)]
 

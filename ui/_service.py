@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant import Answer, Assistant
 from embeddings import IndexProblem
-from ui._log import QuestionLog
+from ui._log import QuestionLog, QuestionLogError
 
 _log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ class AnswerService:
         self.assistant = assistant
         self.log = log
         self.ready = False
+        self._log_failing = log.problem is not None
 
     def warm_up(self) -> None:
         """Load the index and the model before the first question."""
@@ -90,8 +91,13 @@ class AnswerService:
         return thread
 
     def vote(self, answer_id: str, vote: str, comment: str = "") -> bool:
-        """Store a reader's vote; False when the answer id is unknown."""
-        return self.log.record_feedback(answer_id, vote, comment)
+        """Store a reader's vote; False when the answer id is unknown, `QuestionLogError`
+        (logged in one line) when the database cannot take it."""
+        try:
+            return self.log.record_feedback(answer_id, vote, comment)
+        except QuestionLogError as exc:
+            _log.error("could not store a vote on %s: %s", answer_id, exc)
+            raise
 
     def health(self) -> dict[str, Any]:
         """Whether the index is loaded, what it holds and which model embeds the questions."""
@@ -116,8 +122,15 @@ class AnswerService:
         }
 
     def _record(self, answer: Answer, channel: str, admin: bool) -> None:
-        # A reader still gets the answer when the log is down; the operator sees why.
+        # A reader still gets the answer when the log is down; the operator sees why once,
+        # and again when it recovers, not once per question.
         try:
             self.log.record(answer, channel, admin)
-        except SQLAlchemyError:
-            _log.exception("could not log question %s", answer.id)
+        except (QuestionLogError, SQLAlchemyError) as exc:
+            if not self._log_failing:
+                _log.error("questions are not being logged: %s", exc)
+            self._log_failing = True
+            return
+        if self._log_failing:
+            _log.info("questions are logged again")
+        self._log_failing = False

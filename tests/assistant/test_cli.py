@@ -51,7 +51,7 @@ def test_ingest_prints_a_summary(config: Path) -> None:
     assert code == 0, out
     assert "Indexed 2 articles, 2 chunks in 2 languages" in out
     assert "(en 1, sv 1)" in out
-    assert "2 warnings" in out
+    assert "1 warnings" in out  # one line for the one file whose includes failed
     code, out, _ = run("--config", str(config), "ingest", "--quiet", str(DATA / "docfx"))
     assert "already up to date" in out
 

@@ -6,7 +6,9 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +17,14 @@ import pytest
 from corpus import Chunk
 from embeddings import (
     FakeEmbedder,
+    IndexBusyError,
     IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
     IndexStore,
     build_index,
 )
+from embeddings._store import article_heads, new_manifest
 
 
 def _chunks(n: int, prefix: str = "topic") -> list[Chunk]:
@@ -169,3 +173,43 @@ def test_changing_the_passage_prefix_reembeds(tmp_path: Path) -> None:
     prefixed.passage_prefix = "passage: "  # type: ignore[attr-defined]
     report = build_index(_chunks(3), prefixed, store, show_progress=False)
     assert (report.embedded, report.unchanged) == (6, False)
+
+
+def _write_once(store: IndexStore, chunks: list[Chunk], start: threading.Barrier) -> str:
+    embedder = FakeEmbedder()
+    vectors = embedder.embed_passages([c.passage() for c in chunks])
+    heads = embedder.embed_passages([h.title for h in article_heads(chunks)])
+    manifest = new_manifest(embedder, chunks, "fp", 240)
+    start.wait()
+    store.write(chunks, vectors, heads, heads, manifest)
+    return manifest.generation
+
+
+def test_concurrent_writers_never_leave_the_manifest_on_a_deleted_generation(
+    tmp_path: Path,
+) -> None:
+    for trial in range(40):
+        path = tmp_path / f"index-{trial}"
+        start = threading.Barrier(2)
+        with ThreadPoolExecutor(2) as pool:
+            futures = [
+                pool.submit(_write_once, IndexStore(path), _chunks(3, name), start)
+                for name in ("left", "right")
+            ]
+            written = {f.result() for f in futures}
+        store = IndexStore(path)
+        assert store.manifest().generation in written
+        assert len(store.load().chunks) == 3
+        assert [p.name for p in path.iterdir() if p.name.startswith((".tmp-", "gen-"))] == [
+            f"gen-{store.manifest().generation}"
+        ]
+
+
+def test_a_second_writer_waits_then_says_another_ingest_is_writing(tmp_path: Path) -> None:
+    holder = IndexStore(tmp_path / "index")
+    waiter = IndexStore(tmp_path / "index", lock_timeout=0.2)
+    busy = pytest.raises(IndexBusyError, match=r"^another ingest is writing .*index; run")
+    with holder.writing(), busy:
+        build_index(_chunks(3), FakeEmbedder(), waiter, show_progress=False)
+    build_index(_chunks(3), FakeEmbedder(), waiter, show_progress=False)
+    assert len(waiter.load().chunks) == 3
