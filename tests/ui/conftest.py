@@ -35,6 +35,7 @@ RESULTS = ROOT / "test-results" / "ui"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SLICE_ARTICLES = (
     "admin/user-management/add-associate.mdx",
+    "admin/user-management/update-user.mdx",
     "admin/getting-started.mdx",
     "admin/import/index.mdx",
     "contact/learn/create.mdx",
