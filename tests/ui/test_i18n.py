@@ -46,7 +46,7 @@ def test_administrators_get_onboarding_examples() -> None:
 
 def test_an_unsupported_language_falls_back_to_english() -> None:
     assert strings("pl") == strings("en")
-    assert examples("pl") == examples("en")
+    assert guide_examples("pl") == guide_examples("en")
 
 
 @pytest.mark.parametrize(
