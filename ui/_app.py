@@ -36,11 +36,13 @@ _STATIC = Path(__file__).parent / "static"
 INDEX_WATCH_SECONDS = 2.0
 _SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "sans-serif"]
 _MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
-# The copy button under a question would slide beneath the chat's clear (trash) button as the
-# conversation scrolls; a question needs no copy button.
+# The chat's clear (trash) button sits in its top right corner, over the first question and
+# over the copy button under a question as the conversation scrolls: the messages start below
+# it, and a question needs no copy button.
 _CSS = """
 #header h1 { margin-bottom: 0.25rem; }
 footer { display: none !important; }
+#chat .message-wrap { padding-top: 36px; }
 #chat .message-buttons-right { display: none !important; }
 """
 _WIDGET_CSS = """

@@ -30,15 +30,15 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 
 Chat = list[dict[str, str]]
-# After an answer, scroll the chat so that its question is at the top and the answer starts
-# right below it; Gradio's own autoscroll shows the end of a long answer instead.
+# After an answer, scroll the chat so that its question is at the top (below the clear
+# button) and the answer starts right below it; Gradio's autoscroll shows the end instead.
 SCROLL_TO_ANSWER = """() => {
   requestAnimationFrame(() => {
     const wrap = document.querySelector("#chat .bubble-wrap");
     const questions = wrap ? wrap.querySelectorAll(".user-row") : [];
     if (!questions.length) { return; }
     const question = questions[questions.length - 1];
-    wrap.scrollTop += question.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
+    wrap.scrollTop += question.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 36;
   });
 }"""
 
