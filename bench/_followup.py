@@ -115,10 +115,11 @@ def run(setup: Setup) -> list[str]:
     data: dict[str, object] = {"guide": on_guide}
     langs = sorted({p.lang for p in guide_pairs})
     tables = [_table(f"Follow-ups over the bundled guide ({', '.join(langs)})", on_guide)]
-    if setup.corpus.exists():
+    docs = raw_docs(setup.corpus) if setup.corpus.exists() else []
+    if set(SLICE_IDS) <= {d.article_id for d in docs}:
         pairs = read_pairs(DATA / "followups-superoffice.jsonl")
         sample = 0 if setup.quick else DISTRACTORS
-        ids = subset_ids(raw_docs(setup.corpus), SLICE_IDS, sample, setup.seed)
+        ids = subset_ids(docs, SLICE_IDS, sample, setup.seed)
         slice_dir = setup.work / "followup-corpus"
         shutil.rmtree(slice_dir, ignore_errors=True)
         make_slice(setup.corpus, slice_dir, set(ids), {p.lang for p in pairs})

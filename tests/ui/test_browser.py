@@ -17,6 +17,8 @@ from tests.ui.conftest import EXAMPLES, Served, publish
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ANSWER_TIMEOUT_MS = 30_000
+# The machine is shared: a page can take longer than expect's default 5 s to load or answer.
+expect.set_options(timeout=ANSWER_TIMEOUT_MS)
 LOOPBACK = ("127.0.0.1", "localhost")
 NewPage = Callable[..., Page]
 
