@@ -93,22 +93,26 @@ class EmbedGuard:
         """Whether `origin` may frame the widget; the first refusal of an origin is logged."""
         if self.policy.allows(origin, own):
             return True
-        shown = repr(origin[:200])
+        try:
+            key = normalize_origin(origin)
+        except ValueError:
+            key = origin[:200]
         with self._lock:
-            if origin in self._refused or len(self._refused) >= MAX_REFUSED_ORIGINS:
+            if key in self._refused or len(self._refused) >= MAX_REFUSED_ORIGINS:
                 return False
-            self._refused.add(origin)
+            self._refused.add(key)
         _log.warning(
-            "refused to let %s embed the widget: add it to server.allowed_origins in config.yaml",
-            shown,
+            "refused to let %r embed the widget: add it to server.allowed_origins in config.yaml",
+            key,
         )
         return False
 
 
 def _origin_of(url: str) -> str:
     """`scheme://host[:port]` of a URL, or "" when it has none."""
+    parts = urlsplit(url)
     try:
-        return normalize_origin(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}")
+        return normalize_origin(f"{parts.scheme}://{parts.netloc}")
     except ValueError:
         return ""
 

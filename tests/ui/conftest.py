@@ -223,7 +223,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             env=_env(),
         )
     try:
-        _wait_healthy(url, proc, log, timeout=240)
+        _wait_healthy(url, proc, log, timeout=600)
         yield Served(url, config, allowed_url, other_url, log)
     finally:
         stop_process(proc)
