@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from assistant._model import Answer, Citation, Hit
 
@@ -62,11 +63,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 _EXCESS_BLANKS = re.compile(r"\n{3,}")
+_URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 
 
 def message(lang: str, key: str) -> str:
     """A fixed phrase of the assistant in `lang`, English when that language has none."""
     return MESSAGES.get(lang, MESSAGES["en"])[key]
+
+
+def with_links(text: str, links: Sequence[tuple[str, str]]) -> str:
+    """`text` with the first plain mention of each link text turned back into its link, so
+    that what the docs link is clickable and nothing else looks like a link."""
+    for label, url in links:
+        mention = re.compile(rf"(?<![\[\w]){re.escape(label)}(?![\]\w])")
+        target = quote(url, safe=_URL_SAFE).replace("(", "%28").replace(")", "%29")
+        link = f"[{label}]({target})".replace("\\", "\\\\")
+        text = mention.sub(link, text, count=1)
+    return text
 
 
 def citations_for(hits: Sequence[Hit]) -> list[Citation]:
@@ -112,7 +125,8 @@ def extractive(
     others = [h for h in hits[1:] if h.score >= see_also_floor]
     kept = [best, *others]
     citations = citations_for(kept)
-    lines = [f"**{best.chunk.breadcrumb}** [1]", "", (body or best.chunk.text).strip()]
+    shown = with_links((body or best.chunk.text).strip(), best.chunk.links)
+    lines = [f"**{best.chunk.breadcrumb}** [1]", "", shown]
     if others:
         lines += ["", f"**{message(lang, 'see_also')}:**"]
         lines += [f"- {c.breadcrumb} [{c.n}]" for c in citations[1:]]

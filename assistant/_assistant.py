@@ -78,11 +78,19 @@ class Assistant:
         top_k: int | None = None,
         admin: bool = False,
     ) -> tuple[Retrieval, list[str]]:
-        """The ranked hits for a question and the reader's languages, most likely first."""
+        """The ranked hits for a question and the reader's languages, most likely first.
+
+        A follow-up is searched on its own, since the previous question would outweigh it;
+        only when it finds nothing relevant alone ("and if it fails?") is the previous
+        question added to it (bench/RESULTS.md, follow-up section)."""
         question = _checked(question)
         langs = [lang] if lang else [code for code, _ in self.languages.candidates(question)]
-        query = f"{history[-1]} {question}" if history else question
-        retrieval = self.retriever.retrieve(query, langs, top_k or self.top_k, admin=admin)
+        k = top_k or self.top_k
+        retrieval = self.retriever.retrieve(question, langs, k, admin=admin)
+        if history and not retrieval.relevant:
+            joined = self.retriever.retrieve(f"{question} {history[-1]}", langs, k, admin=admin)
+            if joined.relevant:
+                retrieval = joined
         return retrieval, langs
 
     def ask(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus import Article, Chunker, Skipped, load_corpus
+from corpus import Article, Chunker, Skipped, article_urls, load_corpus, section_links
 from embeddings import BuildReport, Embedder, IndexStore, build_index
 from embeddings._build import EMBED_MAX_CHARS
 
@@ -55,7 +56,12 @@ def ingest(
         articles.extend(loaded.articles)
         report.skipped.extend(loaded.skipped)
         report.warnings.extend(loaded.warnings)
-    chunks = [chunk for article in articles for chunk in chunker.split(article)]
+    urls = article_urls(articles)
+    chunks = [
+        dataclasses.replace(chunk, links=section_links(article, chunk.text, urls))
+        for article in articles
+        for chunk in chunker.split(article)
+    ]
     report.articles = len(articles)
     report.chunks = len(chunks)
     report.languages = Counter(a.lang for a in articles)

@@ -240,9 +240,7 @@ def decline_curve(
     return curve
 
 
-def choose_threshold(
-    samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]
-) -> float:
+def choose_threshold(samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]) -> float:
     """The decline point that declines the most out-of-scope questions while declining at
     most `MAX_OVER_DECLINED` of the answerable ones (the product's budget for wrongly
     saying "not in the docs"); among equals, the lowest."""

@@ -121,6 +121,14 @@ class ServerSettings(_Section):
         return values
 
 
+class UISettings(_Section):
+    """What the pages show: example questions per language (default: the bundled guide's
+    when only it is indexed, else titles of the corpus's own articles)."""
+
+    examples: dict[str, list[str]] = Field(default_factory=dict)
+    admin_examples: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class Settings(_Section):
     """Everything the assistant can be configured with."""
 
@@ -137,6 +145,7 @@ class Settings(_Section):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    ui: UISettings = Field(default_factory=UISettings)
 
     def corpus_path(self, corpus: CorpusSettings) -> Path:
         """The folder of a configured corpus (`builtin` is the bundled user guide)."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from bench import (
     _compounds,
     _crosslingual,
+    _followup,
     _ingest,
     _latency,
     _load,
@@ -29,6 +30,7 @@ SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
     "variants": _variants.run,
     "quality": _quality.run,
     "crosslingual": _crosslingual.run,
+    "followup": _followup.run,
     "latency": _latency.run,
     "ingest": _ingest.run,
     "scale": _scale.run,

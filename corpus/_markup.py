@@ -30,6 +30,14 @@ _TITLED = re.compile(
 )
 _IMAGE = re.compile(r"!\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)|!\[([^\]]*)\]\[[^\]]*\]")
 _IMG_TAG = re.compile(r"""<img\b[^>]*?\balt=["']([^"']*)["'][^>]*>""", re.I)
+# Alt text that only names the picture ("Create user details -screenshot", "icon", "01") reads
+# as noise inside a step of an answer; a descriptive alt text is kept.
+_PICTURE_ALT = re.compile(
+    r"screen\s*-?shot|screen\b|skjermbilde|skärmbild|skærmbillede|bildschirm|schermafbeelding"
+    r"|\b(?:image|img|picture|bild|bilde|billede|afbeelding|icon|ikon|symbol)\b"
+    r"|\.(?:png|jpe?g|gif|svg|webp)\b|^\W*\w{0,2}\W*$|^[\d\W]*$",
+    re.I,
+)
 _REF_DEF = re.compile(r"""^\s{0,3}\[([^\]^]+)\]:\s*<?(\S+?)>?(?:\s+["'(].*["')])?\s*$""", re.M)
 # A label may hold one level of brackets and a target one level of parentheses, as in
 # `[a [b] c](f(x))`; anything looser leaves half a link behind in the text.
@@ -230,8 +238,8 @@ class MarkupRenderer:
         text = _dequote_alerts(text)
         text = _EMPTY_PARENS.sub("", _ICON.sub("", text))
         text = _TITLED.sub(lambda m: f"\n**{m.group(2)}**\n", text)
-        text = _IMAGE.sub(lambda m: m.group(1) or m.group(2) or "", text)
-        text = _IMG_TAG.sub(lambda m: m.group(1), text)
+        text = _IMAGE.sub(lambda m: _alt(m.group(1) or m.group(2) or ""), text)
+        text = _IMG_TAG.sub(lambda m: _alt(m.group(1)), text)
         text = _REF_DEF.sub("", text)
 
         def autolink(match: re.Match[str]) -> str:
@@ -274,6 +282,11 @@ def _unescape(match: re.Match[str]) -> str:
     # Markdown and HTML both display as `<`, so it never becomes a tag.
     char = match.group(1)
     return "&lt;" if char == "<" and _TAG_START.match(match.string, match.end() - 1) else char
+
+
+def _alt(text: str) -> str:
+    """An image's alt text as prose, or nothing when it only names the picture."""
+    return "" if _PICTURE_ALT.search(text) else text
 
 
 def _dequote_alerts(text: str) -> str:

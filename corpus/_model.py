@@ -43,6 +43,8 @@ class Chunk:
     ordinal: int
     audience: str = ""
     description: str = ""
+    #: The section's links that open a real page: (link text, URL), shown as links in answers.
+    links: tuple[tuple[str, str], ...] = ()
 
     @property
     def breadcrumb(self) -> str:

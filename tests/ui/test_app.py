@@ -61,3 +61,35 @@ def test_bad_json_names_the_problem(client: TestClient) -> None:
     assert plain.json()["fields"] == [
         {"field": "body", "message": "send a JSON object (Content-Type: application/json)"}
     ]
+
+
+def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
+    for path in ("/", "/admin/", "/widget/", "/widget.js", "/healthz", "/guide/en/index"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+    assert client.head("/no-such-page").status_code == 404
+
+
+def test_the_widget_learns_whether_its_site_may_frame_it(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    allowed = client.get("/widget/embed-check", headers={"Origin": INTRANET})
+    assert allowed.json() == {"allowed": True}
+    assert allowed.headers["access-control-allow-origin"] in ("*", INTRANET)
+    assert client.get("/widget/embed-check").json() == {"allowed": True}  # same origin
+    with caplog.at_level("WARNING", logger="ui._policy"):
+        for _ in range(3):
+            refused = client.get("/widget/embed-check", headers={"Origin": "https://shop.example"})
+            assert refused.json() == {"allowed": False}
+            assert refused.headers["access-control-allow-origin"] == "*"
+        client.get(
+            "/widget/",
+            headers={"Sec-Fetch-Dest": "iframe", "Referer": "https://blog.example/post?id=1"},
+        )
+        client.get("/widget/", headers={"Sec-Fetch-Dest": "iframe", "Referer": f"{INTRANET}/"})
+    refusals = [r.getMessage() for r in caplog.records if "allowed_origins" in r.getMessage()]
+    assert len(refusals) == 2, refusals
+    assert "'https://shop.example'" in refusals[0]
+    assert "'https://blog.example'" in refusals[1]

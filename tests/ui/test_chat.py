@@ -12,7 +12,16 @@ from sqlalchemy.exc import OperationalError
 
 from assistant import Answer, Citation, QuestionError
 from assistant._answer import not_found
-from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, ChatHandlers, Conversation, render_answer
+from ui._chat import (
+    ADMIN_PAGE,
+    CHAT_PAGE,
+    WIDGET,
+    ChatHandlers,
+    Conversation,
+    Examples,
+    render_answer,
+)
+from ui._i18n import guide_examples
 from ui._service import AnswerService
 
 QUESTION = "How do I install the coffee machine?"
@@ -41,7 +50,7 @@ def test_the_question_shows_at_once_then_the_answer_with_sources(service: Answer
     first, *_, last = run(ChatHandlers(service, CHAT_PAGE), conv, f"  {QUESTION} ")
     assert first[0] == ""
     assert first[1] == [{"role": "user", "content": QUESTION}]
-    box, chat, state = last
+    box, chat, state, _examples = last
     assert box == "" and state is conv
     assert chat[1]["role"] == "assistant"
     assert "**Sources**" in chat[1]["content"]
@@ -80,7 +89,7 @@ def test_a_blank_message_asks_nothing(
 ) -> None:
     spy = Spy(service, monkeypatch)
     conv = Conversation()
-    assert run(ChatHandlers(service, CHAT_PAGE), conv, "   ") == [("   ", [], conv)]
+    assert run(ChatHandlers(service, CHAT_PAGE), conv, "   ") == [("   ", [], conv, gr.skip())]
     assert spy.calls == []
 
 
@@ -91,7 +100,7 @@ def test_a_refused_question_is_explained_in_the_page_language(
         raise QuestionError("the question is too long")
 
     monkeypatch.setattr(service.assistant, "ask_stream", refuse)
-    *_, (_, chat, conv) = run(ChatHandlers(service, WIDGET), Conversation(lang="sv"), "x")
+    *_, (_, chat, conv, _) = run(ChatHandlers(service, WIDGET), Conversation(lang="sv"), "x")
     assert chat[-1]["content"].startswith("Frågan är för lång")
     assert conv.answer_ids == {}
 
@@ -135,6 +144,31 @@ def test_the_page_is_relabelled_in_the_readers_language(
     assert (conv.lang, conv.answer_lang) == (lang, answer_lang)
     assert title in header["value"]
     assert len(rest) == 5
+
+
+def test_headings_and_examples_follow_the_answers_language(service: AnswerService) -> None:
+    handlers = ChatHandlers(service, CHAT_PAGE)
+    conv = Conversation(lang="en")
+    swedish = "Innan du börjar: dra ur kontakten innan du öppnar locket"
+    *_, (_, chat, _, examples) = run(handlers, conv, swedish)
+    assert "**Källor**" in chat[-1]["content"] and "Sources" not in chat[-1]["content"]
+    assert examples.label == "Exempel"
+    assert conv.examples_lang == "sv"
+    *_, (_, _, _, again) = run(handlers, conv, swedish)
+    assert again == gr.skip(), "the examples are already in Swedish"
+
+
+def test_examples_come_from_the_config_else_the_guide_else_the_corpus_titles(
+    service: AnswerService,
+) -> None:
+    configured = Examples({"sv": ["Hur avkalkar jag?"], "en": ["How do I descale?"]})
+    assert configured.questions("sv", False, service) == ["Hur avkalkar jag?"]
+    assert configured.questions("de", False, service) == ["How do I descale?"]
+    assert configured.questions("sv", True, service) == guide_examples("sv", admin=True)
+    assert Examples().questions("nl", False, service) == guide_examples("nl")
+    titles = Examples(guide_only=False).questions("sv", False, service)
+    assert titles and set(titles) <= {c.title for c in service.assistant.retriever.index.chunks}
+    assert all(service.answer(title, "sv").confident for title in titles)
 
 
 def citation(n: int, breadcrumb: str, url: str) -> Citation:

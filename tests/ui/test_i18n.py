@@ -8,7 +8,7 @@ from assistant._answer import MESSAGES
 from ui._i18n import (
     LANGUAGES,
     accepted_languages,
-    examples,
+    guide_examples,
     language_code,
     normalize_language,
     pick_language,
@@ -23,7 +23,7 @@ def test_every_language_has_every_string_and_examples() -> None:
         table = strings(lang)
         assert set(table) == english, lang
         assert all(value.strip() for value in table.values()), lang
-        assert len(examples(lang)) == len(examples(lang, admin=True)) == 3
+        assert len(guide_examples(lang)) == len(guide_examples(lang, admin=True)) == 3
     assert len({strings(lang)["sources"] for lang in LANGUAGES}) > 4
 
 
@@ -38,15 +38,15 @@ def test_the_limit_is_filled_in() -> None:
 
 
 def test_administrators_get_onboarding_examples() -> None:
-    admin = examples("en", admin=True)
-    assert "How do I get my users to adopt the CRM?" in admin
-    assert "What should I prepare before importing data?" in admin
-    assert examples("sv", admin=True) != admin
+    admin = guide_examples("en", admin=True)
+    assert "How do I get my users to adopt the assistant?" in admin
+    assert guide_examples("en") != admin
+    assert guide_examples("sv", admin=True) != admin
 
 
 def test_an_unsupported_language_falls_back_to_english() -> None:
     assert strings("pl") == strings("en")
-    assert examples("pl") == examples("en")
+    assert guide_examples("pl") == guide_examples("en")
 
 
 @pytest.mark.parametrize(

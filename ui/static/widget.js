@@ -3,7 +3,9 @@
  *   <script src="https://HELP-SERVER/widget.js" data-lang="sv" async></script>
  * Optional: data-theme="light|dark", data-accent="#hex". It adds a launcher button at the
  * bottom right that opens the assistant's /widget in an iframe, and closes it again.
- * The server's origin is taken from this script's own src. No other network requests.
+ * The server's origin is taken from this script's own src. On the first open it asks the
+ * server whether this site may frame the widget (server.allowed_origins): a browser shows a
+ * refused frame as a blank error page, so the panel says what to do instead.
  */
 (function () {
   "use strict";
@@ -39,8 +41,9 @@
   }
   var src = origin + "/widget/?" + params.toString();
 
-  var host, button, panel, frame;
+  var host, button, panel;
   var open = false;
+  var started = false;
 
   function render() {
     panel.hidden = !open;
@@ -50,14 +53,38 @@
     button.innerHTML = open ? CLOSE_ICON : CHAT_ICON;
   }
 
+  function addFrame() {
+    var frame = document.createElement("iframe");
+    frame.src = src;
+    frame.title = text.widget_title;
+    frame.setAttribute("allow", "clipboard-write");
+    panel.appendChild(frame);
+  }
+
+  function showBlocked() {
+    var note = document.createElement("p");
+    note.className = "blocked";
+    note.setAttribute("role", "alert");
+    note.textContent = text.blocked;
+    panel.appendChild(note);
+  }
+
   function toggle(force) {
     open = typeof force === "boolean" ? force : !open;
-    if (open && !frame) {
-      frame = document.createElement("iframe");
-      frame.src = src;
-      frame.title = text.widget_title;
-      frame.setAttribute("allow", "clipboard-write");
-      panel.appendChild(frame);
+    if (open && !started) {
+      started = true;
+      fetch(origin + "/widget/embed-check", { mode: "cors", credentials: "omit", cache: "no-store" })
+        .then(function (response) {
+          return response.json();
+        })
+        .then(function (answer) {
+          if (answer.allowed === false) {
+            showBlocked();
+          } else {
+            addFrame();
+          }
+        })
+        .catch(addFrame);
     }
     render();
   }
@@ -79,7 +106,9 @@
       "border-radius:12px;overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.3);" +
       "background:" + (theme === "dark" ? "#0b0f19" : "#fff") + "}" +
       ".panel[hidden]{display:none}" +
-      "iframe{width:100%;height:100%;border:0;display:block}";
+      "iframe{width:100%;height:100%;border:0;display:block}" +
+      ".blocked{margin:0;padding:24px;font:15px/1.5 system-ui,sans-serif;color:" +
+      (theme === "dark" ? "#e5e7eb" : "#1f2937") + "}";
     panel = document.createElement("div");
     panel.className = "panel";
     panel.setAttribute("role", "dialog");

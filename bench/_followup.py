@@ -1,0 +1,137 @@
+"""Follow-up questions without an LLM: pairs of turns in six languages, over the bundled guide
+and (when the corpus is there) a slice of it. Each follow-up must be answered from its own
+article and section, not from the previous turn's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant import Assistant
+from assistant._retriever import Retrieval, RetrievalParams
+from bench._corpus import make_slice, raw_docs, subset_ids
+from bench._report import log, table
+from bench._setup import Setup
+
+DATA = Path(__file__).parent / "data"
+GUIDE = Path(__file__).resolve().parents[1] / "corpus" / "guide"
+#: The real-corpus pairs' articles, and the articles their first questions are about.
+SLICE_IDS = (
+    "admin/user-management/add-associate",
+    "admin/user-management/update-user",
+    "contact/learn/create",
+    "project/learn/create",
+)
+DISTRACTORS = 8
+COLUMNS = ("article@1", "section@1", "repeats", "p50_ms")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A first question, its follow-up, and the follow-up's gold article and sections."""
+
+    lang: str
+    first: str
+    followup: str
+    gold: str
+    sections: tuple[str, ...]
+
+
+def read_pairs(path: Path) -> list[Pair]:
+    """The pairs of a JSON-lines file."""
+    pairs = []
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            pairs.append(
+                Pair(
+                    row["lang"], row["first"], row["followup"], row["gold"], tuple(row["sections"])
+                )
+            )
+    return pairs
+
+
+Strategy = Callable[[Assistant, Pair], Retrieval]
+STRATEGIES: dict[str, Strategy] = {
+    "previous turn prepended (before)": lambda a, p: a.retrieve(f"{p.first} {p.followup}")[0],
+    "follow-up alone": lambda a, p: a.retrieve(p.followup)[0],
+    "ours (alone, + previous when not relevant)": lambda a, p: a.retrieve(
+        p.followup, history=[p.first]
+    )[0],
+}
+
+
+def score(assistant: Assistant, pairs: list[Pair]) -> dict[str, dict[str, object]]:
+    """Per strategy: the share of follow-ups whose first hit is the gold article, the gold
+    section, and the share answered from the first question's article instead."""
+    results: dict[str, dict[str, object]] = {}
+    firsts = {p.first: assistant.retrieve(p.first)[0] for p in pairs}
+    for name, strategy in STRATEGIES.items():
+        article = section = repeats = 0
+        ms = []
+        for pair in pairs:
+            started = time.perf_counter()
+            retrieval = strategy(assistant, pair)
+            ms.append((time.perf_counter() - started) * 1000)
+            top = retrieval.hits[0].chunk if retrieval.relevant and retrieval.hits else None
+            before = firsts[pair.first].hits[0].chunk.article_id if firsts[pair.first].hits else ""
+            article += bool(top and top.article_id == pair.gold)
+            section += bool(top and top.article_id == pair.gold and top.anchor in pair.sections)
+            repeats += bool(top and top.article_id == before != pair.gold)
+        n = len(pairs)
+        results[name] = {
+            "pairs": n,
+            "article@1": round(article / n, 3),
+            "section@1": round(section / n, 3),
+            "repeats": round(repeats / n, 3),
+            "p50_ms": round(statistics.median(ms), 1),
+        }
+    return results
+
+
+def _table(title: str, results: dict[str, dict[str, object]]) -> str:
+    rows = [[name, r["pairs"], *(r[c] for c in COLUMNS)] for name, r in results.items()]
+    return table(title, ["strategy", "n", *COLUMNS], rows)
+
+
+def _assistant(index: Path, setup: Setup) -> Assistant:
+    assistant = Assistant(index, setup.embedder, RetrievalParams())
+    assistant.warm_up()
+    return assistant
+
+
+def run(setup: Setup) -> list[str]:
+    """Measure, record and return the follow-up tables."""
+    guide_pairs = read_pairs(DATA / "followups-guide.jsonl")
+    index = setup.seeded_dir("followup-guide-index")
+    setup.ingest(GUIDE, index)
+    log(f"follow-ups: {len(guide_pairs)} pairs over the bundled guide")
+    on_guide = score(_assistant(index, setup), guide_pairs)
+    data: dict[str, object] = {"guide": on_guide}
+    langs = sorted({p.lang for p in guide_pairs})
+    tables = [_table(f"Follow-ups over the bundled guide ({', '.join(langs)})", on_guide)]
+    docs = raw_docs(setup.corpus) if setup.corpus.exists() else []
+    if set(SLICE_IDS) <= {d.article_id for d in docs}:
+        pairs = read_pairs(DATA / "followups-superoffice.jsonl")
+        sample = 0 if setup.quick else DISTRACTORS
+        ids = subset_ids(docs, SLICE_IDS, sample, setup.seed)
+        slice_dir = setup.work / "followup-corpus"
+        shutil.rmtree(slice_dir, ignore_errors=True)
+        make_slice(setup.corpus, slice_dir, set(ids), {p.lang for p in pairs})
+        index = setup.seeded_dir("followup-slice-index")
+        report = setup.ingest(slice_dir, index)
+        log(f"follow-ups: {len(pairs)} pairs over a slice of {report.articles} articles")
+        on_slice = score(_assistant(index, setup), pairs)
+        data["slice"] = on_slice
+        title = (
+            f"Follow-ups over a corpus slice ({len(ids)} ids: the pairs' {len(SLICE_IDS)} "
+            f"articles + {sample} random (seed {setup.seed}); {report.articles} files)"
+        )
+        tables.append(_table(title, on_slice))
+    setup.record("followup", data)
+    return tables

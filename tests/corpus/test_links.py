@@ -1,0 +1,70 @@
+"""Links of a section resolved to the pages they open, and alt text that only names a picture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpus import Article, article_urls, section_links
+from corpus._links import resolve
+from corpus._markup import MarkupRenderer
+
+
+def _article(article_id: str, lang: str = "sv", links: tuple[tuple[str, str], ...] = ()) -> Article:
+    url = f"https://docs.example.com/{lang}/{article_id.removesuffix('index').rstrip('/')}"
+    return Article(article_id, lang, article_id, url, "", Path(f"{article_id}.md"), links=links)
+
+
+ARTICLES = [
+    _article("admin/users/add", links=(("Edit users", "./update#edit"), ("Roles", "./role/"))),
+    _article("admin/users/update"),
+    _article("admin/users/role/index"),
+    _article("admin/users/update", lang="en"),
+]
+URLS = article_urls(ARTICLES)
+
+
+def test_relative_targets_open_the_articles_published_page() -> None:
+    add = ARTICLES[0]
+    assert (
+        resolve(add, "./update#edit", URLS) == "https://docs.example.com/sv/admin/users/update#edit"
+    )
+    assert resolve(add, "update.mdx", URLS) == "https://docs.example.com/sv/admin/users/update"
+    assert resolve(add, "./role/", URLS) == "https://docs.example.com/sv/admin/users/role"
+    assert (
+        resolve(add, "/admin/users/update", URLS)
+        == "https://docs.example.com/sv/admin/users/update"
+    )
+    assert resolve(add, "#steps", URLS) == "https://docs.example.com/sv/admin/users/add#steps"
+
+
+def test_web_addresses_are_kept_and_anything_else_is_not_linked() -> None:
+    add = ARTICLES[0]
+    assert (
+        resolve(add, "https://help.example.com/x.html", URLS) == "https://help.example.com/x.html"
+    )
+    assert resolve(add, "../../media/shot.png", URLS) is None
+    assert resolve(add, "./missing", URLS) is None
+    assert resolve(add, "mailto:help@example.com", URLS) is None
+    assert resolve(add, "javascript:alert(1)", URLS) is None
+    assert resolve(add, "", URLS) is None
+
+
+def test_a_section_keeps_only_the_links_it_mentions() -> None:
+    links = section_links(ARTICLES[0], "See Edit users for more.", URLS)
+    assert links == (("Edit users", "https://docs.example.com/sv/admin/users/update#edit"),)
+
+
+def test_alt_text_that_names_a_picture_is_dropped() -> None:
+    renderer = MarkupRenderer(Path("."), lambda path: "")
+    text = (
+        "1. Fill in the tabs. ![Create user details -screenshot][img7]\n"
+        "2. Click ![i](icon.png) then ![01](a.png) and ![Ikon](b.png).\n"
+        '<img src="x.png" alt="Skärmbild av listan">\n'
+        "![Diagram of the water tank](tank.png)\n\n"
+        "[img7]: ../media/shot.png\n"
+    )
+    out = renderer.render(Path("a.md"), text).text
+    assert "screenshot" not in out and "Skärmbild" not in out and "Ikon" not in out
+    assert "01" not in out
+    assert "Fill in the tabs." in out
+    assert "Diagram of the water tank" in out
