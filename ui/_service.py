@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant import Answer, Assistant
-from assistant._retriever import is_admin
+from assistant._features import is_admin
 from embeddings import IndexProblem
 from ui._log import QuestionLog, QuestionLogError
 
