@@ -40,7 +40,7 @@ def _queries(
     def retrieve(query: str, *args: Any, **kwargs: Any) -> Retrieval:
         asked.append(query)
         found = real(query, *args, **kwargs)
-        return Retrieval(found.hits, found.best_dense, query in relevant, found.lead)
+        return Retrieval(found.hits, found.relevance, query in relevant, found.lead)
 
     monkeypatch.setattr(assistant.retriever, "retrieve", retrieve)
     return asked
