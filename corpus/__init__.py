@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from corpus._chunker import Chunker, slugify
+from corpus._chunker import Chunker, Slugger, slugify
 from corpus._loader import load_corpus
-from corpus._model import Article, Chunk, LoadReport, Skipped
+from corpus._model import Article, Chunk, LoadReport, Part, Skipped
 
-__all__ = ["Article", "Chunk", "Chunker", "LoadReport", "Skipped", "load_corpus", "slugify"]
+__all__ = [
+    "Article",
+    "Chunk",
+    "Chunker",
+    "LoadReport",
+    "Part",
+    "Skipped",
+    "Slugger",
+    "load_corpus",
+    "slugify",
+]
