@@ -22,6 +22,19 @@ _STEMMERS = {
 _STOPWORDS = {"en": "en", "sv": "sv", "no": "no", "da": "da", "de": "de", "nl": "nl"}
 
 
+def stems(text: str, lang: str) -> set[str]:
+    """The stemmed words of `text` without stopwords, as BM25 in `lang` indexes them."""
+    stemmer = Stemmer.Stemmer(_STEMMERS[lang]) if lang in _STEMMERS else None
+    tokens = bm25s.tokenize(
+        [text],
+        stopwords=_STOPWORDS.get(lang),
+        stemmer=stemmer,
+        return_ids=False,
+        show_progress=False,
+    )
+    return set(tokens[0])
+
+
 class _LanguageIndex:
     def __init__(self, lang: str, rows: list[int], texts: Sequence[str]) -> None:
         self.rows = np.asarray(rows)

@@ -205,9 +205,10 @@ class Chunker:
         merged: list[_Section] = []
         for section in sections:
             prev = merged[-1] if merged else None
+            heading = f"**{section.headings[-1]}**\n\n" if section.headings else ""
             if (
                 prev is not None
-                and section.headings
+                and heading
                 and approx_tokens(section.text) < self.min_tokens
                 and (
                     prev.headings == section.headings[:-1]
@@ -216,13 +217,13 @@ class Chunker:
                         and prev.headings[:-1] == section.headings[:-1]
                     )
                 )
-                and approx_tokens(prev.text + section.text) <= self.max_tokens
+                and approx_tokens(f"{prev.text}\n\n{heading}{section.text}") <= self.max_tokens
             ):
                 if not prev.parts:
                     prev.parts.append(Part(prev.headings, prev.anchor, 0))
                 prev.text += "\n\n"
                 prev.parts.append(Part(section.headings, section.anchor, len(prev.text)))
-                prev.text += f"**{section.headings[-1]}**\n\n{section.text}"
+                prev.text += heading + section.text
                 continue
             merged.append(section)
         return merged

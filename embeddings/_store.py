@@ -20,7 +20,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from corpus import Chunk
+from corpus import Chunk, Part
 from embeddings._embedders import Embedder, Vectors
 
 FORMAT = 1
@@ -319,7 +319,11 @@ class IndexStore:
 
 
 def _chunk(data: dict[str, Any]) -> Chunk:
+    """A chunk from its JSON line; lines written before chunks had parts load without them."""
     data["headings"] = tuple(data["headings"])
+    data["parts"] = tuple(
+        Part(tuple(p["headings"]), p["anchor"], p["start"]) for p in data.get("parts", ())
+    )
     return Chunk(**data)
 
 
