@@ -18,6 +18,7 @@ from corpus._model import Article, Chunk, Part
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 _CUSTOM_ID = re.compile(r"\s*\{#([^}\s]+)\}\s*$")
 _INLINE = MarkdownIt("commonmark")
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>&!~]")  # text without these parses as itself
 # Unicode categories github-slugger removes from a heading (`-`, ` ` and letters excepted).
 _DROPPED = frozenset(
     {"No", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sc", "Sk", "Sm", "So"}
@@ -64,13 +65,14 @@ def heading_text(raw: str) -> tuple[str, str | None]:
     """The text a Markdown heading renders (emphasis, code and link markup gone, intraword `_`
     kept) and its explicit `{#id}`, if any."""
     match = _CUSTOM_ID.search(raw)
-    source = raw[: match.start()] if match else raw
-    text = "".join(
-        child.content
-        for token in _INLINE.parseInline(source.strip())
-        for child in token.children or ()
-        if child.type in ("text", "code_inline")
-    )
+    text = raw[: match.start()] if match else raw
+    if _INLINE_MARKUP.search(text):
+        text = "".join(
+            child.content
+            for token in _INLINE.parseInline(text.strip())
+            for child in token.children or ()
+            if child.type in ("text", "code_inline")
+        )
     return " ".join(text.split()), match.group(1) if match else None
 
 
