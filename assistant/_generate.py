@@ -20,8 +20,9 @@ CITATION_MARKER = re.compile(r"\[(?:sources?[ \t]*)?(\d+(?:[ \t]*[,;][ \t]*\d+)*
 _MARKER = f"(?:{CITATION_MARKER.pattern})"
 _MARKER_RUN = re.compile(rf"[ \t]*{_MARKER}(?:[ \t]*{_MARKER})*", re.I)
 _BLANKED_MARKER = re.compile(rf"[ \t]*{CITATION_MARKER.pattern}", re.I)
-MAX_MISSING_SOURCE = 20
-"""A marker alone that names no source reads as a citation only up to this number."""
+MAX_MISSING_SOURCE = 50
+"""A marker naming no given source reads as a citation only up to this number: no prompt has
+more sources (retrieval.top_k is at most 50), and a year such as [2024] is text."""
 # What may still change when more text arrives: trailing markers, blanks and an open "[".
 _UNSETTLED = re.compile(rf"(?:\s*{_MARKER})*\s*(?:\[[^\[\]\n]*)?\Z", re.I)
 _DATA_TAG = re.compile(r"<(/?\s*(?:sources?|question|previous)\b)", re.I)

@@ -128,7 +128,7 @@ def test_an_injected_question_cannot_close_its_block() -> None:
         ("A [1][2024][9] [3].", "A [1][2024][2].", [1, 3]),
         ("A [7] [2024].", "A [2024].", []),
         ("A [3, 2024]. B [Source 2024].", "A [1]. B.", [3]),
-        ("Keep [21] rows [2].", "Keep [21] rows [1].", [2]),
+        ("Keep [51] rows [2]. Not [50].", "Keep [51] rows [1]. Not.", [2]),
     ],
 )
 def test_markers_are_checked_and_renumbered_in_order_of_first_use(
