@@ -26,7 +26,7 @@ _DROPPED = frozenset(
 )
 # Headings below H3 stay inside a section's text, but the site still numbers their anchors.
 _DEEP_HEADING = re.compile(r"^ {0,3}#{4,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(```(?!.*`)|~~~)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
 # A line that is one ```code span``` is no fence (CommonMark), but the header splitter takes it
 # for one and swallows the headings after it: write it as a plain `code span`.
 _CODE_SPAN_LINE = re.compile(r"^( {0,3})```([^`\n]+)```[ \t]*$", re.M)
@@ -107,10 +107,14 @@ class _Section:
 def _deep_headings(text: str) -> list[str]:
     """The H4–H6 headings in a section's text, outside fenced code."""
     found: list[str] = []
-    fence = ""
+    fence = ""  # the open fence, if any
     for line in text.splitlines():
         if match := _FENCE.match(line):
-            fence = "" if fence and match.group(1) == fence else fence or match.group(1)
+            mark = match.group(1)
+            if not fence:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence):
+                fence = ""
         elif not fence and (match := _DEEP_HEADING.match(line)):
             found.append(match.group(1))
     return found

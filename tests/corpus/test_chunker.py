@@ -117,6 +117,15 @@ def test_long_sections_split_between_list_items_and_rows(tmp_path: Path) -> None
     assert all(c.anchor in {"steps", "table"} for c in chunks)
 
 
+def test_headings_in_code_are_not_numbered(tmp_path: Path) -> None:
+    body = (
+        "# T\n\n## Note\n\nA.\n\n```md\n#### Note\n## Note\n```\n\nMore.\n\n"
+        "## Note\n\nB.\n\n```foo```\n\n## Next\n\nC.\n"
+    )
+    anchors = [c.anchor for c in Chunker(min_tokens=0).split(_article(body, tmp_path))]
+    assert anchors == ["note", "note-1", "next"]
+
+
 def test_code_blocks_are_not_headings(tmp_path: Path) -> None:
     body = "# T\n\n## Config\n\n```yaml\n# a comment, not a heading\nkey: 1\n```\n"
     chunks = Chunker(min_tokens=0).split(_article(body, tmp_path))
