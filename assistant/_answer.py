@@ -7,7 +7,9 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import quote
 
+from assistant._lexical import stems
 from assistant._model import Answer, Citation, Hit
+from corpus import Chunk
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -82,20 +84,43 @@ def with_links(text: str, links: Sequence[tuple[str, str]]) -> str:
     return text
 
 
-def citations_for(hits: Sequence[Hit]) -> list[Citation]:
-    """Number the hits' sections from 1 as citations."""
-    return [
-        Citation(
-            n=n,
-            title=hit.chunk.title,
-            breadcrumb=hit.chunk.breadcrumb,
-            url=hit.chunk.link,
-            lang=hit.chunk.lang,
-            score=hit.score,
-            article_id=hit.chunk.article_id,
-        )
-        for n, hit in enumerate(hits, start=1)
+def answering_section(chunk: Chunk, question: str) -> Chunk:
+    """`chunk` with the headings and anchor of its merged section that shares the most words
+    with `question` (heading words count twice; words every section has count for nothing);
+    the chunk's own first section on a tie."""
+    parts = chunk.part_texts()
+    if len(parts) < 2:
+        return chunk
+    asked = stems(question, chunk.lang)
+    heads = [stems((part.headings or (chunk.title,))[-1], chunk.lang) for part, _ in parts]
+    bodies = [stems(text, chunk.lang) | head for (_, text), head in zip(parts, heads, strict=True)]
+    common = set.intersection(*bodies)
+    scores = [
+        len((asked & body) - common) + len((asked & head) - common)
+        for body, head in zip(bodies, heads, strict=True)
     ]
+    best = max(range(len(parts)), key=lambda i: (scores[i], -i))
+    return chunk.section(parts[best][0])
+
+
+def citations_for(hits: Sequence[Hit], question: str = "") -> list[Citation]:
+    """Number the hits' sections from 1 as citations, each linking to the merged section of
+    its chunk that answers `question`."""
+    citations = []
+    for n, hit in enumerate(hits, start=1):
+        section = answering_section(hit.chunk, question)
+        citations.append(
+            Citation(
+                n=n,
+                title=section.title,
+                breadcrumb=section.breadcrumb,
+                url=section.link,
+                lang=section.lang,
+                score=hit.score,
+                article_id=section.article_id,
+            )
+        )
+    return citations
 
 
 def not_found(question: str, lang: str, notice: str = "") -> Answer:
@@ -124,9 +149,9 @@ def extractive(
     best = hits[0]
     others = [h for h in hits[1:] if h.score >= see_also_floor]
     kept = [best, *others]
-    citations = citations_for(kept)
+    citations = citations_for(kept, question)
     shown = with_links((body or best.chunk.text).strip(), best.chunk.links)
-    lines = [f"**{best.chunk.breadcrumb}** [1]", "", shown]
+    lines = [f"**{citations[0].breadcrumb}** [1]", "", shown]
     if others:
         lines += ["", f"**{message(lang, 'see_also')}:**"]
         lines += [f"- {c.breadcrumb} [{c.n}]" for c in citations[1:]]

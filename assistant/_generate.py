@@ -19,6 +19,10 @@ CITATION_MARKER = re.compile(r"\[(?:sources?[ \t]*)?(\d+(?:[ \t]*[,;][ \t]*\d+)*
 
 _MARKER = f"(?:{CITATION_MARKER.pattern})"
 _MARKER_RUN = re.compile(rf"[ \t]*{_MARKER}(?:[ \t]*{_MARKER})*", re.I)
+_BLANKED_MARKER = re.compile(rf"[ \t]*{CITATION_MARKER.pattern}", re.I)
+MAX_MISSING_SOURCE = 50
+"""A marker naming no given source reads as a citation only up to this number: no prompt has
+more sources (retrieval.top_k is at most 50), and a year such as [2024] is text."""
 # What may still change when more text arrives: trailing markers, blanks and an open "[".
 _UNSETTLED = re.compile(rf"(?:\s*{_MARKER})*\s*(?:\[[^\[\]\n]*)?\Z", re.I)
 _DATA_TAG = re.compile(r"<(/?\s*(?:sources?|question|previous)\b)", re.I)
@@ -97,32 +101,45 @@ def build_messages(question: str, hits: Sequence[Hit], lang: str) -> list[ChatMe
     ]
 
 
+def _cited(lead: str | None, kept: list[int]) -> str:
+    return (lead or "") + "".join(f"[{n}]" for n in kept) if kept else ""
+
+
 def rewrite_markers(
     text: str, count: int, order: list[int] | None = None
 ) -> tuple[str, list[int], list[int]]:
     """Rewrite the markers of `text` for `count` sources: kept sources are renumbered 1..k in
-    order of first use, each as `[n]`; markers outside 1..count are dropped with the blanks
-    before them. Returns the text, the kept source numbers in new order (`order`, extended,
-    when given) and the dropped ones."""
+    order of first use, each as `[n]`; numbers outside 1..count are dropped (a marker left
+    empty with the blanks before it). A marker naming no source is left as written unless it
+    reads as a citation: `[Source n]`, or numbers up to `MAX_MISSING_SOURCE` (`[2024]` stays).
+    Returns the text, the kept source numbers in new order (`order`, extended, when given)
+    and the dropped ones."""
     order = [] if order is None else order
     dropped: list[int] = []
 
     def replace(run: re.Match[str]) -> str:
+        out, lead = "", None
         kept: list[int] = []
-        for marker in CITATION_MARKER.finditer(run.group(0)):
-            for number in map(int, re.findall(r"\d+", marker.group(1))):
-                if not 1 <= number <= count:
-                    dropped.append(number)
-                    continue
+        for marker in _BLANKED_MARKER.finditer(run.group(0)):
+            written = marker.group(0).lstrip(" \t")
+            numbers = [int(n) for n in re.findall(r"\d+", marker.group(1))]
+            named = [n for n in numbers if 1 <= n <= count]
+            if not (
+                named
+                or written[1:].lower().startswith("source")
+                or max(numbers) <= MAX_MISSING_SOURCE
+            ):
+                out += _cited(lead, kept) + marker.group(0)
+                lead, kept = None, []
+                continue
+            lead = marker.group(0)[: -len(written)] if lead is None else lead
+            dropped.extend(n for n in numbers if n not in named)
+            for number in named:
                 if number not in order:
                     order.append(number)
-                new = order.index(number) + 1
-                if new not in kept:
+                if (new := order.index(number) + 1) not in kept:
                     kept.append(new)
-        if not kept:
-            return ""
-        blanks = run.group(0)[: len(run.group(0)) - len(run.group(0).lstrip(" \t"))]
-        return blanks + "".join(f"[{n}]" for n in kept)
+        return out + _cited(lead, kept)
 
     return _MARKER_RUN.sub(replace, text), order, dropped
 
@@ -196,7 +213,7 @@ def generate(
         id=uuid.uuid4().hex,
         question=question,
         text=markers.text,
-        citations=citations_for([hits[n - 1] for n in markers.order]),
+        citations=citations_for([hits[n - 1] for n in markers.order], prompt_question or question),
         language=lang,
         confident=True,
         hits=list(hits),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import cached_property
 
@@ -19,6 +20,18 @@ _CODES = {
     Language.FRENCH: "fr",
     Language.SPANISH: "es",
 }
+
+_ALIASES = {"nb": "no", "nn": "no"}
+_TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
+
+
+def language_code(tag: str | None) -> str | None:
+    """The language of a tag such as `sv`, `sv-SE` or `nb` (as `no`); None when malformed."""
+    match = _TAG.match(tag or "")
+    if not match:
+        return None
+    code = match.group(1).lower()
+    return _ALIASES.get(code, code)
 
 
 class LanguageGuesser:

@@ -118,6 +118,19 @@ def _scores(bm25: bm25s.BM25, tokens: list[str]) -> np.ndarray | None:
     return bm25.get_scores(known) if known else None
 
 
+def stems(text: str, lang: str) -> set[str]:
+    """The stemmed words of `text` without stopwords, as BM25 in `lang` indexes them."""
+    stemmer = Stemmer.Stemmer(_STEMMERS[lang]) if lang in _STEMMERS else None
+    tokens = bm25s.tokenize(
+        [text],
+        stopwords=_STOPWORDS.get(lang),
+        stemmer=stemmer,
+        return_ids=False,
+        show_progress=False,
+    )
+    return set(tokens[0])
+
+
 class _LanguageIndex:
     def __init__(
         self, lang: str, rows: list[int], texts: Sequence[str], options: CompoundOptions

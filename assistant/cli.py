@@ -15,9 +15,16 @@ from tqdm import tqdm
 from assistant._assistant import QuestionError
 from assistant._eval import METRIC_HELP, evaluate, format_table, read_questions, section_names
 from assistant._ingest import CorpusSource, IngestReport
+from assistant._lang import language_code
 from assistant._ranker import TUNED_FILE
 from assistant._setup import open_assistant, run_ingest
-from assistant.settings import CorpusSettings, Settings, SettingsError, load_settings
+from assistant.settings import (
+    DEFAULT_CONFIG,
+    CorpusSettings,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 from corpus import Skipped
 from embeddings import LOCK_TIMEOUT, IndexProblem
 
@@ -71,12 +78,11 @@ def _print_ingest(report: IngestReport) -> None:
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="ASSISTANT_CONFIG",
-    default="config.yaml",
-    show_default=True,
-    help="Settings file; ASSISTANT_* environment variables override it.",
+    help=f"Settings file (default: {DEFAULT_CONFIG} when it exists); ASSISTANT_* environment "
+    "variables override it.",
 )
 @click.pass_context
-def main(ctx: click.Context, config_path: Path) -> None:
+def main(ctx: click.Context, config_path: Path | None) -> None:
     """Multilingual help-center assistant: answers questions from your Markdown/MDX docs,
     in the asker's language, with links to the exact page and section.
 
@@ -94,7 +100,7 @@ def main(ctx: click.Context, config_path: Path) -> None:
 
 def _settings(ctx: click.Context) -> Settings:
     path = ctx.obj
-    assert isinstance(path, Path)
+    assert path is None or isinstance(path, Path)
     return load_settings(path)
 
 
@@ -134,9 +140,24 @@ def ingest(
     _print_ingest(report)
 
 
+def _language(ctx: click.Context, param: click.Parameter, tag: str | None) -> str | None:
+    """`--lang` as the API reads `lang`: `sv-SE` as `sv`, `nb` and `nn` as `no`."""
+    if tag is None:
+        return None
+    code = language_code(tag)
+    if code is None:
+        raise click.BadParameter(f"{tag!r} is not a language tag such as sv, sv-SE or nb")
+    return code
+
+
 @main.command()
 @click.argument("question")
-@click.option("--lang", help="Answer in this language (default: detected from the question).")
+@click.option(
+    "--lang",
+    callback=_language,
+    help="Answer in this language, a tag such as sv, sv-SE or nb (default: detected from the "
+    "question).",
+)
 @click.option("--admin", is_flag=True, help="Favour administrator articles.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.pass_context

@@ -18,6 +18,7 @@ from embeddings._build import EMBED_MAX_CHARS
 BUILTIN = "builtin"
 GUIDE_DIR = Path(__file__).resolve().parent.parent / "corpus" / "guide"
 ENV_PREFIX = "ASSISTANT_"
+DEFAULT_CONFIG = "config.yaml"
 
 
 class SettingsError(Exception):
@@ -177,12 +178,20 @@ def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> None:
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
-    """Read `config.yaml` (when it exists), apply `ASSISTANT_*` overrides and validate.
+    """Read the settings file `path` (else `ASSISTANT_CONFIG`, else `config.yaml`), apply
+    `ASSISTANT_*` overrides and validate. Only the default `config.yaml` may be absent; a file
+    named by `path` or `ASSISTANT_CONFIG` must exist.
 
     Relative paths in the file are taken relative to the file's folder.
     """
     environ = dict(os.environ if environ is None else environ)
-    path = path or Path(environ.get("ASSISTANT_CONFIG", "config.yaml"))
+    named = path or environ.get("ASSISTANT_CONFIG")
+    path = Path(named or DEFAULT_CONFIG)
+    if named and not path.is_file():
+        raise SettingsError(
+            f"{path}: no such settings file (named by --config or ASSISTANT_CONFIG); "
+            f"fix the path, or leave both unset to use {DEFAULT_CONFIG} or the defaults"
+        )
     data: dict[str, Any] = {}
     if path.exists():
         try:

@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 
 from langchain_text_splitters import (
     ExperimentalMarkdownSyntaxTextSplitter,
     RecursiveCharacterTextSplitter,
 )
+from markdown_it import MarkdownIt
 
-from corpus._model import Article, Chunk
+from corpus._model import Article, Chunk, Part
 
 DEFAULT_MAX_TOKENS = 450
 DEFAULT_MIN_TOKENS = 60
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 _CUSTOM_ID = re.compile(r"\s*\{#([^}\s]+)\}\s*$")
-_MARKUP = re.compile(r"[*_`]|\[([^\]]*)\]\([^)]*\)")
+_INLINE = MarkdownIt("commonmark")
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>&!~]")  # text without these parses as itself
+# Unicode categories github-slugger removes from a heading (`-`, ` ` and letters excepted).
+_DROPPED = frozenset(
+    {"No", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sc", "Sk", "Sm", "So"}
+    | {"Cc", "Cf", "Cn", "Co", "Zl", "Zp", "Zs"}
+)
+# Headings below H3 stay inside a section's text, but the site still numbers their anchors.
+_DEEP_HEADING = re.compile(r"^ {0,3}#{4,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+# A line that is one ```code span``` is no fence (CommonMark), but the header splitter takes it
+# for one and swallows the headings after it: write it as a plain `code span`.
+_CODE_SPAN_LINE = re.compile(r"^( {0,3})```([^`\n]+)```[ \t]*$", re.M)
 # Split long sections between paragraphs, then between list items or table rows, never inside one.
 _SEPARATORS = [
     r"\n\s*\n",
@@ -37,17 +51,51 @@ def approx_tokens(text: str) -> int:
 
 
 def slugify(heading: str) -> str:
-    """The anchor a docs site renders for a heading (GitHub-style slug)."""
-    slug = re.sub(r"[^\w\- ]", "", heading.strip().lower())
-    return slug.replace(" ", "-")
+    """The anchor a docs site renders for a heading's text, by github-slugger's rules:
+    lower case, punctuation, symbols and other separators dropped (letters, digits, marks, `_`
+    and `-` kept), each space a `-`."""
+    slug = []
+    for char in heading.lower():
+        if char == " ":
+            slug.append("-")
+        elif char == "-" or char.isalpha() or unicodedata.category(char) not in _DROPPED:
+            slug.append(char)
+    return "".join(slug)
 
 
-def _heading(raw: str) -> tuple[str, str | None]:
-    """Split `Heading {#id}` into clean heading text and its explicit id."""
+def heading_text(raw: str) -> tuple[str, str | None]:
+    """The text a Markdown heading renders (emphasis, code and link markup gone, intraword `_`
+    kept) and its explicit `{#id}`, if any."""
     match = _CUSTOM_ID.search(raw)
     text = raw[: match.start()] if match else raw
-    text = _MARKUP.sub(lambda m: m.group(1) or "", text).strip()
-    return text, match.group(1) if match else None
+    if _INLINE_MARKUP.search(text):
+        text = "".join(
+            child.content
+            for token in _INLINE.parseInline(text.strip())
+            for child in token.children or ()
+            if child.type in ("text", "code_inline")
+        )
+    return " ".join(text.split()), match.group(1) if match else None
+
+
+class Slugger:
+    """The anchors of one page's headings in order: the explicit `{#id}`, else the slug,
+    numbered `-1`, `-2`, … when it repeats, as github-slugger numbers them."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def anchor(self, raw: str) -> str:
+        """The anchor of the next heading, given as Markdown."""
+        text, explicit = heading_text(raw)
+        if explicit:
+            return explicit
+        base = slug = slugify(text)
+        while slug in self._seen:
+            self._seen[base] += 1
+            slug = f"{base}-{self._seen[base]}"
+        self._seen[slug] = 0
+        return slug
 
 
 @dataclass
@@ -55,6 +103,23 @@ class _Section:
     headings: tuple[str, ...]
     anchor: str
     text: str
+    parts: list[Part] = field(default_factory=list)
+
+
+def _deep_headings(text: str) -> list[str]:
+    """The H4–H6 headings in a section's text, outside fenced code."""
+    found: list[str] = []
+    fence = ""  # the open fence, if any
+    for line in text.splitlines():
+        if match := _FENCE.match(line):
+            mark = match.group(1)
+            if not fence:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence):
+                fence = ""
+        elif not fence and (match := _DEEP_HEADING.match(line)):
+            found.append(match.group(1))
+    return found
 
 
 class Chunker:
@@ -82,14 +147,20 @@ class Chunker:
         sections = self._merge_short(self._sections(article))
         chunks: list[Chunk] = []
         for section in sections:
+            whole = approx_tokens(section.text) <= self.max_tokens
             pieces = (
                 [section.text]
-                if approx_tokens(section.text) <= self.max_tokens
+                if whole
                 else [p.strip("\n") for p in self._splitter.split_text(section.text)]
             )
             for piece in pieces:
                 if not piece.strip():
                     continue
+                # Merged sections fit the cap, so their parts' offsets hold (less the lead strip).
+                lead = len(piece) - len(piece.lstrip())
+                parts = tuple(
+                    Part(p.headings, p.anchor, max(0, p.start - lead)) for p in section.parts
+                )
                 chunks.append(
                     Chunk(
                         article_id=article.id,
@@ -102,53 +173,67 @@ class Chunker:
                         ordinal=len(chunks),
                         audience=article.audience,
                         description=str(article.meta.get("description") or ""),
+                        parts=parts if whole else (),
                     )
                 )
         return chunks
 
     def _sections(self, article: Article) -> list[_Section]:
-        seen: dict[str, int] = {}
+        slugger = Slugger()
         sections: list[_Section] = []
+        previous: tuple[str, ...] = ()
         after_code = False
-        for doc in self._headers.split_text(article.body):
-            raw = [doc.metadata[k] for _, k in _HEADERS[1:] if k in doc.metadata]
-            parsed = [_heading(h) for h in raw]
-            headings = tuple(text for text, _ in parsed)
+        for doc in self._headers.split_text(_CODE_SPAN_LINE.sub(r"\1`\2`", article.body)):
+            raw = tuple(doc.metadata[k] for _, k in _HEADERS if k in doc.metadata)
+            headings = tuple(
+                heading_text(doc.metadata[k])[0] for _, k in _HEADERS[1:] if k in doc.metadata
+            )
             is_code = "Code" in doc.metadata
             # The splitter cuts code blocks out as documents of their own: glue them back.
-            if sections and sections[-1].headings == headings and (is_code or after_code):
+            if sections and raw == previous and (is_code or after_code):
                 sections[-1].text = f"{sections[-1].text.strip()}\n\n{doc.page_content.strip()}"
                 after_code = is_code
                 continue
             after_code = is_code
-            anchor = ""
-            h1 = doc.metadata.get("h1")
-            if parsed or h1:
-                text, explicit = parsed[-1] if parsed else _heading(str(h1))
-                anchor = explicit or slugify(text)
-                if not explicit:
-                    count = seen.get(anchor, 0)
-                    seen[anchor] = count + 1
-                    anchor = f"{anchor}-{count}" if count else anchor
-            sections.append(_Section(headings, anchor, doc.page_content))
+            # Number every heading that opened since the last section, empty sections' included.
+            same = 0
+            while same < min(len(raw), len(previous)) and raw[same] == previous[same]:
+                same += 1
+            anchors = [slugger.anchor(h) for h in raw[min(same, len(raw) - 1) :]] if raw else []
+            previous = raw
+            sections.append(_Section(headings, anchors[-1] if anchors else "", doc.page_content))
+            for heading in _deep_headings(doc.page_content):
+                slugger.anchor(heading)
         for section in sections:
             section.text = section.text.strip("\n")
         return [s for s in sections if s.text.strip()]
 
     def _merge_short(self, sections: list[_Section]) -> list[_Section]:
-        """Fold a very short section into the section before it when that one is its parent
-        or sibling, keeping its heading as a bold line."""
+        """Fold a very short section into the section before it when that one is its parent or
+        an earlier sibling of the same level, keeping its heading as a bold line and its anchor
+        as a part of the chunk."""
         merged: list[_Section] = []
         for section in sections:
             prev = merged[-1] if merged else None
+            heading = f"**{section.headings[-1]}**\n\n" if section.headings else ""
             if (
                 prev is not None
-                and section.headings
+                and heading
                 and approx_tokens(section.text) < self.min_tokens
-                and prev.headings[: len(section.headings) - 1] == section.headings[:-1]
-                and approx_tokens(prev.text + section.text) <= self.max_tokens
+                and (
+                    prev.headings == section.headings[:-1]
+                    or (
+                        len(prev.headings) == len(section.headings)
+                        and prev.headings[:-1] == section.headings[:-1]
+                    )
+                )
+                and approx_tokens(f"{prev.text}\n\n{heading}{section.text}") <= self.max_tokens
             ):
-                prev.text += f"\n\n**{section.headings[-1]}**\n\n{section.text}"
+                if not prev.parts:
+                    prev.parts.append(Part(prev.headings, prev.anchor, 0))
+                prev.text += "\n\n"
+                prev.parts.append(Part(section.headings, section.anchor, len(prev.text)))
+                prev.text += heading + section.text
                 continue
             merged.append(section)
         return merged

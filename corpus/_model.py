@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,16 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One heading section of a chunk that short sections were merged into: its headings, its
+    own anchor and where its text starts in the chunk's text."""
+
+    headings: tuple[str, ...]
+    anchor: str
+    start: int
+
+
+@dataclass(frozen=True)
 class Chunk:
     """One section of an article: the unit that is embedded, retrieved and cited."""
 
@@ -45,6 +55,8 @@ class Chunk:
     description: str = ""
     #: The section's links that open a real page: (link text, URL), shown as links in answers.
     links: tuple[tuple[str, str], ...] = ()
+    parts: tuple[Part, ...] = ()
+    """The sections merged into this chunk, the chunk's own first; empty when none was."""
 
     @property
     def breadcrumb(self) -> str:
@@ -60,6 +72,16 @@ class Chunk:
     def key(self) -> str:
         """A stable identity of the chunk within an index."""
         return f"{self.lang}/{self.article_id}#{self.ordinal}"
+
+    def part_texts(self) -> list[tuple[Part, str]]:
+        """Each merged section with its own text; the whole chunk as one part when none was."""
+        parts = self.parts or (Part(self.headings, self.anchor, 0),)
+        ends = [p.start for p in parts[1:]] + [len(self.text)]
+        return [(p, self.text[p.start : end]) for p, end in zip(parts, ends, strict=True)]
+
+    def section(self, part: Part) -> Chunk:
+        """This chunk as cited for one of its parts: with that part's headings and anchor."""
+        return replace(self, headings=part.headings, anchor=part.anchor)
 
     def passage(self) -> str:
         """The text that is embedded and lexically indexed: breadcrumb, summary, then body."""

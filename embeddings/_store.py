@@ -21,7 +21,7 @@ import faiss
 import numpy as np
 from filelock import FileLock, Timeout
 
-from corpus import Chunk
+from corpus import Chunk, Part
 from embeddings._embedders import Embedder, Vectors
 
 FORMAT = 1
@@ -364,8 +364,12 @@ class IndexStore:
 
 
 def _chunk(data: dict[str, Any]) -> Chunk:
+    """A chunk from its JSON line; lines written before chunks had parts load without them."""
     data["headings"] = tuple(data["headings"])
     data["links"] = tuple((text, url) for text, url in data.get("links", ()))
+    data["parts"] = tuple(
+        Part(tuple(p["headings"]), p["anchor"], p["start"]) for p in data.get("parts", ())
+    )
     return Chunk(**data)
 
 

@@ -25,6 +25,8 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point index, database and config at tmp_path so no test touches the user's data."""
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'questions.db'}")
+    # A named settings file must exist: an empty one means every default.
+    (tmp_path / "config.yaml").touch()
     monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "config.yaml"))
     for name in ("ASSISTANT_LLM_BASE_URL", "ASSISTANT_LLM_MODEL", "ASSISTANT_EMBEDDER_BACKEND"):
         monkeypatch.delenv(name, raising=False)

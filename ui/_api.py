@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
-from ui._i18n import language_code
+from assistant._lang import language_code
 from ui._limits import RateLimiter
 from ui._log import QuestionLogError
 from ui._service import AnswerService

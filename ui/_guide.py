@@ -11,7 +11,7 @@ import frontmatter
 from markdown_it import MarkdownIt
 
 from assistant.settings import GUIDE_DIR
-from corpus import slugify
+from corpus import Slugger
 
 _LANG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?")
 _MAX_PATH = 300
@@ -32,14 +32,10 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #d1d5db; padd
 
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    seen: dict[str, int] = {}
+    slugger = Slugger()
 
     def heading_open(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
-        text = tokens[idx + 1].content
-        slug = slugify(text)
-        count = seen.get(slug, 0)
-        seen[slug] = count + 1
-        tokens[idx].attrSet("id", f"{slug}-{count}" if count else slug)
+        tokens[idx].attrSet("id", slugger.anchor(tokens[idx + 1].content))
         return str(renderer.renderToken(tokens, idx, options, env))
 
     md.add_render_rule("heading_open", heading_open)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from assistant._answer import MESSAGES
 from assistant._assistant import MAX_QUESTION_CHARS
+from assistant._lang import language_code
 
 DEFAULT_LANGUAGE = "en"
-_ALIASES = {"nb": "no", "nn": "no"}
-_TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
 
 _STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -253,15 +251,6 @@ GUIDE_ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 LANGUAGES = tuple(_STRINGS)
-
-
-def language_code(tag: str | None) -> str | None:
-    """The language of a tag such as `sv`, `sv-SE` or `nb` (as `no`); None when malformed."""
-    match = _TAG.match(tag or "")
-    if not match:
-        return None
-    code = match.group(1).lower()
-    return _ALIASES.get(code, code)
 
 
 def normalize_language(tag: str | None) -> str | None:

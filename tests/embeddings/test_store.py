@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpus import Chunk
+from corpus import Chunk, Part
 from embeddings import (
     FakeEmbedder,
     IndexBusyError,
@@ -58,6 +59,20 @@ def test_build_then_load_round_trips(tmp_path: Path, fake_embedder: FakeEmbedder
     assert manifest["dimension"] == fake_embedder.dimension
     assert manifest["chunks"] == 5
     assert {"faiss-cpu", "numpy"} <= set(manifest["versions"])
+
+
+def test_merged_parts_round_trip_and_older_indexes_without_them_load(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    parts = (Part(("Section",), "section", 0), Part(("Other",), "other", 20))
+    chunks = [dataclasses.replace(c, parts=parts) for c in _chunks(2)]
+    build_index(chunks, FakeEmbedder(), store, show_progress=False)
+    assert store.load().chunks == chunks
+    lines = next((tmp_path / "index").glob("gen-*/chunks.jsonl"))
+    rows = [json.loads(line) for line in lines.read_text("utf-8").splitlines()]
+    for row in rows:
+        del row["parts"]
+    lines.write_text("".join(json.dumps(row) + "\n" for row in rows), "utf-8")
+    assert store.load().chunks == _chunks(2)
 
 
 def test_unchanged_corpus_reembeds_nothing(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Scale-out over PostgreSQL: concurrent writers lose no row, and two `assistant serve`
-processes share one question log and its feedback. Skipped without the PostgreSQL binaries."""
+processes share one question log and its feedback. Skipped without the PostgreSQL binaries or
+its driver (the `postgres` extra)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from tests.ui.conftest import free_port
 from ui._log import QuestionLog
 
 pytestmark = pytest.mark.integration
+pytest.importorskip(
+    "psycopg",
+    reason="the PostgreSQL driver psycopg is not installed (pip install -e '.[postgres]')",
+)
 
 
 def _pg_bin(name: str) -> str:

