@@ -81,6 +81,7 @@ def citations_for(hits: Sequence[Hit]) -> list[Citation]:
             lang=hit.chunk.lang,
             score=hit.dense or hit.score,
             article_id=hit.chunk.article_id,
+            doc_id=hit.chunk.doc_id,
         )
         for n, hit in enumerate(hits, start=1)
     ]

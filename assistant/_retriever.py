@@ -73,8 +73,8 @@ class Retriever:
         self._lock = threading.Lock()
         self._rows: dict[str, dict[str, list[int]]] = {}
         for row, chunk in enumerate(index.chunks):
-            self._rows.setdefault(chunk.article_id, {}).setdefault(chunk.lang, []).append(row)
-        self._head_ids = [h.article_id for h in index.heads]
+            self._rows.setdefault(chunk.doc_id, {}).setdefault(chunk.lang, []).append(row)
+        self._head_ids = [h.doc_id for h in index.heads]
         self._heads: dict[str, list[int]] = {}
         for i, aid in enumerate(self._head_ids):
             self._heads.setdefault(aid, []).append(i)
@@ -120,7 +120,7 @@ class Retriever:
             searched = [lg for lg in langs if lg in self.lexical.languages][:2]
             for lang in searched:
                 for row, score in self.lexical.search(question, lang):
-                    aid = self.index.chunks[row].article_id
+                    aid = self.index.chunks[row].doc_id
                     lexical[aid] = max(lexical.get(aid, 0.0), score)
         fused = self._fuse(dense, lexical, searched)
         if admin:
@@ -138,7 +138,7 @@ class Retriever:
     def section_text(self, chunk: Chunk, min_chars: int = 300, most: int = 3) -> str:
         """The chunk's text, followed by the next sections of the same article while it is
         shorter than `min_chars` (an intro that only names a video says little alone)."""
-        rows = self._rows[chunk.article_id][chunk.lang]
+        rows = self._rows[chunk.doc_id][chunk.lang]
         following = [
             self.index.chunks[r] for r in rows if self.index.chunks[r].ordinal > chunk.ordinal
         ]
@@ -159,7 +159,7 @@ class Retriever:
         best_chunk: dict[str, float] = {}
         for score, row in zip(scores[0], rows[0], strict=True):
             if row >= 0:
-                best_chunk.setdefault(self.index.chunks[row].article_id, float(score))
+                best_chunk.setdefault(self.index.chunks[row].doc_id, float(score))
         titles = self.index.titles @ qv
         summaries = self.index.summaries @ qv
         article_side = p.title_weight * titles + p.summary_weight * summaries

@@ -1,9 +1,24 @@
-"""Help articles: load Markdown/MDX/DocFX folders into `Article`s and split them into `Chunk`s."""
+"""Help articles: load Markdown/MDX/DocFX folders, saved HTML pages or websites into
+`Article`s and split them into `Chunk`s."""
 
 from __future__ import annotations
 
 from corpus._chunker import Chunker, slugify
 from corpus._loader import load_corpus
 from corpus._model import Article, Chunk, LoadReport, Skipped
+from corpus._pages import load_html_folder
+from corpus._site import Politeness, SiteSource, load_site
 
-__all__ = ["Article", "Chunk", "Chunker", "LoadReport", "Skipped", "load_corpus", "slugify"]
+__all__ = [
+    "Article",
+    "Chunk",
+    "Chunker",
+    "LoadReport",
+    "Politeness",
+    "SiteSource",
+    "Skipped",
+    "load_corpus",
+    "load_html_folder",
+    "load_site",
+    "slugify",
+]

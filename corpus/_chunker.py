@@ -98,6 +98,7 @@ class Chunker:
                         ordinal=len(chunks),
                         audience=article.audience,
                         description=str(article.meta.get("description") or ""),
+                        corpus=article.corpus,
                     )
                 )
         return chunks
@@ -121,8 +122,8 @@ class Chunker:
             h1 = doc.metadata.get("h1")
             if parsed or h1:
                 text, explicit = parsed[-1] if parsed else _heading(str(h1))
-                anchor = explicit or slugify(text)
-                if not explicit:
+                anchor = explicit or ("" if article.explicit_anchors else slugify(text))
+                if anchor and not explicit:
                     count = seen.get(anchor, 0)
                     seen[anchor] = count + 1
                     anchor = f"{anchor}-{count}" if count else anchor
