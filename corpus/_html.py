@@ -73,6 +73,7 @@ class Page:
     body: str
     alternates: tuple[tuple[str, str], ...] = ()
     trail: tuple[str, ...] = ()
+    noindex: bool = False
 
     @property
     def text(self) -> str:
@@ -277,4 +278,5 @@ def parse_page(html: str, url: str) -> Page:
         body=body,
         alternates=tuple(dict.fromkeys(alternates)),
         trail=trail,
+        noindex="noindex" in _meta(tree, "meta[name=robots]").lower(),
     )

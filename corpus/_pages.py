@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from corpus._html import Page, parse_page
+from corpus._html import Page, language_code, parse_page
 from corpus._loader import read_text
 from corpus._model import Article, LoadReport, Skipped
 
@@ -33,8 +33,11 @@ def page_id(url: str, base: str, lang: str) -> str:
     prefix = prefix[: prefix.rfind("/") + 1]
     rel = path[len(prefix) :] if path.startswith(prefix) else path.lstrip("/")
     parts = [p for p in rel.split("/") if p]
-    if parts and _LANG_SEGMENT.match(parts[0]) and parts[0].lower()[:2] == lang[:2]:
-        parts = parts[1:]
+    # The language folder may follow a section folder (`/kb/sv/…`); the id leaves it out.
+    for i, part in enumerate(parts[:2]):
+        if _LANG_SEGMENT.match(part) and language_code(part) == language_code(lang):
+            del parts[i]
+            break
     if parts and rel.endswith("/"):
         return "/".join(parts)
     if parts:
@@ -59,6 +62,8 @@ def pages_to_articles(
     `hreflang` alternates share one id (the fallback language's, else the shortest)."""
     unique: dict[str, Page] = {}
     for page in pages:
+        if page.noindex:  # a search or listing page that asks not to be indexed
+            continue
         if not page.body.strip() or not re.sub(r"^#.*$", "", page.body, flags=re.M).strip():
             if warn:
                 warn(Skipped(page.url, "no main content"))

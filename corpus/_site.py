@@ -203,8 +203,11 @@ class Fetcher:
             self.stats["requests"] += 1
             try:
                 with self.client.stream("GET", current, headers=headers) as response:
-                    if response.is_redirect:
-                        target = urldefrag(urljoin(current, response.headers["location"]))[0]
+                    if response.status_code in (301, 302, 303, 307, 308):
+                        location = response.headers.get("location")
+                        if not location:
+                            raise SkipPage(f"HTTP {response.status_code} without a Location")
+                        target = urldefrag(urljoin(current, location))[0]
                         if target in seen:
                             raise SkipPage("redirect loop")
                         seen.append(target)
