@@ -12,9 +12,11 @@ from corpus._site import parse_sitemap
 
 PAGE = """<!doctype html><html lang="sv-SE"><head>
 <title>Ägare av entitet – Hjälpcenter</title><meta name="description" content="Om ägare">
-<link rel="canonical" href="/sv/owner.html"><link rel="alternate" hreflang="en" href="/en/owner.html">
+<link rel="canonical" href="/sv/owner.html">
+<link rel="alternate" hreflang="en" href="/en/owner.html">
 </head><body>
-<header class="site-header"><nav><a href="/">Hem</a></nav><input placeholder="Sök i hjälpen"></header>
+<header class="site-header"><nav><a href="/">Hem</a></nav>
+<input placeholder="Sök i hjälpen"></header>
 <div class="cookie-banner">Vi använder kakor</div>
 <nav aria-label="Breadcrumb" class="breadcrumb"><ol><li><a>Hjälp</a></li>
 <li><a>Administratörsguide</a></li></ol></nav>
