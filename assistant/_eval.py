@@ -62,6 +62,10 @@ def _summary(rows: list[_Row]) -> dict[str, float | int | None]:
         top = row.ranking[:k] if row.answer.citations else []
         return len(set(top) & set(row.q.gold)) / len(row.q.gold)
 
+    def success(row: _Row, k: int) -> float:
+        top = row.ranking[:k] if row.answer.citations else []
+        return float(bool(set(top) & set(row.q.gold)))
+
     def rr(row: _Row) -> float:
         top = row.ranking[:10] if row.answer.citations else []
         return next((1.0 / (i + 1) for i, a in enumerate(top) if a in row.q.gold), 0.0)
@@ -78,6 +82,8 @@ def _summary(rows: list[_Row]) -> dict[str, float | int | None]:
         "recall@1": mean((recall(r, 1) for r in answerable), len(answerable)),
         "recall@5": mean((recall(r, 5) for r in answerable), len(answerable)),
         "mrr@10": mean((rr(r) for r in answerable), len(answerable)),
+        "success@1": mean((success(r, 1) for r in answerable), len(answerable)),
+        "success@5": mean((success(r, 5) for r in answerable), len(answerable)),
         "declined": mean((float(not r.answer.citations) for r in unanswerable), len(unanswerable)),
         "same_lang": mean(
             (float(r.answer.citations[0].lang == r.q.lang) for r in cited), len(cited)

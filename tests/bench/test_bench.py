@@ -60,3 +60,13 @@ def test_server_sections(setup: Setup) -> None:
     _, data = run(setup, ["latency", "load"], "test")
     assert data["latency"]["server"]["cold_start_s"] > 0  # type: ignore[index]
     assert all(level["errors"] == 0 for level in data["load"]["levels"])  # type: ignore[index]
+
+
+@pytest.mark.integration
+def test_html_section(setup: Setup) -> None:
+    text, data = run(setup, ["html"], "test")
+    assert "## Markdown vs its website" in text
+    html = data["html"]
+    assert html["markdown folder"]["overall"]["success@5"] is not None  # type: ignore[index]
+    resync = html["resync"]  # type: ignore[index]
+    assert resync["page_requests"] == resync["page_requests_conditional"] > 0
