@@ -105,7 +105,9 @@ def _site_title(raw: str) -> str:
 
 def _is_furniture(node: LexborNode) -> bool:
     attrs = node.attributes
-    return any(_FURNITURE.search(attrs.get(name) or "") for name in ("class", "id"))
+    # A heading's id is a slug of its text ("search-options"), not a sign of site furniture.
+    names = ("class",) if node.tag in _HEADING else ("class", "id")
+    return any(_FURNITURE.search(attrs.get(name) or "") for name in names)
 
 
 def _main(tree: LexborHTMLParser) -> LexborNode | None:
