@@ -79,6 +79,7 @@ def run(setup: Setup) -> list[str]:
         f"embed_max_chars {EMBED_MAX_CHARS}"
     )
     log(f"html: {description}")
+    setup.seeded_dir("html/md-run/index")  # the main index's embedding cache, when there is one
     md_config = _config(work / "md-run", f"name: docs\n    path: {markdown}", setup)
     md_out, md_seconds = _cli(md_config, "ingest", "--quiet")
     server = SiteServer(work / "site")

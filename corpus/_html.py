@@ -59,6 +59,7 @@ _BLOCKS = {
 }
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _ID_OK = re.compile(r"^[^\s{}]+$")
+_MARKER = re.compile(r"(?:\d+\.|-)")
 
 
 @dataclass(frozen=True)
@@ -146,31 +147,37 @@ class _Writer:
 
     def flush(self) -> None:
         text = _SPACES.sub(" ", "".join(self.line)).strip()
+        if _MARKER.fullmatch(text):  # a list item's paragraph continues its marker's line
+            return
         text = re.sub(r" ?\n ?", "\n", text)
         if text:
             self.blocks.append(text)
         self.line = []
 
+    def _inline_one(self, child: LexborNode) -> str:
+        tag = child.tag
+        if tag == "-text":
+            return (child.text_content or "").replace("\n", " ")
+        if tag == "br":
+            return "\n"
+        if tag == "img":
+            return child.attributes.get("alt") or ""
+        if tag == "code":
+            return f"`{child.text(deep=True)}`"
+        if tag in ("strong", "b"):
+            inner = self.inline(child).strip()
+            return f"**{inner}**" if inner else ""
+        return "" if tag == "-comment" else self.inline(child)
+
     def inline(self, node: LexborNode) -> str:
-        parts: list[str] = []
-        for child in node.iter(include_text=True):
-            if child.tag == "-text":
-                parts.append((child.text_content or "").replace("\n", " "))
-            elif child.tag == "br":
-                parts.append("\n")
-            elif child.tag == "img":
-                parts.append(child.attributes.get("alt") or "")
-            elif child.tag == "code":
-                parts.append(f"`{child.text(deep=True)}`")
-            elif child.tag != "-comment":
-                parts.append(self.inline(child))
-        return "".join(parts)
+        """The text of an inline run, with code and bold marked as in Markdown."""
+        return "".join(self._inline_one(child) for child in node.iter(include_text=True))
 
     def walk(self, node: LexborNode, list_prefix: str = "") -> None:
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
-                self.line.append(child.text_content or "")
+                self.line.append((child.text_content or "").replace("\n", " "))
             elif tag in _HEADING:
                 self.flush()
                 text = _SPACES.sub(" ", self.inline(child)).strip()
@@ -205,6 +212,8 @@ class _Writer:
                 self.line.append("\n")
             elif tag == "img":
                 self.line.append(child.attributes.get("alt") or "")
+            elif tag in ("strong", "b", "code"):
+                self.line.append(self._inline_one(child))
             elif tag == "hr" or tag == "-comment":
                 self.flush()
             elif tag in _BLOCKS or tag == "li":

@@ -341,25 +341,14 @@ class SiteServer:
                 pass
 
             def do_GET(self) -> None:
-                status = server.answer(self)
-                with server._lock:
-                    server.log.append(
-                        Request(
-                            self.path.split("?")[0],
-                            bool(
-                                self.headers.get("If-None-Match")
-                                or self.headers.get("If-Modified-Since")
-                            ),
-                            status,
-                            self.headers.get("User-Agent", ""),
-                        )
-                    )
+                server.answer(self)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
 
     def answer(self, h: BaseHTTPRequestHandler) -> int:
+        """Answer one GET; returns the status."""
         path = h.path.split("?")[0]
         redirects = {
             "/en/bad/loop.html": "/en/bad/loop-2.html",
@@ -368,7 +357,7 @@ class SiteServer:
         if path == "/en/bad/server-error.html":
             return self._send(h, 500, b"oops", "text/html")
         if path in redirects:
-            h.send_response(302)
+            self._begin(h, 302)
             h.send_header("Location", redirects[path])
             h.send_header("Content-Length", "0")
             h.end_headers()
@@ -381,7 +370,7 @@ class SiteServer:
         data = file.read_bytes()
         etag = '"' + hashlib.sha1(data).hexdigest()[:16] + '"'
         if h.headers.get("If-None-Match") == etag:
-            h.send_response(304)
+            self._begin(h, 304)
             h.send_header("ETag", etag)
             h.end_headers()
             return 304
@@ -402,15 +391,26 @@ class SiteServer:
             {"ETag": etag, "Last-Modified": formatdate(file.stat().st_mtime, usegmt=True)},
         )
 
-    @staticmethod
+    def _begin(self, h: BaseHTTPRequestHandler, status: int) -> None:
+        """Log the request, then start the response: the log is complete when the client
+        has its answer."""
+        conditional = bool(h.headers.get("If-None-Match") or h.headers.get("If-Modified-Since"))
+        request = Request(
+            h.path.split("?")[0], conditional, status, h.headers.get("User-Agent", "")
+        )
+        with self._lock:
+            self.log.append(request)
+        h.send_response(status)
+
     def _send(
+        self,
         h: BaseHTTPRequestHandler,
         status: int,
         data: bytes,
         kind: str,
         headers: dict[str, str] | None = None,
     ) -> int:
-        h.send_response(status)
+        self._begin(h, status)
         h.send_header("Content-Type", kind)
         h.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
