@@ -106,12 +106,11 @@ class SyncState:
 
 @dataclass(frozen=True)
 class Fetched:
-    """A response body; `unchanged` when the server answered 304 and it came from the state."""
+    """A response body (from the state when the server answered 304 Not Modified)."""
 
     url: str
     body: bytes
     charset: str
-    unchanged: bool
 
 
 class SkipPage(Exception):
@@ -127,7 +126,7 @@ class Fetcher:
     politeness: Politeness
     state: SyncState
     client: httpx.Client = field(init=False)
-    robots: Protego = field(init=False)
+    robots: Protego | None = field(init=False, default=None)
     stats: Counter[str] = field(default_factory=Counter)
     touched: set[str] = field(default_factory=set)
     _last: float = 0.0
@@ -147,7 +146,7 @@ class Fetcher:
     def _robots(self) -> Protego:
         url = urljoin(self.origin, "/robots.txt")
         try:
-            fetched = self.get(url, ("text/plain", *_HTML_TYPES), check_robots=False)
+            fetched = self.get(url, (), check_robots=False)
         except SkipPage as exc:
             if "HTTP 4" in str(exc):  # no robots.txt: everything is allowed
                 return Protego.parse("")
@@ -163,11 +162,11 @@ class Fetcher:
 
     def allowed(self, url: str) -> bool:
         """Whether robots.txt lets our user agent fetch `url`."""
-        return bool(self.robots.can_fetch(url, self.politeness.user_agent))
+        return self.robots is None or bool(self.robots.can_fetch(url, self.politeness.user_agent))
 
     def _wait(self) -> None:
         delay = self.politeness.delay
-        if hasattr(self, "robots"):
+        if self.robots is not None:
             delay = max(delay, float(self.robots.crawl_delay(self.politeness.user_agent) or 0))
         pause = self._last + delay - time.monotonic()
         if pause > 0:
@@ -181,8 +180,9 @@ class Fetcher:
         lastmod: float | None = None,
         check_robots: bool = True,
     ) -> Fetched:
-        """The body of `url` (from the state when the server says it has not changed since);
-        raises SkipPage with the reason otherwise."""
+        """The body of `url` (from the state when the server says it has not changed since),
+        of one of the content `types` (any when empty); raises SkipPage with the reason
+        otherwise."""
         stored = self.state.get(url)
         current, seen = url, [url]
         for _ in range(MAX_REDIRECTS + 1):
@@ -216,11 +216,11 @@ class Fetcher:
                     if response.status_code == 304 and stored is not None:
                         self.stats["not modified"] += 1
                         self.touched.add(url)
-                        return Fetched(url, stored.body, "", unchanged=True)
+                        return Fetched(url, stored.body, "")
                     if response.status_code >= 400:
                         raise SkipPage(f"HTTP {response.status_code}")
                     content_type = response.headers.get("content-type", "")
-                    if content_type.split(";")[0].strip().lower() not in types:
+                    if types and content_type.split(";")[0].strip().lower() not in types:
                         raise SkipPage(f"not a page ({content_type or 'no content type'})")
                     body = self._read(response)
             except httpx.TimeoutException as exc:
@@ -238,7 +238,7 @@ class Fetcher:
                     body,
                 ),
             )
-            return Fetched(url, body, response.charset_encoding or "", unchanged=False)
+            return Fetched(url, body, response.charset_encoding or "")
         raise SkipPage(f"more than {MAX_REDIRECTS} redirects")
 
     def _read(self, response: httpx.Response) -> bytes:
