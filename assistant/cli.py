@@ -87,12 +87,13 @@ def _print_ingest(report: IngestReport) -> None:
 )
 @click.pass_context
 def main(ctx: click.Context, config_path: Path) -> None:
-    """Multilingual help-center assistant: answers questions from your Markdown/MDX docs,
-    in the asker's language, with links to the exact page and section.
+    """Multilingual help-center assistant: answers questions from your Markdown/MDX docs or
+    help-center website, in the asker's language, with links to the exact page and section.
 
     \b
     Typical use:
-      assistant ingest ./docs        build the index from a folder of articles
+      assistant ingest ./docs        add or update a folder of articles in the index
+      assistant ingest URL           add or update a website (its sitemap.xml or a start page)
       assistant ask "How do I …?"    answer one question
       assistant serve                chat page, widget and HTTP API
       assistant eval questions.jsonl measure retrieval quality
