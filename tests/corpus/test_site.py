@@ -10,7 +10,7 @@ import pytest
 
 from corpus import Chunk, Chunker, LoadReport, Politeness, SiteSource, Skipped, load_site
 from tests.corpus.conftest import Serve
-from tests.corpus.site_builder import BAD_PAGES, DISALLOWED, is_admin
+from tests.corpus.site_builder import BAD_PAGES, DISALLOWED, LASTMOD, is_admin
 
 pytestmark = pytest.mark.integration
 UA = "test-assistant/1.0 (+https://example.test/bot)"
@@ -129,3 +129,18 @@ def test_the_page_and_byte_caps(serve_site: Serve, tmp_path: Path) -> None:
     assert any("page cap" in w.reason for w in report.warnings)
     report = _load(f"{server.url}/sitemap.xml", tmp_path / "t.sqlite", max_bytes=1024)
     assert any("byte cap" in s.reason for s in report.skipped)
+
+
+def test_a_newer_sitemap_lastmod_fetches_the_page_again(serve_site: Serve, tmp_path: Path) -> None:
+    site, server = serve_site("docs")
+    state = tmp_path / "state.sqlite"
+    _load(f"{server.url}/sitemap.xml", state)
+    sitemap = site.root / "sitemap-sv.xml"
+    xml = sitemap.read_text("utf-8")
+    page = re.search(r"<loc>[^<]*?(/sv/[^<]+)</loc><lastmod>", xml)
+    assert page is not None
+    sitemap.write_text(xml.replace(LASTMOD, "2026-03-01T00:00:00+00:00", 1), "utf-8")
+    server.requests()
+    _load(f"{server.url}/sitemap.xml", state)
+    fresh = [r.path for r in server.requests() if r.path in site.pages and not r.conditional]
+    assert fresh == [page.group(1)]
