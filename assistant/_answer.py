@@ -118,6 +118,7 @@ def citations_for(hits: Sequence[Hit], question: str = "") -> list[Citation]:
                 lang=section.lang,
                 score=hit.score,
                 article_id=section.article_id,
+                doc_id=section.doc_id,
             )
         )
     return citations

@@ -78,18 +78,19 @@ class ArticleTable:
 
     def __init__(self, index: LoadedIndex) -> None:
         chunks = index.chunks
-        self.docs: list[str] = list(dict.fromkeys(c.article_id for c in chunks))
+        self.docs: list[str] = list(dict.fromkeys(c.doc_id for c in chunks))
         self.doc_of = {doc: i for i, doc in enumerate(self.docs)}
         self.rows: dict[int, dict[str, list[int]]] = {}
         for row, chunk in enumerate(chunks):
-            self.rows.setdefault(self.doc_of[chunk.article_id], {}).setdefault(
-                chunk.lang, []
-            ).append(row)
+            self.rows.setdefault(self.doc_of[chunk.doc_id], {}).setdefault(chunk.lang, []).append(
+                row
+            )
         heads = index.heads
-        self.head_doc = np.array([self.doc_of[h.article_id] for h in heads], dtype=np.int64)
+        self.head_doc = np.array([self.doc_of[h.doc_id] for h in heads], dtype=np.int64)
         self.head_lang = np.array([h.lang for h in heads], dtype=object)
         self.languages = {c.lang for c in chunks}
         first = [chunks[next(iter(self.rows[d].values()))[0]] for d in range(len(self.docs))]
+        self.article_ids = [c.article_id for c in first]
         self.admin = np.array([is_admin(c) for c in first], dtype=np.float64)
         self.is_index = np.array(
             [c.article_id.rsplit("/", 1)[-1] == "index" for c in first], dtype=np.float64

@@ -1,4 +1,5 @@
-"""Ingest: load the configured corpora, chunk them and build the index."""
+"""Ingest: load corpora (folders or websites), chunk them and build the index beside the
+corpora already in it."""
 
 from __future__ import annotations
 
@@ -9,23 +10,46 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus import Article, Chunker, Skipped, article_urls, load_corpus, section_links
-from embeddings import BuildReport, Embedder, IndexStore, build_index
+from corpus import (
+    Article,
+    Chunk,
+    Chunker,
+    LoadReport,
+    Politeness,
+    SiteSource,
+    Skipped,
+    article_urls,
+    load_corpus,
+    load_html_folder,
+    load_site,
+    section_links,
+)
+from corpus._site import STATE_FILE
+from embeddings import BuildReport, Embedder, IndexProblem, IndexStore, build_index
 from embeddings._build import EMBED_MAX_CHARS
+
+CHANGES = ("added", "changed", "unchanged", "removed")
 
 
 @dataclass(frozen=True)
 class CorpusSource:
-    """A folder of articles and the URL template its pages are published under."""
+    """One corpus to ingest: a folder of Markdown or HTML, or a website (`url`), with the
+    name that qualifies its article ids (none: ids stay bare) and how its pages are linked."""
 
-    path: Path
-    url_template: str
+    path: Path | None = None
+    url_template: str = ""
     default_lang: str = "en"
+    name: str = ""
+    kind: str = "markdown"
+    url: str = ""
+    sitemap: bool = True
+    base_url: str = ""
+    politeness: Politeness = field(default_factory=Politeness)
 
 
 @dataclass
 class IngestReport:
-    """The summary an ingest ends with."""
+    """The summary an ingest ends with; `changes` counts article versions per corpus."""
 
     articles: int = 0
     chunks: int = 0
@@ -34,6 +58,64 @@ class IngestReport:
     warnings: list[Skipped] = field(default_factory=list)
     build: BuildReport | None = None
     seconds: float = 0.0
+    changes: dict[str, Counter[str]] = field(default_factory=dict)
+    requests: dict[str, Counter[str]] = field(default_factory=dict)
+
+
+def _load(
+    source: CorpusSource,
+    state_dir: Path,
+    detect: Callable[[str], str] | None,
+    on_warning: Callable[[Skipped], None] | None,
+) -> LoadReport:
+    if source.kind == "website":
+        site = SiteSource(source.url, source.sitemap, source.politeness)
+        return load_site(
+            site, state_dir / STATE_FILE, source.name, source.default_lang, detect, on_warning
+        )
+    assert source.path is not None
+    if source.kind == "html":
+        return load_html_folder(
+            source.path, source.base_url, source.name, source.default_lang, detect, on_warning
+        )
+    loaded = load_corpus(
+        source.path, source.url_template or "{id}", source.default_lang, on_warning
+    )
+    loaded.articles = [_named(a, source.name, bool(source.url_template)) for a in loaded.articles]
+    return loaded
+
+
+def _named(article: Article, corpus: str, linked: bool) -> Article:
+    """The article in its corpus; without a URL template its link is the local file."""
+    url = article.url if linked else Path(article.source).resolve().as_uri()
+    return dataclasses.replace(article, corpus=corpus, url=url)
+
+
+def _versions(chunks: Sequence[Chunk]) -> dict[tuple[str, str], list[Chunk]]:
+    out: dict[tuple[str, str], list[Chunk]] = {}
+    for chunk in chunks:
+        out.setdefault((chunk.doc_id, chunk.lang), []).append(chunk)
+    return out
+
+
+def _changes(old: Sequence[Chunk], new: Sequence[Chunk]) -> Counter[str]:
+    """Article versions added, changed, unchanged and removed between two chunk lists."""
+    before, after = _versions(old), _versions(new)
+    counts: Counter[str] = Counter({name: 0 for name in CHANGES})
+    for key, chunks in after.items():
+        if key not in before:
+            counts["added"] += 1
+        else:
+            counts["unchanged" if before[key] == chunks else "changed"] += 1
+    counts["removed"] = sum(1 for key in before if key not in after)
+    return counts
+
+
+def _previous(store: IndexStore) -> list[Chunk]:
+    try:
+        return store.load().chunks
+    except IndexProblem:
+        return []
 
 
 def ingest(
@@ -45,31 +127,43 @@ def ingest(
     batch_size: int = 32,
     show_progress: bool = True,
     on_warning: Callable[[Skipped], None] | None = None,
+    keep_others: bool = False,
+    detect: Callable[[str], str] | None = None,
 ) -> IngestReport:
-    """Load, chunk and index every source; the previous index stays in place until the new
-    one is complete."""
+    """Load, chunk and index every source; with `keep_others`, the other corpora already in
+    the index stay as they are. The previous index stays in place until the new one is
+    complete, and only passages not embedded before are embedded."""
     started = time.perf_counter()
     report = IngestReport()
-    articles: list[Article] = []
+    previous = _previous(store)
+    names = {s.name for s in sources}
+    # Chunks of indexes built before corpora had names belong to none: they are rebuilt.
+    chunks = [c for c in previous if keep_others and c.corpus and c.corpus not in names]
     for source in sources:
-        loaded = load_corpus(source.path, source.url_template, source.default_lang, on_warning)
-        articles.extend(loaded.articles)
+        loaded = _load(source, store.path, detect, on_warning)
         report.skipped.extend(loaded.skipped)
         report.warnings.extend(loaded.warnings)
-    urls = article_urls(articles)
-    chunks = [
-        dataclasses.replace(chunk, links=section_links(article, chunk.text, urls))
-        for article in articles
-        for chunk in chunker.split(article)
-    ]
+        if loaded.stats:
+            report.requests[source.name] = loaded.stats
+        urls = article_urls(loaded.articles)
+        new = [
+            dataclasses.replace(chunk, links=section_links(article, chunk.text, urls))
+            for article in loaded.articles
+            for chunk in chunker.split(article)
+        ]
+        old = [c for c in previous if c.corpus == source.name]
+        report.changes[source.name] = _changes(old, new)
+        chunks.extend(new)
+    chunks.sort(key=lambda c: c.corpus)  # a stable order: an unchanged index is not rewritten
+    articles = {(c.doc_id, c.lang) for c in chunks}
     report.articles = len(articles)
     report.chunks = len(chunks)
-    report.languages = Counter(a.lang for a in articles)
+    report.languages = Counter(lang for _, lang in articles)
     if not chunks:
         raise ValueError(
             "no articles found in "
-            + ", ".join(str(s.path) for s in sources)
-            + ": point the ingest at a folder of .md or .mdx files"
+            + ", ".join(str(s.path or s.url) for s in sources)
+            + ": point the ingest at a folder of .md, .mdx or .html files or a website"
         )
     report.build = build_index(
         chunks, embedder, store, embed_max_chars, batch_size, show_progress=show_progress

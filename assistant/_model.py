@@ -28,6 +28,7 @@ class Citation:
     lang: str
     score: float
     article_id: str
+    doc_id: str = ""
 
 
 @dataclass(frozen=True)

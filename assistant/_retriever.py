@@ -150,7 +150,7 @@ class Retriever:
                 lex_rows[row] = score
                 if lang == langs[0]:
                     lexical_rank[row] = rank
-                doc = self.table.doc_of[self.index.chunks[row].article_id]
+                doc = self.table.doc_of[self.index.chunks[row].doc_id]
                 found[doc] = max(found.get(doc, 0.0), score)
             per_lang[lang] = found
         k = min(self.params.tuned.dense_chunks, len(self.index.chunks))
@@ -177,7 +177,7 @@ class Retriever:
         t = self.params.tuned
         dense = list(
             dict.fromkeys(
-                self.table.doc_of[self.index.chunks[r].article_id]
+                self.table.doc_of[self.index.chunks[r].doc_id]
                 for r in sorted(ev.dense_rank, key=ev.dense_rank.__getitem__)
             )
         )[: t.dense_articles]
@@ -227,7 +227,7 @@ class Retriever:
         found: dict[str, tuple[int, float]] = {}
         for lang in [lg for lg in langs if lg in self.lexical.languages][:2]:
             for row, score in self.lexical.search(question, lang):
-                article = self.index.chunks[row].article_id
+                article = self.index.chunks[row].doc_id
                 if score > found.get(article, (0, 0.0))[1]:
                     found[article] = (row, score)
         ranked = sorted(found.values(), key=lambda item: -item[1])[:top_k]
@@ -246,7 +246,7 @@ class Retriever:
         while they are its own sub-sections and it is shorter than `with_children` (an
         overview's advice sits in the sub-sections under it). A sub-section ends with the
         headings of its sibling sub-sections, so the reader sees what else its part covers."""
-        rows = self.table.rows[self.table.doc_of[chunk.article_id]][chunk.lang]
+        rows = self.table.rows[self.table.doc_of[chunk.doc_id]][chunk.lang]
         chunks = [self.index.chunks[r] for r in rows]
         following = [c for c in chunks if c.ordinal > chunk.ordinal]
         parts = [chunk.text.strip()]

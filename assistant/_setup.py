@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from assistant._assistant import Assistant
 from assistant._ingest import CorpusSource, IngestReport, ingest
+from assistant._lang import LanguageGuesser
 from assistant._llm import LLMClient, OpenAICompatibleClient
 from assistant._ranker import Tuned
 from assistant._retriever import RetrievalParams
-from assistant.settings import Settings, SettingsError
-from corpus import Chunker, Skipped
+from assistant.settings import CorpusSettings, Settings, SettingsError
+from corpus import Chunker, Politeness, Skipped
 from embeddings import LOCK_TIMEOUT, Embedder, IndexMissingError, IndexStore, make_embedder
 
 
@@ -37,12 +41,63 @@ def llm_from(settings: Settings, environ: Mapping[str, str] | None = None) -> LL
         raise SettingsError(f"llm.{exc}") from exc
 
 
+def source_of(settings: Settings, corpus: CorpusSettings) -> CorpusSource:
+    """One configured corpus as an ingest source."""
+    c = corpus.crawl
+    politeness = Politeness(c.user_agent, c.delay, c.max_pages, c.max_bytes, c.timeout)
+    path = settings.corpus_path(corpus) if corpus.path else None
+    return CorpusSource(
+        path=path,
+        url_template=corpus.url_template or "",
+        default_lang=corpus.default_language,
+        name=corpus.name,
+        kind=corpus.kind or "markdown",
+        url=corpus.sitemap or corpus.start_url or "",
+        sitemap=bool(corpus.sitemap),
+        base_url=corpus.base_url or "",
+        politeness=politeness,
+    )
+
+
 def sources_from(settings: Settings) -> list[CorpusSource]:
     """The configured corpora as ingest sources."""
-    return [
-        CorpusSource(settings.corpus_path(c), c.url_template, c.default_language)
-        for c in settings.corpora
-    ]
+    return [source_of(settings, c) for c in settings.corpora]
+
+
+def _folder_kind(path: Path) -> Literal["markdown", "html"]:
+    """`html` for a folder of saved pages with no Markdown in it, else `markdown`."""
+    for found in path.rglob("*"):
+        if found.suffix.lower() in (".md", ".mdx"):
+            return "markdown"
+    return "html" if any(path.rglob("*.htm*")) else "markdown"
+
+
+def source_for(settings: Settings, target: str, url_template: str | None = None) -> CorpusSource:
+    """The source `assistant ingest TARGET` means: a configured corpus named TARGET or given by
+    that folder or URL, else a folder or website of its own (named after it)."""
+    is_url = bool(re.match(r"^https?://", target))
+    for corpus in settings.corpora:
+        same_place = (
+            target in (corpus.sitemap, corpus.start_url)
+            if is_url
+            else corpus.path is not None
+            and Path(target).resolve() == settings.corpus_path(corpus).resolve()
+        )
+        if target == corpus.name or same_place:
+            return source_of(settings, corpus)
+    if is_url:
+        path = urlsplit(target).path.lower()
+        if "sitemap" in path or path.endswith((".xml", ".xml.gz")):
+            return source_of(settings, CorpusSettings(sitemap=target))
+        return source_of(settings, CorpusSettings(start_url=target))
+    folder = Path(target)
+    if not folder.is_dir():
+        names = ", ".join(c.name for c in settings.corpora)
+        raise ValueError(f"{target}: not a configured corpus ({names}), a folder or an http(s) URL")
+    corpus = CorpusSettings(
+        path=str(folder.resolve()), kind=_folder_kind(folder), url_template=url_template
+    )
+    return source_of(settings, corpus)
 
 
 def run_ingest(
@@ -52,9 +107,11 @@ def run_ingest(
     on_warning: Callable[[Skipped], None] | None = None,
     embedder: Embedder | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
+    keep_others: bool = False,
 ) -> IngestReport:
     """Ingest `sources` (default: the configured corpora) into the configured index, waiting
-    up to `lock_timeout` seconds for another ingest writing it."""
+    up to `lock_timeout` seconds for another ingest writing it; with `keep_others` the other
+    corpora already indexed are kept."""
     return ingest(
         sources if sources is not None else sources_from(settings),
         IndexStore(settings.index_dir, settings.embedding_cache, lock_timeout),
@@ -64,7 +121,21 @@ def run_ingest(
         settings.embedder.batch_size,
         show_progress=show_progress,
         on_warning=on_warning,
+        keep_others=keep_others,
+        detect=LanguageGuesser(settings.retrieval.fallback_language).guess,
     )
+
+
+def ingest_targets(
+    settings: Settings,
+    targets: Sequence[str] = (),
+    show_progress: bool = False,
+    on_warning: Callable[[Skipped], None] | None = None,
+) -> IngestReport:
+    """Update the corpora `targets` name (names, folders or URLs) and keep the others in the
+    index; without targets, rebuild the configured set."""
+    sources = [source_for(settings, t) for t in targets] if targets else None
+    return run_ingest(settings, sources, show_progress, on_warning, keep_others=bool(targets))
 
 
 def open_assistant(

@@ -52,7 +52,7 @@ def collect(
         docs = retriever.candidates(ev)
         rows, _ = candidate_features(retriever.table, retriever.index.vectors, qv, docs, ev)
         gold = set(q.gold)
-        labels = np.array([float(retriever.table.docs[d] in gold) for d in docs])
+        labels = np.array([float(retriever.table.article_ids[d] in gold) for d in docs])
         samples.append(Sample(q, langs, docs, rows, labels))
     group_by_article(samples)
     return samples

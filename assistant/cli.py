@@ -14,10 +14,10 @@ from tqdm import tqdm
 
 from assistant._assistant import QuestionError
 from assistant._eval import METRIC_HELP, evaluate, format_table, read_questions, section_names
-from assistant._ingest import CorpusSource, IngestReport
+from assistant._ingest import CHANGES, IngestReport
 from assistant._lang import language_code
 from assistant._ranker import TUNED_FILE
-from assistant._setup import open_assistant, run_ingest
+from assistant._setup import open_assistant, run_ingest, source_for
 from assistant.settings import (
     DEFAULT_CONFIG,
     CorpusSettings,
@@ -63,9 +63,20 @@ def _print_ingest(report: IngestReport) -> None:
             click.echo("The index was already up to date: nothing re-embedded.")
         else:
             click.echo(f"Embedded {build.embedded} passages, reused {build.reused} from the cache.")
+    for name, counts in report.changes.items():
+        line = ", ".join(f"{counts[k]} {k}" for k in CHANGES)
+        fetched = report.requests.get(name)
+        if fetched:
+            line += (
+                f"; {fetched['requests']} requests, {fetched['not modified']} not modified, "
+                f"{fetched['fetched']} fetched"
+            )
+            if fetched["disallowed by robots.txt"]:
+                line += f", {fetched['disallowed by robots.txt']} disallowed by robots.txt"
+        click.echo(f"{name}: {line}.")
     click.echo(f"Took {report.seconds:.1f} s.")
     if report.skipped:
-        click.echo(f"Skipped {len(report.skipped)} files:")
+        click.echo(f"Skipped {len(report.skipped)} files or pages:")
         for item in report.skipped:
             click.echo(f"  {item.path}: {item.reason}")
     if report.warnings:
@@ -83,12 +94,13 @@ def _print_ingest(report: IngestReport) -> None:
 )
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None) -> None:
-    """Multilingual help-center assistant: answers questions from your Markdown/MDX docs,
-    in the asker's language, with links to the exact page and section.
+    """Multilingual help-center assistant: answers questions from your Markdown/MDX docs or
+    help-center website, in the asker's language, with links to the exact page and section.
 
     \b
     Typical use:
-      assistant ingest ./docs        build the index from a folder of articles
+      assistant ingest ./docs        add or update a folder of articles in the index
+      assistant ingest URL           add or update a website (its sitemap.xml or a start page)
       assistant ask "How do I …?"    answer one question
       assistant serve                chat page, widget and HTTP API
       assistant eval questions.jsonl measure retrieval quality
@@ -105,12 +117,11 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("targets", nargs=-1)
 @click.option(
     "--url-template",
-    default=CorpusSettings.model_fields["url_template"].default,
-    show_default=True,
-    help="Published URL of an article in PATHS; {lang} and {id} are filled in.",
+    help="Published URL of an article in a folder TARGET; {lang} and {id} are filled in "
+    "(default: the corpus's url_template in config.yaml, else a link to the local file).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option(
@@ -123,19 +134,32 @@ def _settings(ctx: click.Context) -> Settings:
 @click.pass_context
 @_friendly
 def ingest(
-    ctx: click.Context, paths: tuple[Path, ...], url_template: str, quiet: bool, wait: float
+    ctx: click.Context,
+    targets: tuple[str, ...],
+    url_template: str | None,
+    quiet: bool,
+    wait: float,
 ) -> None:
-    """Build or update the index from PATHS (default: the corpora in config.yaml).
+    """Update the index from TARGETS, each a corpus name from config.yaml, a folder or a
+    website URL (its sitemap.xml, or a page to crawl from); the other corpora in the index
+    are kept. Without TARGETS, rebuild the index from the corpora in config.yaml.
 
-    Each PATH holds one folder per language (en/, sv/, …) of .md/.mdx articles. Only
-    changed sections are re-embedded, and the previous index stays usable until the new
-    one is complete. Broken files are skipped with a warning.
+    A folder holds one folder per language (en/, sv/, …) of .md/.mdx articles or saved .html
+    pages. Only changed sections are re-embedded, a website is re-read with conditional
+    requests, and the previous index stays usable until the new one is complete. Broken
+    files and pages are skipped with a warning.
     """
     settings = _settings(ctx)
-    CorpusSettings(path="x", url_template=url_template)
-    sources = [CorpusSource(p, url_template) for p in paths] or None
+    if url_template is not None:
+        CorpusSettings(path="x", url_template=url_template)
+    sources = [source_for(settings, t, url_template) for t in targets] or None
     report = run_ingest(
-        settings, sources, show_progress=not quiet, on_warning=_warn, lock_timeout=wait
+        settings,
+        sources,
+        show_progress=not quiet,
+        on_warning=_warn,
+        lock_timeout=wait,
+        keep_others=bool(targets),
     )
     _print_ingest(report)
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from limits import parse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from assistant._retriever import RetrievalParams
 from corpus._chunker import DEFAULT_MAX_TOKENS, DEFAULT_MIN_TOKENS
@@ -29,21 +38,81 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CorpusSettings(_Section):
-    """One folder of help articles and how its pages are published."""
+class CrawlSettings(_Section):
+    """How politely a website corpus is read."""
 
-    path: str
-    url_template: str = "https://docs.superoffice.com/{lang}/{id}"
+    user_agent: str = "helpcenter-assistant/0.1 (+https://github.com/helpcenter-assistant)"
+    delay: float = Field(1.0, ge=0.0, description="seconds between requests")
+    max_pages: int = Field(5000, ge=1)
+    max_bytes: int = Field(5_000_000, ge=1024, description="largest page read, in bytes")
+    timeout: float = Field(20.0, gt=0.0, description="seconds to wait for a response")
+
+
+class CorpusSettings(_Section):
+    """One source of help articles, its name and where its pages are published.
+
+    A folder (`path`) of Markdown/MDX (`kind: markdown`, the default) or saved HTML pages
+    (`kind: html`), or a website given by its `sitemap` or a `start_url` to crawl.
+    """
+
+    name: str = ""
+    kind: Literal["markdown", "html", "website"] | None = None
+    path: str | None = None
+    sitemap: str | None = None
+    start_url: str | None = None
+    url_template: str | None = None
+    base_url: str | None = None
     default_language: str = "en"
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
 
     @field_validator("url_template")
     @classmethod
-    def _template_fields(cls, value: str) -> str:
+    def _template_fields(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             value.format(lang="en", id="x")
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"may use only {{lang}} and {{id}} ({exc})") from exc
         return value
+
+    @field_validator("sitemap", "start_url", "base_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[\w.-]+", value):
+            raise ValueError(f"{value!r}: use letters, digits, '.', '_' and '-' only")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CorpusSettings:
+        given = [k for k in ("path", "sitemap", "start_url") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of path, sitemap or start_url")
+        if self.kind is None:
+            self.kind = "markdown" if self.path else "website"
+        if (self.kind == "website") != (self.path is None):
+            raise ValueError(f"kind {self.kind} needs {'a path' if self.path is None else 'a URL'}")
+        if not self.name:
+            self.name = default_name(self.path or self.sitemap or self.start_url or "")
+        return self
+
+
+def default_name(location: str) -> str:
+    """A corpus's name when config.yaml gives none: `guide` for the bundled guide, else the
+    folder's name or the website's host."""
+    if location == BUILTIN:
+        return "guide"
+    if re.match(r"^https?://", location):
+        host = urlsplit(location).hostname or "site"
+        return re.sub(r"[^\w.-]", "-", host)
+    return re.sub(r"[^\w.-]", "-", Path(location).name) or "docs"
 
 
 class EmbedderSettings(_Section):
@@ -148,9 +217,18 @@ class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     ui: UISettings = Field(default_factory=UISettings)
 
+    @field_validator("corpora")
+    @classmethod
+    def _unique_names(cls, corpora: list[CorpusSettings]) -> list[CorpusSettings]:
+        names = [c.name for c in corpora]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"two corpora are named {', '.join(twice)}: give each its own name")
+        return corpora
+
     def corpus_path(self, corpus: CorpusSettings) -> Path:
         """The folder of a configured corpus (`builtin` is the bundled user guide)."""
-        return GUIDE_DIR if corpus.path == BUILTIN else Path(corpus.path)
+        return GUIDE_DIR if corpus.path == BUILTIN else Path(corpus.path or "")
 
 
 _ENV_OVERRIDES = {
@@ -215,7 +293,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     if settings.embedding_cache is not None and not settings.embedding_cache.is_absolute():
         settings.embedding_cache = base / settings.embedding_cache
     for corpus in settings.corpora:
-        if corpus.path != BUILTIN and not Path(corpus.path).is_absolute():
+        if corpus.path and corpus.path != BUILTIN and not Path(corpus.path).is_absolute():
             corpus.path = str(base / corpus.path)
     if settings.database_url.startswith("sqlite:///") and not settings.database_url.startswith(
         "sqlite:////"

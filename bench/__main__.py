@@ -13,6 +13,7 @@ from bench import (
     _compounds,
     _crosslingual,
     _followup,
+    _html,
     _ingest,
     _latency,
     _load,
@@ -36,6 +37,7 @@ SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
     "scale": _scale.run,
     "load": _load.run,
     "compounds": _compounds.run,
+    "html": _html.run,
 }
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -25,7 +25,7 @@ from assistant._tune import (
     decline_curve,
     figures,
 )
-from bench._report import log, table
+from bench._report import log
 from bench._setup import Setup
 
 RRF_K = 60
@@ -35,7 +35,7 @@ COLUMNS = ("success@1", "success@5", "recall@5", "mrr@10", "section@1", "decline
 
 def naive_hybrid(retriever: Retriever, question: str, lang: str) -> list[str]:
     """Plain heading chunks: dense and same-language BM25 fused by equal-weight reciprocal
-    rank fusion over chunks, then the articles in order of their first chunk."""
+    rank fusion over chunks, then the articles (`doc_id`) in order of their first chunk."""
     qv = retriever.query_vector(question)
     _, rows = retriever.index.faiss.search(qv[None, :], NAIVE_DEPTH)
     fused: dict[int, float] = {}
@@ -44,7 +44,7 @@ def naive_hybrid(retriever: Retriever, question: str, lang: str) -> list[str]:
     for rank, (row, _) in enumerate(retriever.lexical.search(question, lang, NAIVE_DEPTH)):
         fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
     ordered = sorted(fused, key=lambda r: -fused[r])
-    return list(dict.fromkeys(retriever.index.chunks[r].article_id for r in ordered))
+    return list(dict.fromkeys(retriever.index.chunks[r].doc_id for r in ordered))
 
 
 def _as_answer(retriever: Retriever, question: str, ranking: Sequence[str]) -> Answer:
@@ -100,7 +100,14 @@ def run(setup: Setup) -> list[str]:
         ["  without title/summary features", *_ordered_figures(samples, no_article)],
         ["no ranker: best section cosine", *_ordered_figures(samples, dense_order)],
     ]
-    naive = [naive_hybrid(retriever, s.question.question, s.langs[0]) for s in samples]
+    table = retriever.table
+    naive = [
+        [
+            table.article_ids[table.doc_of[d]]
+            for d in naive_hybrid(retriever, s.question.question, s.langs[0])
+        ]
+        for s in samples
+    ]
     answerable = [i for i, s in enumerate(samples) if s.question.gold]
     s1 = np.mean([bool(set(naive[i][:1]) & set(samples[i].question.gold)) for i in answerable])
     s5 = np.mean([bool(set(naive[i][:5]) & set(samples[i].question.gold)) for i in answerable])

@@ -82,14 +82,16 @@ class Slugger:
     """The anchors of one page's headings in order: the explicit `{#id}`, else the slug,
     numbered `-1`, `-2`, … when it repeats, as github-slugger numbers them."""
 
-    def __init__(self) -> None:
+    def __init__(self, explicit_only: bool = False) -> None:
         self._seen: dict[str, int] = {}
+        self._explicit_only = explicit_only
 
     def anchor(self, raw: str) -> str:
-        """The anchor of the next heading, given as Markdown."""
+        """The anchor of the next heading, given as Markdown ("" when only explicit ids
+        count and it has none: a page whose headings carry no ids)."""
         text, explicit = heading_text(raw)
-        if explicit:
-            return explicit
+        if explicit or self._explicit_only:
+            return explicit or ""
         base = slug = slugify(text)
         while slug in self._seen:
             self._seen[base] += 1
@@ -174,12 +176,13 @@ class Chunker:
                         audience=article.audience,
                         description=str(article.meta.get("description") or ""),
                         parts=parts if whole else (),
+                        corpus=article.corpus,
                     )
                 )
         return chunks
 
     def _sections(self, article: Article) -> list[_Section]:
-        slugger = Slugger()
+        slugger = Slugger(article.explicit_anchors)
         sections: list[_Section] = []
         previous: tuple[str, ...] = ()
         after_code = False

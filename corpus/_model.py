@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 BREADCRUMB_SEPARATOR = " › "
+
+
+def qualified(corpus: str, article_id: str) -> str:
+    """`corpus:article_id`, or the bare id for an unnamed corpus (indexes built before names)."""
+    return f"{corpus}:{article_id}" if corpus else article_id
 
 
 @dataclass(frozen=True)
@@ -19,9 +25,17 @@ class Article:
     title: str
     url: str
     body: str
-    source: Path
+    source: Path | str
     meta: Mapping[str, Any] = field(default_factory=dict)
     links: tuple[tuple[str, str], ...] = ()
+    corpus: str = ""
+    #: Sections link only to heading ids the page really has (HTML), never to made-up slugs.
+    explicit_anchors: bool = False
+
+    @property
+    def doc_id(self) -> str:
+        """The article id qualified by its corpus (`guide:admin/onboarding`)."""
+        return qualified(self.corpus, self.id)
 
     @property
     def audience(self) -> str:
@@ -57,6 +71,12 @@ class Chunk:
     links: tuple[tuple[str, str], ...] = ()
     parts: tuple[Part, ...] = ()
     """The sections merged into this chunk, the chunk's own first; empty when none was."""
+    corpus: str = ""
+
+    @property
+    def doc_id(self) -> str:
+        """The article id qualified by its corpus: one article across its translations."""
+        return qualified(self.corpus, self.article_id)
 
     @property
     def breadcrumb(self) -> str:
@@ -71,7 +91,7 @@ class Chunk:
     @property
     def key(self) -> str:
         """A stable identity of the chunk within an index."""
-        return f"{self.lang}/{self.article_id}#{self.ordinal}"
+        return f"{self.lang}/{self.doc_id}#{self.ordinal}"
 
     def part_texts(self) -> list[tuple[Part, str]]:
         """Each merged section with its own text; the whole chunk as one part when none was."""
@@ -93,7 +113,7 @@ class Chunk:
 class Skipped:
     """A file that an ingest skipped or degraded, and why."""
 
-    path: Path
+    path: Path | str
     reason: str
 
 
@@ -104,3 +124,4 @@ class LoadReport:
     articles: list[Article] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)
+    stats: Counter[str] = field(default_factory=Counter)

@@ -93,8 +93,8 @@ def article_heads(chunks: Sequence[Chunk]) -> list[Chunk]:
     seen: set[tuple[str, str]] = set()
     heads = []
     for chunk in chunks:
-        if (chunk.article_id, chunk.lang) not in seen:
-            seen.add((chunk.article_id, chunk.lang))
+        if (chunk.doc_id, chunk.lang) not in seen:
+            seen.add((chunk.doc_id, chunk.lang))
             heads.append(chunk)
     return heads
 
@@ -396,7 +396,7 @@ def new_manifest(
         fingerprint=fingerprint_,
         generation=f"{int(time.time() * 1000):x}-{uuid.uuid4().hex[:6]}",
         chunks=len(chunks),
-        articles=len({(c.lang, c.article_id) for c in chunks}),
+        articles=len({(c.lang, c.doc_id) for c in chunks}),
         languages=dict(sorted(languages.items())),
         embed_max_chars=embed_max_chars,
         created=time.time(),

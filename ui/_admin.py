@@ -6,7 +6,7 @@ import dataclasses
 import hmac
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,27 +22,35 @@ _log = logging.getLogger(__name__)
 
 
 class Reindexer:
-    """Runs `ingest` in a background thread, one at a time, then swaps the new index in."""
+    """Runs `ingest(*corpora)` in a background thread, one at a time, then swaps the new index
+    in; `corpora` are the names it accepts (any when empty)."""
 
-    def __init__(self, service: AnswerService, ingest: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        service: AnswerService,
+        ingest: Callable[..., object],
+        corpora: Sequence[str] = (),
+    ) -> None:
         self.service = service
         self.ingest = ingest
+        self.corpora = tuple(corpora)
         self.state = "idle"
         self._lock = threading.Lock()
 
-    def start(self) -> bool:
-        """Start a re-ingest; False when one is already running."""
+    def start(self, *corpora: str) -> bool:
+        """Start a re-ingest of `corpora` (default: all configured); False when one is
+        already running."""
         with self._lock:
             if self.state == "running":
                 return False
             self.state = "running"
-        threading.Thread(target=self._run, name="reindex", daemon=True).start()
+        threading.Thread(target=self._run, args=corpora, name="reindex", daemon=True).start()
         return True
 
-    def _run(self) -> None:
-        _log.info("re-ingest started by the admin API")
+    def _run(self, *corpora: str) -> None:
+        _log.info("re-ingest of %s started by the admin API", ", ".join(corpora) or "all corpora")
         try:
-            self.ingest()
+            self.ingest(*corpora)
             self.service.refresh()
         except IndexProblem as exc:  # e.g. another ingest holds the index: one line says so
             _log.error("re-ingest failed, the current index keeps serving: %s", exc)
@@ -71,10 +79,16 @@ def admin_router(service: AnswerService, token: str, reindexer: Reindexer) -> AP
     router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(authorize)])
 
     @router.post("/reindex", status_code=202)
-    def reindex() -> dict[str, str]:
-        """Re-ingest the configured corpora in the background; the server switches to the new
-        index when it is written. `running` when a re-ingest was already under way."""
-        return {"status": "started" if reindexer.start() else "running"}
+    def reindex(corpus: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, str]:
+        """Re-ingest the configured corpora in the background, or only `?corpus=NAME` while
+        the others stay indexed; the server switches to the new index when it is written.
+        `running` when a re-ingest was already under way."""
+        if corpus is not None and reindexer.corpora and corpus not in reindexer.corpora:
+            raise HTTPException(
+                404, f"no corpus named {corpus!r}; configured: {', '.join(reindexer.corpora)}"
+            )
+        started = reindexer.start(corpus) if corpus else reindexer.start()
+        return {"status": "started" if started else "running"}
 
     @router.get("/reindex")
     def reindex_status() -> dict[str, str]:

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,7 +20,7 @@ from fastapi_offline import FastAPIOffline
 
 from assistant import open_assistant
 from assistant._ingest import IngestReport
-from assistant._setup import run_ingest
+from assistant._setup import ingest_targets
 from assistant.settings import BUILTIN, Settings
 from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router
 from ui._api import HeadAsGet, StreamedBodyLimit, api_router, install_error_handlers
@@ -92,13 +92,14 @@ def create_app(
     policy: EmbedPolicy,
     limiter: RateLimiter | None = None,
     admin_token: str | None = None,
-    ingest: Callable[[], object] | None = None,
+    ingest: Callable[..., object] | None = None,
+    corpora: Sequence[str] = (),
     examples: Examples | None = None,
 ) -> FastAPI:
     """The app: `/` chat, `/admin` for administrators, `/widget` and `/widget.js` to embed,
     `/api/*`, `/healthz` and `/docs`; framing and CORS limited to `policy`'s origins, questions
-    to `limiter`'s rate. With `admin_token`, `/api/admin/*` re-runs `ingest` and reports.
-    HEAD is answered wherever GET is."""
+    to `limiter`'s rate. With `admin_token`, `/api/admin/*` re-runs `ingest(*names)` for the
+    named `corpora` (all when none is named) and reports. HEAD is answered wherever GET is."""
     app = FastAPIOffline(
         title="Help-center assistant",
         summary="Cited answers from your help articles, in the reader's language.",
@@ -118,7 +119,7 @@ def create_app(
     app.add_middleware(HeadAsGet)
     install_error_handlers(app)
     if admin_token:
-        reindexer = Reindexer(service, ingest or service.refresh)
+        reindexer = Reindexer(service, ingest or service.refresh, corpora)
         app.include_router(admin_router(service, admin_token, reindexer))
     app.include_router(api_router(service, limiter))
 
@@ -215,7 +216,8 @@ def serve(
         policy,
         limiter,
         admin_token=os.environ.get(ADMIN_TOKEN_ENV, "").strip() or None,
-        ingest=lambda: run_ingest(settings, show_progress=False),
+        ingest=lambda *names: ingest_targets(settings, names),
+        corpora=[c.name for c in settings.corpora],
         examples=Examples(
             settings.ui.examples,
             settings.ui.admin_examples,

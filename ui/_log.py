@@ -176,7 +176,7 @@ class QuestionLog:
 
     def record(self, answer: Answer, channel: str, admin: bool = False) -> None:
         """Log a question with its answer's language, confidence and cited articles."""
-        cited = list(dict.fromkeys(c.article_id for c in answer.citations))
+        cited = list(dict.fromkeys(c.doc_id or c.article_id for c in answer.citations))
         with self._transaction() as conn:
             conn.execute(
                 insert(_questions).values(

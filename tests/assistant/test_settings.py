@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,4 +80,43 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("- a\n- b\n", "utf-8")
     with pytest.raises(SettingsError, match="mapping"):
+        load_settings(path, environ={})
+
+
+def test_corpora_of_every_kind_with_names(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "corpora:\n"
+        "  - path: docs\n"
+        "  - {name: kb, sitemap: 'https://help.example.com/sitemap.xml', crawl: {delay: 0.5}}\n"
+        "  - {start_url: 'https://support.example.org/kb/'}\n"
+        "  - {name: saved, kind: html, path: pages, base_url: 'https://help.example.com/'}\n",
+        "utf-8",
+    )
+    corpora = load_settings(path, environ={}).corpora
+    assert [(c.name, c.kind) for c in corpora] == [
+        ("docs", "markdown"),
+        ("kb", "website"),
+        ("support.example.org", "website"),
+        ("saved", "html"),
+    ]
+    assert corpora[0].url_template is None  # no corpus borrows another site's links
+    assert corpora[1].crawl.delay == 0.5 and corpora[1].crawl.max_pages == 5000
+    assert load_settings(tmp_path / "absent.yaml", environ={}).corpora[0].name == "guide"
+
+
+@pytest.mark.parametrize(
+    ("corpora", "message"),
+    [
+        ("  - {path: a, sitemap: 'https://h/s.xml'}\n", "exactly one of path, sitemap"),
+        ("  - {sitemap: 'ftp://h/s.xml'}\n", "not an http(s) URL"),
+        ("  - {path: a}\n  - {path: b/a}\n", "two corpora are named a"),
+        ("  - {name: 'a:b', path: a}\n", "letters, digits"),
+        ("  - {kind: html, sitemap: 'https://h/s.xml'}\n", "kind html needs a path"),
+    ],
+)
+def test_bad_corpora_say_what_to_fix(tmp_path: Path, corpora: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("corpora:\n" + corpora, "utf-8")
+    with pytest.raises(SettingsError, match=re.escape(message)):
         load_settings(path, environ={})

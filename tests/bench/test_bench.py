@@ -90,3 +90,13 @@ def test_compounds_section(tmp_path: Path) -> None:
     assert "## Compounds (lexical side)" in text
     default = data["compounds"]["split + n-grams 4/5 x0.1, words >= 6 (default)"]  # type: ignore[index]
     assert default["dev s@5"] == 1.0 and default["build s"] >= 0
+
+
+@pytest.mark.integration
+def test_html_section(setup: Setup) -> None:
+    text, data = run(setup, ["html"], "test")
+    assert "## Markdown vs its website" in text
+    html = data["html"]
+    assert html["markdown folder"]["overall"]["success@5"] is not None  # type: ignore[index]
+    resync = html["resync"]  # type: ignore[index]
+    assert resync["page_requests"] == resync["page_requests_conditional"] > 0

@@ -99,3 +99,21 @@ def test_the_token_never_reaches_the_log(
     assert caplog.records, "the requests were logged at debug level"
     assert not any("s3cret" in r.getMessage() for r in caplog.records)
     assert "s3cret" not in caplog.text
+
+
+def test_reindex_of_one_corpus(service: AnswerService) -> None:
+    asked: list[tuple[str, ...]] = []
+    app = create_app(
+        service,
+        embed_policy([], 7860),
+        admin_token=TOKEN,
+        ingest=lambda *names: asked.append(names),
+        corpora=["guide", "help"],
+    )
+    with TestClient(app) as client:
+        missing = client.post("/api/admin/reindex", headers=AUTH, params={"corpus": "nope"})
+        assert missing.status_code == 404
+        assert "guide, help" in missing.json()["error"]
+        response = client.post("/api/admin/reindex", headers=AUTH, params={"corpus": "help"})
+        assert response.status_code == 202
+        assert _wait_for(lambda: asked == [("help",)])
