@@ -100,10 +100,10 @@ def run(setup: Setup) -> list[str]:
         ["  without title/summary features", *_ordered_figures(samples, no_article)],
         ["no ranker: best section cosine", *_ordered_figures(samples, dense_order)],
     ]
-    table = retriever.table
+    known = retriever.table
     naive = [
         [
-            table.article_ids[table.doc_of[d]]
+            known.article_ids[known.doc_of[d]]
             for d in naive_hybrid(retriever, s.question.question, s.langs[0])
         ]
         for s in samples
