@@ -25,7 +25,7 @@ from assistant._tune import (
     decline_curve,
     figures,
 )
-from bench._report import log
+from bench._report import log, table
 from bench._setup import Setup
 
 RRF_K = 60
