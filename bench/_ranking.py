@@ -24,6 +24,8 @@ from assistant._tune import (
     cross_validate,
     decline_curve,
     figures,
+    group_by_article,
+    pseudo_questions,
 )
 from bench._report import log, table
 from bench._setup import Setup
@@ -89,11 +91,13 @@ def run(setup: Setup) -> list[str]:
     tune_questions = read_questions(setup.tune_path)
     log(f"ranking: features of {len(tune_questions)} tune questions")
     samples = collect(retriever, tune_questions, langs_of)
-    learned = cross_validate(samples, tuned, float(tuned.figures.get("C", 1.0)))
+    weak = collect(retriever, pseudo_questions(retriever.index.chunks), langs_of)
+    group_by_article([*samples, *weak])
+    learned = _ablate(samples, weak, tuned, ())
     dense_at = FEATURES.index("dense_best")
     dense_order = [s.rows[:, dense_at] for s in samples]
-    no_lexical = _ablate(samples, tuned, ("lexical_",))
-    no_article = _ablate(samples, tuned, ("title_", "summary_"))
+    no_lexical = _ablate(samples, weak, tuned, ("lexical_",))
+    no_article = _ablate(samples, weak, tuned, ("title_", "summary_"))
     rows = [
         ["learned ranker (ours, cross-validated)", *_ordered_figures(samples, learned)],
         ["  without lexical features", *_ordered_figures(samples, no_lexical)],
@@ -147,16 +151,23 @@ def run(setup: Setup) -> list[str]:
 
 
 def _ablate(
-    samples: Sequence[Sample], tuned: Tuned, prefixes: tuple[str, ...]
+    samples: Sequence[Sample], weak: Sequence[Sample], tuned: Tuned, prefixes: tuple[str, ...]
 ) -> list[npt.NDArray[np.float64]]:
-    """Out-of-fold scores of a model trained without the features named by `prefixes`."""
-    keep = [i for i, name in enumerate(FEATURES) if not name.startswith(prefixes)]
-    masked = []
-    for s in samples:
-        rows = np.zeros_like(s.rows)
-        rows[:, keep] = s.rows[:, keep]
-        masked.append(Sample(s.question, s.langs, s.docs, rows, s.labels, s.group))
-    return cross_validate(masked, tuned, float(tuned.figures.get("C", 1.0)))
+    """Out-of-fold scores of the shipped model's settings (regularisation, weak weight)
+    trained without the features whose names start with `prefixes` (none: all kept)."""
+    keep = [i for i, name in enumerate(FEATURES) if not prefixes or not name.startswith(prefixes)]
+
+    def masked(group: Sequence[Sample]) -> list[Sample]:
+        out = []
+        for s in group:
+            rows = np.zeros_like(s.rows)
+            rows[:, keep] = s.rows[:, keep]
+            out.append(Sample(s.question, s.langs, s.docs, rows, s.labels, s.group))
+        return out
+
+    c = float(tuned.figures.get("C", 1.0))
+    weight = float(tuned.figures.get("weak_weight", 0.0))
+    return cross_validate(masked(samples), tuned, c, masked(weak), weight)
 
 
 def _dev(setup: Setup, assistant: Assistant, retriever: Retriever) -> dict[str, dict[str, object]]:
