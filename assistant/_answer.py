@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 from assistant._model import Answer, Citation, Hit
+from assistant._safe import safe_markdown
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -109,7 +110,7 @@ def extractive(
 ) -> Answer:
     """The first hit's section (`body`, default its text) cited as [1]; further hits whose
     section is about as similar to the question as the first (within `SEE_ALSO_MARGIN`, and at
-    least `see_also_floor`, both cosines) as see-also."""
+    least `see_also_floor`, both cosines) as see-also; the text is made safe (`safe_markdown`)."""
     best = hits[0]
     floor = max(see_also_floor, best.dense - SEE_ALSO_MARGIN)
     others = [h for h in hits[1:] if h.dense >= floor]
@@ -119,7 +120,7 @@ def extractive(
     if others:
         lines += ["", f"**{message(lang, 'see_also')}:**"]
         lines += [f"- {c.breadcrumb} [{c.n}]" for c in citations[1:]]
-    text = _EXCESS_BLANKS.sub("\n\n", "\n".join(lines))
+    text = safe_markdown(_EXCESS_BLANKS.sub("\n\n", "\n".join(lines)), [c.url for c in citations])
     return Answer(
         id=uuid.uuid4().hex,
         question=question,

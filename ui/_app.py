@@ -22,8 +22,8 @@ from assistant import open_assistant
 from assistant._ingest import IngestReport
 from assistant._setup import run_ingest
 from assistant.settings import Settings
-from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router
-from ui._api import StreamedBodyLimit, api_router, install_error_handlers
+from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router, wrong_token_limiter
+from ui._api import BodyLimit, api_router, install_error_handlers
 from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, build_page
 from ui._guide import guide_page
 from ui._i18n import LANGUAGES, strings
@@ -88,10 +88,13 @@ def create_app(
     limiter: RateLimiter | None = None,
     admin_token: str | None = None,
     ingest: Callable[[], object] | None = None,
+    wrong_tokens: RateLimiter | None = None,
 ) -> FastAPI:
     """The app: `/` chat, `/admin` for administrators, `/widget` and `/widget.js` to embed,
     `/api/*`, `/healthz` and `/docs`; framing and CORS limited to `policy`'s origins, questions
-    to `limiter`'s rate. With `admin_token`, `/api/admin/*` re-runs `ingest` and reports."""
+    and votes to `limiter`'s rate, request bodies to `MAX_BODY_BYTES`. With `admin_token`,
+    `/api/admin/*` re-runs `ingest` and reports, throttling wrong tokens with `wrong_tokens`
+    (default: `wrong_token_limiter` in memory)."""
     app = FastAPIOffline(
         title="Help-center assistant",
         summary="Cited answers from your help articles, in the reader's language.",
@@ -106,11 +109,13 @@ def create_app(
         max_age=600,
     )
     app.add_middleware(SecurityHeaders, policy=policy)
-    app.add_middleware(StreamedBodyLimit)
+    app.add_middleware(BodyLimit)
     install_error_handlers(app)
     if admin_token:
         reindexer = Reindexer(service, ingest or service.refresh)
-        app.include_router(admin_router(service, admin_token, reindexer))
+        proxies = limiter.trusted_proxies if limiter else ()
+        throttle = wrong_tokens or wrong_token_limiter(proxies)
+        app.include_router(admin_router(service, admin_token, reindexer, throttle))
     app.include_router(api_router(service, limiter))
 
     @app.get("/widget.js", include_in_schema=False)
@@ -153,6 +158,7 @@ def create_app(
             theme=theme,
             css=css,
             head=head,
+            max_file_size=0,  # the chat takes no files (BodyLimit refuses uploads too)
         )
     return app
 
@@ -186,20 +192,26 @@ def serve(
     service = AnswerService(open_assistant(settings, on_ingest=on_ingest), log)
     service.warm_up()
     server = settings.server
-    limiter = RateLimiter(server.rate_limit, server.rate_burst, server.trusted_proxies)
+    proxies, storage = tuple(server.trusted_proxies), server.rate_limit_storage
+    limiter = RateLimiter(server.rate_limit, server.rate_burst, proxies, storage)
     app = create_app(
         service,
         policy,
         limiter,
         admin_token=os.environ.get(ADMIN_TOKEN_ENV, "").strip() or None,
         ingest=lambda: run_ingest(settings, show_progress=False),
+        wrong_tokens=wrong_token_limiter(proxies, storage),
     )
     if on_ready:
         on_ready(f"http://{host}:{port}")
     stop = threading.Event()
     service.watch(INDEX_WATCH_SECONDS, stop)
     try:
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+        # uvicorn would take X-Forwarded-For from any loopback peer; only the configured
+        # trusted proxies may name the client (see `client_address`).
+        uvicorn.run(
+            app, host=host, port=port, access_log=False, log_level="info", proxy_headers=False
+        )
     finally:
         stop.set()
         log.close()

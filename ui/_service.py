@@ -89,9 +89,10 @@ class AnswerService:
         thread.start()
         return thread
 
-    def vote(self, answer_id: str, vote: str, comment: str = "") -> bool:
-        """Store a reader's vote; False when the answer id is unknown."""
-        return self.log.record_feedback(answer_id, vote, comment)
+    def vote(self, answer_id: str, vote: str, comment: str = "", voter: str | None = None) -> bool:
+        """Store a reader's vote, replacing `voter`'s earlier one on the same answer; False
+        when the answer id is unknown."""
+        return self.log.record_feedback(answer_id, vote, comment, voter)
 
     def health(self) -> dict[str, Any]:
         """Whether the index is loaded, what it holds and which model embeds the questions."""
