@@ -16,10 +16,14 @@ _CODE = re.compile(
 _LABEL = r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
 _IMAGE = re.compile(r"!" + _LABEL + r"(?:\([^)\n]*\)|\[[^\]\n]*\])?")
 _LINK = re.compile(_LABEL + r"\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
-_URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>()\[\]]+", re.I)
+# URLs a renderer might turn into links, and script URLs a careless one might.
+_URL = re.compile(
+    r"\b(?:[a-z][a-z0-9+.-]*://|www\.|(?:javascript|vbscript|data):)[^\s<>()\[\]]*", re.I
+)
 _CITATIONS = re.compile(r"(?:\[\d+\])+(?![(\[:])")
 _BRACKET = re.compile(r"(\\*)([\[\]])")
 _AMP = re.compile(r"&amp;(?!#?\w+;)")
+_BLANK_LINE = re.compile(r"(\n[ \t]*\n\s*)")
 _SLOT = "\x00{}\x00"
 _SLOTS = re.compile("\x00(\\d+)\x00")
 
@@ -50,7 +54,11 @@ def safe_markdown(text: str, allowed_urls: Collection[str] = ()) -> str:
 def _clean(prose: str, pages: set[str]) -> str:
     if not prose:
         return prose
-    text = nh3.clean(prose.replace("\x00", ""), tags=set(), clean_content_tags={"script", "style"})
+    # Paragraph by paragraph, as Markdown reads HTML: an unclosed tag swallows one at most.
+    text = "".join(
+        part if _BLANK_LINE.fullmatch(part) else nh3.clean(part, tags=set())
+        for part in _BLANK_LINE.split(prose.replace("\x00", ""))
+    )
     text = _AMP.sub("&", text.replace("&gt;", ">"))
     kept: list[str] = []
 
