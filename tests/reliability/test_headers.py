@@ -25,11 +25,11 @@ PAGES = [
     "/guide/en/setup/embed-widget",
 ]
 #: Sent in a violation report and in the listener below.
-REPORT_VIOLATIONS = """() => {
+REPORT_VIOLATIONS = """(() => {
   window.__violations = [];
   document.addEventListener("securitypolicyviolation",
     (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
-}"""
+})();"""
 
 
 @pytest.fixture
