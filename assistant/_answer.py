@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from assistant._lexical import stems
 from assistant._model import Answer, Citation, Hit
+from assistant._safe import safe_markdown
 from corpus import Chunk
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -73,13 +74,17 @@ def message(lang: str, key: str) -> str:
     return MESSAGES.get(lang, MESSAGES["en"])[key]
 
 
+def _target(url: str) -> str:
+    """`url` as a Markdown link target: quoted, parentheses escaped."""
+    return quote(url, safe=_URL_SAFE).replace("(", "%28").replace(")", "%29")
+
+
 def with_links(text: str, links: Sequence[tuple[str, str]]) -> str:
     """`text` with the first plain mention of each link text turned back into its link, so
     that what the docs link is clickable and nothing else looks like a link."""
     for label, url in links:
         mention = re.compile(rf"(?<![\[\w]){re.escape(label)}(?![\]\w])")
-        target = quote(url, safe=_URL_SAFE).replace("(", "%28").replace(")", "%29")
-        link = f"[{label}]({target})".replace("\\", "\\\\")
+        link = f"[{label}]({_target(url)})".replace("\\", "\\\\")
         text = mention.sub(link, text, count=1)
     return text
 
@@ -156,7 +161,9 @@ def extractive(
     if others:
         lines += ["", f"**{message(lang, 'see_also')}:**"]
         lines += [f"- {c.breadcrumb} [{c.n}]" for c in citations[1:]]
-    text = _EXCESS_BLANKS.sub("\n\n", "\n".join(lines))
+    # Links the docs themselves have (`Chunk.links`) are kept too; nothing else links anywhere.
+    allowed = [c.url for c in citations] + [_target(url) for _, url in best.chunk.links]
+    text = safe_markdown(_EXCESS_BLANKS.sub("\n\n", "\n".join(lines)), allowed)
     return Answer(
         id=uuid.uuid4().hex,
         question=question,

@@ -117,8 +117,9 @@ class Assistant:
         admin: bool = False,
     ) -> Iterator[str | Answer]:
         """`ask`, streamed: yields zero or more text deltas (`str`) as the model writes, then
-        exactly one `Answer` as the last item. Show `Answer.text` in the end: it equals the
-        joined deltas when the model's answer is kept, and replaces them when it is not (no
+        exactly one `Answer` as the last item. The deltas are the model's raw text: show them
+        only through `safe_markdown`, and `Answer.text` in the end, which is the joined deltas
+        made safe when the model's answer is kept, and replaces them when it is not (no
         valid citation, or the model failed: then `Answer.notice` says so). Without an LLM only
         the `Answer` is yielded. Bad questions raise `QuestionError` on the first `next()`.
         """

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from assistant._answer import citations_for, not_found
 from assistant._llm import ChatMessage, LLMClient
 from assistant._model import Answer, Hit
+from assistant._safe import safe_markdown
 
 _log = logging.getLogger(__name__)
 
@@ -189,8 +190,9 @@ def generate(
     prompt_question: str | None = None,
     stream: bool = False,
 ) -> Iterator[str | Answer]:
-    """Ask the model to answer from `hits`; yield text deltas (only when `stream`), then the
-    Answer citing the sources used, or the not-found answer when it cites none.
+    """Ask the model to answer from `hits`; yield its raw text deltas (only when `stream`),
+    then the Answer citing the sources used, its text made safe (`safe_markdown`: links only to
+    those sources), or the not-found answer when it cites none.
 
     `prompt_question` (default `question`) is what the model is asked, such as a follow-up
     made standalone. Raises `LLMError` when the model fails.
@@ -209,11 +211,12 @@ def generate(
         _log.info("the model cited no source: answering that the documentation lacks it")
         yield not_found(question, lang)
         return
+    citations = citations_for([hits[n - 1] for n in markers.order], prompt_question or question)
     yield Answer(
         id=uuid.uuid4().hex,
         question=question,
-        text=markers.text,
-        citations=citations_for([hits[n - 1] for n in markers.order], prompt_question or question),
+        text=safe_markdown(markers.text, [c.url for c in citations]),
+        citations=citations,
         language=lang,
         confident=True,
         hits=list(hits),

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import yaml
 from limits import parse
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -163,6 +165,22 @@ class ServerSettings(_Section):
     rate_limit: str | None = "30/minute"
     rate_burst: int = Field(5, ge=1, le=10_000)
     trusted_proxies: list[str] = Field(default_factory=list)
+    rate_limit_storage: str = "memory://"
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            if value.startswith("async+"):
+                raise ValueError("the server counts synchronously; drop the async+ prefix")
+            storage_from_string(value)  # connects lazily: this checks the URI and its driver
+        except (ConfigurationError, ValueError) as exc:
+            raise ValueError(
+                f"{value!r} is not a usable limits storage ({exc}); use memory:// or "
+                'redis://HOST:PORT (pip install -e ".[redis]")'
+            ) from exc
+        return value
 
     @field_validator("rate_limit")
     @classmethod
@@ -243,6 +261,7 @@ _ENV_OVERRIDES = {
     "ASSISTANT_HOST": ("server", "host"),
     "ASSISTANT_PORT": ("server", "port"),
     "ASSISTANT_RATE_LIMIT": ("server", "rate_limit"),
+    "ASSISTANT_RATE_LIMIT_STORAGE": ("server", "rate_limit_storage"),
 }
 
 

@@ -13,11 +13,23 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.exceptions import HTTPException
 
 from embeddings import IndexProblem
+from ui._limits import RateLimiter
 from ui._log import QuestionLogError
 from ui._service import AnswerService
 
 #: The environment variable that holds the token; without it the admin API does not exist.
 ADMIN_TOKEN_ENV = "ASSISTANT_ADMIN_TOKEN"
+#: Wrong tokens a client may send before the admin API answers it 429 for a while.
+WRONG_TOKENS = "5/minute"
+
+
+def wrong_token_limiter(
+    trusted_proxies: tuple[str, ...] = (), storage: str = "memory://"
+) -> RateLimiter:
+    """The per-client budget of wrong admin tokens (`WRONG_TOKENS`)."""
+    return RateLimiter(WRONG_TOKENS, 5, trusted_proxies, storage, namespace="admin-token")
+
+
 _log = logging.getLogger(__name__)
 
 
@@ -62,14 +74,27 @@ class Reindexer:
             self.state = "done"
 
 
-def admin_router(service: AnswerService, token: str, reindexer: Reindexer) -> APIRouter:
+def admin_router(
+    service: AnswerService, token: str, reindexer: Reindexer, wrong_tokens: RateLimiter
+) -> APIRouter:
     """`POST /api/admin/reindex` and `GET /api/admin/report`, for `Authorization: Bearer
-    <token>` only (401 otherwise)."""
+    <token>` only (401 otherwise, logged; 429 once a client spent `wrong_tokens`)."""
     expected = f"Bearer {token}".encode()
 
     def authorize(request: Request) -> None:
+        peer = request.client.host if request.client else None
+        client = wrong_tokens.client(peer, request.headers.get("x-forwarded-for"))
+        wait = wrong_tokens.wait(client)
+        if wait is not None:
+            raise HTTPException(
+                429,
+                f"too many wrong admin tokens: try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         given = request.headers.get("authorization", "").encode()
         if not hmac.compare_digest(given, expected):
+            wrong_tokens.count(client)
+            _log.warning("wrong admin token from %s on %s", client, request.url.path)
             raise HTTPException(
                 401,
                 "send the admin token as Authorization: Bearer <token>",

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
 from assistant._lang import language_code
-from ui._limits import RateLimiter
+from ui._limits import RateLimiter, client_address
 from ui._log import QuestionLogError
 from ui._service import AnswerService
 
@@ -103,22 +104,28 @@ def _too_large() -> HTTPException:
     return HTTPException(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
 
 
-def _limit_body(request: Request) -> None:
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise _too_large()
-
-
-class StreamedBodyLimit:
-    """ASGI middleware: an `/api/` body that declares no length (chunked) is cut off with a 413
-    as soon as it passes `MAX_BODY_BYTES`, instead of being read into memory whole."""
+class BodyLimit:
+    """ASGI middleware for every route, the Gradio pages' included: a body that declares more
+    than `MAX_BODY_BYTES` gets a 413 unread, one that declares no length (chunked) is cut off
+    with a 413 as soon as it passes the cap, and uploads (multipart bodies) are refused, since
+    nothing here takes files."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith("/api/"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        length = headers.get("content-length", "")
+        refusal = None
+        if headers.get("content-type", "").lower().startswith("multipart/"):
+            refusal = _error(415, "this server takes no uploads")
+        elif length.isdigit() and int(length) > MAX_BODY_BYTES:
+            refusal = _error(413, str(_too_large().detail))
+        if refusal is not None:
+            await refusal(scope, receive, send)
             return
         received = 0
 
@@ -164,6 +171,13 @@ def _rate_limited(retry_after: int) -> HTTPException:
     )
 
 
+def client_of(request: Request, limiter: RateLimiter | None) -> str:
+    """Who sent `request`: its peer, or the client a trusted proxy names (see `client_address`)."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    return limiter.client(peer, forwarded) if limiter else client_address(peer, forwarded)
+
+
 def api_router(service: AnswerService, limiter: RateLimiter | None = None) -> APIRouter:
     """The `/api` endpoints and `/healthz`, answering with `service`; questions count against
     `limiter`."""
@@ -177,8 +191,7 @@ def api_router(service: AnswerService, limiter: RateLimiter | None = None) -> AP
     def limit_rate(request: Request) -> None:
         if limiter is None:
             return
-        peer = request.client.host if request.client else None
-        wait = limiter.hit(limiter.client(peer, request.headers.get("x-forwarded-for")))
+        wait = limiter.hit(client_of(request, limiter))
         if wait is not None:
             raise _rate_limited(wait)
 
@@ -186,7 +199,7 @@ def api_router(service: AnswerService, limiter: RateLimiter | None = None) -> AP
         "/api/ask",
         response_model=AnswerOut,
         responses=errors,
-        dependencies=[Depends(_limit_body), Depends(limit_rate)],
+        dependencies=[Depends(limit_rate)],
         tags=["api"],
     )
     def ask(body: AskRequest) -> dict[str, object]:
@@ -200,13 +213,15 @@ def api_router(service: AnswerService, limiter: RateLimiter | None = None) -> AP
         response_model=FeedbackOut,
         status_code=201,
         responses={**errors, 404: {"model": ErrorOut}, 503: {"model": ErrorOut}},
-        dependencies=[Depends(_limit_body)],
+        dependencies=[Depends(limit_rate)],
         tags=["api"],
     )
-    def feedback(body: FeedbackRequest) -> FeedbackOut:
-        """Vote an answer up or down, with an optional comment."""
+    def feedback(body: FeedbackRequest, request: Request) -> FeedbackOut:
+        """Vote an answer up or down, with an optional comment; a client's later vote on the
+        same answer replaces its earlier one. Votes count against the question limit."""
+        voter = client_of(request, limiter)
         try:
-            known = service.vote(body.answer_id, body.vote, body.comment or "")
+            known = service.vote(body.answer_id, body.vote, body.comment or "", voter)
         except QuestionLogError:
             raise HTTPException(
                 503, "feedback cannot be stored right now; try again later", {"Retry-After": "60"}

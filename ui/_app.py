@@ -22,8 +22,8 @@ from assistant import open_assistant
 from assistant._ingest import IngestReport
 from assistant._setup import ingest_targets
 from assistant.settings import BUILTIN, Settings
-from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router
-from ui._api import HeadAsGet, StreamedBodyLimit, api_router, install_error_handlers
+from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router, wrong_token_limiter
+from ui._api import BodyLimit, HeadAsGet, api_router, install_error_handlers
 from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, Examples, build_page
 from ui._guide import guide_page
 from ui._i18n import LANGUAGES, strings
@@ -95,11 +95,14 @@ def create_app(
     ingest: Callable[..., object] | None = None,
     corpora: Sequence[str] = (),
     examples: Examples | None = None,
+    wrong_tokens: RateLimiter | None = None,
 ) -> FastAPI:
     """The app: `/` chat, `/admin` for administrators, `/widget` and `/widget.js` to embed,
     `/api/*`, `/healthz` and `/docs`; framing and CORS limited to `policy`'s origins, questions
-    to `limiter`'s rate. With `admin_token`, `/api/admin/*` re-runs `ingest(*names)` for the
-    named `corpora` (all when none is named) and reports. HEAD is answered wherever GET is."""
+    and votes to `limiter`'s rate, request bodies to `MAX_BODY_BYTES`. With `admin_token`,
+    `/api/admin/*` re-runs `ingest(*names)` for the named `corpora` (all when none is named)
+    and reports, throttling wrong tokens with `wrong_tokens` (default: `wrong_token_limiter`
+    in memory). HEAD is answered wherever GET is."""
     app = FastAPIOffline(
         title="Help-center assistant",
         summary="Cited answers from your help articles, in the reader's language.",
@@ -115,12 +118,14 @@ def create_app(
     )
     guard = EmbedGuard(policy)
     app.add_middleware(SecurityHeaders, policy=policy, guard=guard)
-    app.add_middleware(StreamedBodyLimit)
+    app.add_middleware(BodyLimit)
     app.add_middleware(HeadAsGet)
     install_error_handlers(app)
     if admin_token:
         reindexer = Reindexer(service, ingest or service.refresh, corpora)
-        app.include_router(admin_router(service, admin_token, reindexer))
+        proxies = limiter.trusted_proxies if limiter else ()
+        throttle = wrong_tokens or wrong_token_limiter(proxies)
+        app.include_router(admin_router(service, admin_token, reindexer, throttle))
     app.include_router(api_router(service, limiter))
 
     @app.get("/widget.js", include_in_schema=False)
@@ -174,6 +179,7 @@ def create_app(
             theme=theme,
             css=css,
             head=head,
+            max_file_size=0,  # the chat takes no files (BodyLimit refuses uploads too)
         )
     return app
 
@@ -210,7 +216,8 @@ def serve(
     service = AnswerService(open_assistant(settings, on_ingest=on_ingest), log)
     service.warm_up()
     server = settings.server
-    limiter = RateLimiter(server.rate_limit, server.rate_burst, server.trusted_proxies)
+    proxies, storage = tuple(server.trusted_proxies), server.rate_limit_storage
+    limiter = RateLimiter(server.rate_limit, server.rate_burst, proxies, storage)
     app = create_app(
         service,
         policy,
@@ -223,13 +230,18 @@ def serve(
             settings.ui.admin_examples,
             guide_only=all(c.path == BUILTIN for c in settings.corpora),
         ),
+        wrong_tokens=wrong_token_limiter(proxies, storage),
     )
     if on_ready:
         on_ready(f"http://{host}:{port}")
     stop = threading.Event()
     service.watch(INDEX_WATCH_SECONDS, stop)
     try:
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+        # uvicorn would take X-Forwarded-For from any loopback peer; only the configured
+        # trusted proxies may name the client (see `client_address`).
+        uvicorn.run(
+            app, host=host, port=port, access_log=False, log_level="info", proxy_headers=False
+        )
     finally:
         stop.set()
         log.close()

@@ -13,6 +13,7 @@ import gradio as gr
 
 from assistant import Answer, QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
+from assistant._safe import safe_markdown
 from ui._i18n import (
     DEFAULT_LANGUAGE,
     guide_examples,
@@ -20,7 +21,7 @@ from ui._i18n import (
     pick_language,
     strings,
 )
-from ui._limits import RateLimiter
+from ui._limits import RateLimiter, client_address
 from ui._log import QuestionLogError
 from ui._service import AnswerService
 
@@ -141,13 +142,17 @@ class ChatHandlers:
             label=strings(lang)["examples"],
         )
 
-    def _wait(self, request: gr.Request | None) -> int | None:
-        # The seconds this reader must wait before the next question, or None.
-        if self.limiter is None:
-            return None
+    def _client(self, request: gr.Request | None) -> str:
+        # The reader's address as the limiter sees it: the peer unless it is a trusted proxy.
         peer = request.client.host if request and request.client else None
         forwarded = dict(request.headers).get("x-forwarded-for") if request else None
-        return self.limiter.hit(self.limiter.client(peer, forwarded))
+        if self.limiter is None:
+            return client_address(peer, forwarded)
+        return self.limiter.client(peer, forwarded)
+
+    def _wait(self, request: gr.Request | None) -> int | None:
+        # The seconds this reader must wait before the next question or vote, or None.
+        return None if self.limiter is None else self.limiter.hit(self._client(request))
 
     def header(self, lang: str) -> str:
         """The page's heading in `lang`."""
@@ -196,6 +201,7 @@ class ChatHandlers:
         yield "", list(conv.messages), conv, keep
         history = conv.questions[-HISTORY_LIMIT:]
         conv.messages.append({"role": "assistant", "content": ""})
+        written = ""
         try:
             for part in self.service.stream(
                 question, conv.answer_lang, history, self.kind.admin, self.kind.channel
@@ -209,7 +215,9 @@ class ChatHandlers:
                         conv.examples_lang = lang
                         examples = self.example_set(lang)
                 else:
-                    conv.messages[-1]["content"] += part
+                    # The model's raw text: until its sources are known it may link nowhere.
+                    written += part
+                    conv.messages[-1]["content"] = safe_markdown(written)
                 yield "", list(conv.messages), conv, examples
         except QuestionError:
             conv.messages[-1]["content"] = strings(conv.lang)["too_long"]
@@ -223,15 +231,18 @@ class ChatHandlers:
         )
         return [], fresh, ""
 
-    def vote(self, conv: Conversation, data: gr.LikeData) -> None:
-        """Store a thumbs-up or thumbs-down on an answer."""
+    def vote(
+        self, conv: Conversation, data: gr.LikeData, request: gr.Request | None = None
+    ) -> None:
+        """Store a thumbs-up or thumbs-down on an answer, replacing the reader's earlier vote
+        on it; a reader over the limit is not counted."""
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         answer_id = conv.answer_ids.get(int(index))
         vote = {True: "up", False: "down", "Like": "up", "Dislike": "down"}.get(data.liked)
-        if answer_id and vote:
+        if answer_id and vote and self._wait(request) is None:
             # The service has logged why a vote could not be stored; the chat goes on.
             with contextlib.suppress(QuestionLogError):
-                self.service.vote(answer_id, vote)
+                self.service.vote(answer_id, vote, voter=self._client(request))
 
 
 def build_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -23,16 +25,18 @@ from sqlalchemy import (
     Text,
     case,
     create_engine,
+    delete,
     desc,
     event,
     false,
     func,
     insert,
+    inspect,
     or_,
     select,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
 from assistant import Answer
 
@@ -59,7 +63,10 @@ _feedback = Table(
     Column("vote", String(8), nullable=False),
     Column("comment", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # A digest of the voting client, so that its later vote replaces the earlier one.
+    Column("voter", String(64), nullable=True),
 )
+_one_vote = Index("feedback_one_vote", _feedback.c.answer_id, _feedback.c.voter, unique=True)
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s?!.。？！]+$")
 # C0/C1 controls (terminal escapes), line breaks and bidirectional overrides: a report row must
@@ -155,6 +162,11 @@ class QuestionLog:
             if self._folder is not None:
                 self._folder.mkdir(parents=True, exist_ok=True)
             _metadata.create_all(self.engine)
+            columns = {c["name"] for c in inspect(self.engine).get_columns("feedback")}
+            if "voter" not in columns:  # a database from before votes were per client
+                with self.engine.begin() as conn:
+                    conn.exec_driver_sql("ALTER TABLE feedback ADD COLUMN voter VARCHAR(64)")
+                _one_vote.create(self.engine, checkfirst=True)
         except (OSError, SQLAlchemyError) as exc:
             raise QuestionLogError(
                 f"cannot open the question log {self._where}: {_reason(exc)}; check "
@@ -169,6 +181,8 @@ class QuestionLog:
         try:
             with self.engine.begin() as conn:
                 yield conn
+        except IntegrityError:
+            raise  # a constraint said no: the caller knows what that means
         except SQLAlchemyError as exc:
             raise QuestionLogError(
                 f"the question log {self._where} is unavailable: {_reason(exc)}"
@@ -193,20 +207,37 @@ class QuestionLog:
                 )
             )
 
-    def record_feedback(self, answer_id: str, vote: str, comment: str = "") -> bool:
-        """Store a reader's vote on an answer; False when no answer has that id."""
+    def record_feedback(
+        self, answer_id: str, vote: str, comment: str = "", voter: str | None = None
+    ) -> bool:
+        """Store a reader's vote on an answer, replacing `voter`'s earlier vote on it (the
+        voter is stored as a digest only); False when no answer has that id."""
+        digest = hashlib.sha256(voter.encode()).hexdigest() if voter is not None else None
+        try:
+            return self._store_vote(answer_id, vote, comment, digest)
+        except IntegrityError:  # the same voter's simultaneous vote was stored instead
+            return True
+
+    def _store_vote(self, answer_id: str, vote: str, comment: str, digest: str | None) -> bool:
         with self._transaction() as conn:
             known = conn.execute(
                 select(_questions.c.answer_id).where(_questions.c.answer_id == answer_id)
             ).first()
             if known is None:
                 return False
+            if digest is not None:
+                conn.execute(
+                    delete(_feedback).where(
+                        _feedback.c.answer_id == answer_id, _feedback.c.voter == digest
+                    )
+                )
             conn.execute(
                 insert(_feedback).values(
                     answer_id=answer_id,
                     vote=vote,
                     comment=comment,
                     created_at=datetime.now(UTC),
+                    voter=digest,
                 )
             )
         return True

@@ -1,4 +1,5 @@
-"""Who may frame the pages and call the API: the Content-Security-Policy and CORS origins."""
+"""Who may frame the pages and call the API, and what the pages may load: the
+Content-Security-Policy, the other security headers and the CORS origins."""
 
 from __future__ import annotations
 
@@ -14,6 +15,20 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Distinct refused origins remembered (and logged); a flood of made-up ones stops here.
 MAX_REFUSED_ORIGINS = 1000
 _log = logging.getLogger(__name__)
+# Gradio's pages need inline scripts and styles; everything else comes from the server itself,
+# so nothing an answer smuggles in can load a foreign image, script or connection.
+_PAGE_POLICY = (
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "media-src 'self' data: blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+)
 
 
 def normalize_origin(value: str) -> str:
@@ -55,8 +70,9 @@ class EmbedPolicy:
 
     @property
     def content_security_policy(self) -> str:
-        """The CSP header value: a browser renders the pages only inside these ancestors."""
-        return " ".join(("frame-ancestors 'self'", *self.origins))
+        """The CSP header value: the pages load only the server's own resources, and a browser
+        renders them only inside these ancestors."""
+        return "; ".join((*_PAGE_POLICY, " ".join(("frame-ancestors 'self'", *self.origins))))
 
     def allows(self, origin: str, own: str = "") -> bool:
         """Whether a page at `origin` may frame the widget (`own` is the server's origin)."""
@@ -123,16 +139,18 @@ def request_origin(host: str, scheme: str) -> str:
 
 
 class SecurityHeaders:
-    """ASGI middleware that adds the frame-ancestors policy to every response; with a `guard`,
-    a page framed by a site the policy refuses is reported to it (from the request's Referer)."""
+    """ASGI middleware that adds the policy, `nosniff` and the referrer policy to every
+    response; with a `guard`, a page framed by a site the policy refuses is reported to it
+    (from the request's Referer)."""
 
     def __init__(self, app: ASGIApp, policy: EmbedPolicy, guard: EmbedGuard | None = None) -> None:
         self.app = app
         self.guard = guard
-        self.header = (
-            b"content-security-policy",
-            policy.content_security_policy.encode("latin-1"),
-        )
+        self.headers = [
+            (b"content-security-policy", policy.content_security_policy.encode("latin-1")),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -147,7 +165,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), self.header]
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -101,11 +101,12 @@ class AnswerService:
             in_lang.sort(key=lambda h: not is_admin(h))
         return list(dict.fromkeys(h.title for h in in_lang))[:count]
 
-    def vote(self, answer_id: str, vote: str, comment: str = "") -> bool:
-        """Store a reader's vote; False when the answer id is unknown, `QuestionLogError`
-        (logged in one line) when the database cannot take it."""
+    def vote(self, answer_id: str, vote: str, comment: str = "", voter: str | None = None) -> bool:
+        """Store a reader's vote, replacing `voter`'s earlier one on the same answer; False
+        when the answer id is unknown, `QuestionLogError` (logged in one line) when the
+        database cannot take it."""
         try:
-            return self.log.record_feedback(answer_id, vote, comment)
+            return self.log.record_feedback(answer_id, vote, comment, voter)
         except QuestionLogError as exc:
             _log.error("could not store a vote on %s: %s", answer_id, exc)
             raise

@@ -37,8 +37,10 @@ def write_config(
     corpus: Path = DATA / "mdx",
     database_url: str | None = None,
     rate_limit: str = "null",
+    server: str = "",
 ) -> Path:
-    """A config.yaml in `folder` over `corpus` with the fake embedder and a low answer bar."""
+    """A config.yaml in `folder` over `corpus` with the fake embedder and a low answer bar;
+    `server` holds more `server:` settings, one `key: value` per line."""
     config = folder / "config.yaml"
     config.write_text(
         "corpora:\n"
@@ -49,7 +51,8 @@ def write_config(
         "embedder:\n  backend: fake\n  model: hashing\n"
         "chunking:\n  max_tokens: 200\n  min_tokens: 10\n"
         "retrieval:\n  min_score: 0.0\n"
-        f"server:\n  rate_limit: {rate_limit}\n",
+        f"server:\n  rate_limit: {rate_limit}\n"
+        + "".join(f"  {line}\n" for line in server.splitlines()),
         "utf-8",
     )
     return config
@@ -91,7 +94,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
             )
         procs.append(proc)
         server = Server(url, proc, log)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a loaded 2-core machine starts slowly
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 pytest.fail(f"assistant serve exited with {proc.returncode}:\n{server.output()}")
