@@ -24,7 +24,7 @@ from assistant._setup import ingest_targets
 from assistant.settings import BUILTIN, Settings
 from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router, wrong_token_limiter
 from ui._api import BodyLimit, HeadAsGet, api_router, install_error_handlers
-from ui._chat import ADMIN_PAGE, CHAT_PAGE, WIDGET, Examples, build_page
+from ui._chat import ADMIN_PAGE, CHAT_PAGE, SCROLL_TO_ANSWER, WIDGET, Examples, build_page
 from ui._guide import guide_page
 from ui._i18n import LANGUAGES, strings
 from ui._limits import RateLimiter
@@ -165,9 +165,9 @@ def create_app(
     theme = gr.themes.Soft(primary_hue="blue", font=_SYSTEM_FONTS, font_mono=_MONO_FONTS)
     # The catch-all "/" goes last: a mount matches every path below it.
     for path, kind, css, head in (
-        ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD),
-        ("/admin", ADMIN_PAGE, _CSS, ""),
-        ("/", CHAT_PAGE, _CSS, ""),
+        ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD + SCROLL_TO_ANSWER),
+        ("/admin", ADMIN_PAGE, _CSS, SCROLL_TO_ANSWER),
+        ("/", CHAT_PAGE, _CSS, SCROLL_TO_ANSWER),
     ):
         gr.mount_gradio_app(
             app,

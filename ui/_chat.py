@@ -35,15 +35,25 @@ _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 Chat = list[dict[str, str]]
 # After an answer, scroll the chat so that its question is at the top (below the clear
 # button) and the answer starts right below it; Gradio's autoscroll shows the end instead.
-SCROLL_TO_ANSWER = """() => {
-  requestAnimationFrame(() => {
-    const wrap = document.querySelector("#chat .bubble-wrap");
-    const questions = wrap ? wrap.querySelectorAll(".user-row") : [];
-    if (!questions.length) { return; }
-    const question = questions[questions.length - 1];
+#: Put in every page's head: when a new question appears, scroll it to the top of the chat so
+#: the answer is read from its start. A page script, not an event's `js=`, which Gradio runs
+#: through `new Function` and the Content-Security-Policy (no 'unsafe-eval') forbids.
+SCROLL_TO_ANSWER = """<script>
+(function () {
+  var seen = 0;
+  function check() {
+    var wrap = document.querySelector("#chat .bubble-wrap");
+    var questions = wrap ? wrap.querySelectorAll(".user-row") : [];
+    if (questions.length === seen) { return; }
+    seen = questions.length;
+    if (!seen) { return; }
+    var question = questions[seen - 1];
     wrap.scrollTop += question.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 36;
-  });
-}"""
+  }
+  new MutationObserver(function () { requestAnimationFrame(check); })
+    .observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>"""
 
 
 @dataclass(frozen=True)
@@ -308,11 +318,9 @@ def build_page(
             "concurrency_limit": CONCURRENT_ANSWERS,
             "show_progress": "minimal",
         }
-        box.submit(**answer_io).then(None, js=SCROLL_TO_ANSWER)
-        send.click(**answer_io).then(None, js=SCROLL_TO_ANSWER)
-        examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io).then(
-            None, js=SCROLL_TO_ANSWER
-        )
+        box.submit(**answer_io)
+        send.click(**answer_io)
+        examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io)
         clear.click(handlers.clear, conv, [chatbot, conv, box])
         chatbot.clear(handlers.clear, conv, [chatbot, conv, box])
         chatbot.like(handlers.vote, conv, None)
