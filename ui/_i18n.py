@@ -176,37 +176,37 @@ _STRINGS: dict[str, dict[str, str]] = {
 # setup/models-and-llm; for administrators admin/onboarding, admin/onboarding, setup/embed-widget.
 GUIDE_EXAMPLES: dict[str, tuple[str, ...]] = {
     "en": (
-        "How do I add my documentation?",
+        "How do I index my own help articles?",
         "How do I embed the widget on my website?",
         "How do I connect a language model?",
     ),
     "sv": (
-        "Hur lägger jag till min dokumentation?",
+        "Hur indexerar jag mina egna hjälpartiklar?",
         "Hur bäddar jag in widgeten på min webbplats?",
         "Hur ansluter jag en språkmodell?",
     ),
     "no": (
-        "Hvordan legger jeg til dokumentasjonen min?",
+        "Hvordan indekserer jeg mine egne hjelpeartikler?",
         "Hvordan bygger jeg inn widgeten på nettstedet mitt?",
         "Hvordan kobler jeg til en språkmodell?",
     ),
     "da": (
-        "Hvordan tilføjer jeg min dokumentation?",
+        "Hvordan indekserer jeg mine egne hjælpeartikler?",
         "Hvordan indlejrer jeg widgetten på mit websted?",
         "Hvordan tilslutter jeg en sprogmodel?",
     ),
     "de": (
-        "Wie füge ich meine Dokumentation hinzu?",
+        "Wie indiziere ich meine eigenen Hilfeartikel?",
         "Wie binde ich das Widget in meine Website ein?",
         "Wie verbinde ich ein Sprachmodell?",
     ),
     "nl": (
-        "Hoe voeg ik mijn documentatie toe?",
+        "Hoe indexeer ik mijn eigen helpartikelen?",
         "Hoe sluit ik de widget in op mijn website?",
         "Hoe koppel ik een taalmodel?",
     ),
     "fi": (
-        "Miten lisään dokumentaationi?",
+        "Miten indeksoin omat ohjeartikkelini?",
         "Miten upotan widgetin verkkosivustolleni?",
         "Miten yhdistän kielimallin?",
     ),
@@ -239,7 +239,7 @@ GUIDE_ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
         "Wie erlaube ich meinen Websites, das Widget einzubetten?",
     ),
     "nl": (
-        "Hoe zorg ik ervoor dat mijn gebruikers de assistent gaan gebruiken?",
+        "Hoe krijg ik mijn gebruikers zover dat ze de assistent gebruiken?",
         "Moet ik met een pilotgroep beginnen?",
         "Hoe sta ik mijn websites toe de widget in te sluiten?",
     ),

@@ -131,8 +131,8 @@ def test_every_response_limits_who_may_frame_it(
 ) -> None:
     response = http.get(path)
     port = guide_served.url.rsplit(":", 1)[1]
-    assert response.headers["content-security-policy"] == (
-        f"frame-ancestors 'self' http://localhost:{port} http://127.0.0.1:{port} "
+    assert response.headers["content-security-policy"].endswith(
+        f"; frame-ancestors 'self' http://localhost:{port} http://127.0.0.1:{port} "
         f"{guide_served.allowed_site}"
     )
 
