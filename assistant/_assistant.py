@@ -84,11 +84,17 @@ class Assistant:
         only when it finds nothing relevant alone ("and if it fails?") is the previous
         question added to it (bench/RESULTS.md, follow-up section)."""
         question = _checked(question)
-        langs = [lang] if lang else [code for code, _ in self.languages.candidates(question)]
+        detected = [code for code, _ in self.languages.candidates(question)]
+        langs = [lang] if lang else detected
+        # The words are searched in the language they are written in; a fixed answer language
+        # (a page's `?lang=`) only decides which translation is cited.
+        search = [lang, *(d for d in detected if d != lang)] if lang in detected else detected
         k = top_k or self.top_k
-        retrieval = self.retriever.retrieve(question, langs, k, admin=admin)
+        retrieval = self.retriever.retrieve(question, search, k, admin=admin, prefer=langs)
         if history and not retrieval.relevant:
-            joined = self.retriever.retrieve(f"{question} {history[-1]}", langs, k, admin=admin)
+            joined = self.retriever.retrieve(
+                f"{question} {history[-1]}", search, k, admin=admin, prefer=langs
+            )
             if joined.relevant:
                 retrieval = joined
         return retrieval, langs

@@ -196,9 +196,10 @@ class Retriever:
         langs: Sequence[str],
         top_k: int = 5,
         admin: bool = False,
+        prefer: Sequence[str] = (),
     ) -> Retrieval:
-        """The `top_k` best articles for `question`; `langs` lists the reader's languages,
-        most likely first."""
+        """The `top_k` best articles for `question`; `langs` lists the question's languages,
+        most likely first, and `prefer` the languages to cite in first (default `langs`)."""
         if not self.index.chunks:
             return Retrieval([], 0.0, False)
         if self.params.mode == "bm25":
@@ -214,7 +215,9 @@ class Retriever:
                 else np.argsort(-relevance, kind="stable")
             )
             hits = [
-                self._hit(docs[i], best[docs[i]], langs, float(relevance[i]), lex_rows, qv)
+                self._hit(
+                    docs[i], best[docs[i]], [*prefer, *langs], float(relevance[i]), lex_rows, qv
+                )
                 for i in order[:top_k]
             ]
         top = hits[0].score if hits else 0.0
