@@ -294,6 +294,17 @@ def bootstrap() -> Tuned:
     )
 
 
+def _with_counts(base: Tuned, counts: tuple[int, int, int, int]) -> Tuned:
+    """`base` with the candidate counts (dense chunks, dense, head and lexical articles)."""
+    return dataclasses.replace(
+        base,
+        dense_chunks=counts[0],
+        dense_articles=counts[1],
+        head_articles=counts[2],
+        lexical_articles=counts[3],
+    )
+
+
 def _candidate_recall(samples: Sequence[Sample]) -> float:
     answerable = [s for s in samples if s.question.gold]
     return sum(float(s.labels.sum() > 0) for s in answerable) / max(len(answerable), 1)
@@ -330,31 +341,19 @@ def tune(
     the section weighting and the translation margin, each by cross-validated figures on
     `questions`; return the model trained on all of them with those values."""
     base = retriever.params.tuned
-    best_counts: tuple[tuple[int, int, int, int], list[Sample]] | None = None
+    best_counts: tuple[Tuned, list[Sample]] | None = None
     best_recall = -1.0
     for counts in CANDIDATE_GRID:
-        base = dataclasses.replace(
-            base,
-            dense_chunks=counts[0],
-            dense_articles=counts[1],
-            head_articles=counts[2],
-            lexical_articles=counts[3],
-        )
-        retriever.params = dataclasses.replace(retriever.params, tuned=base)
+        trial = _with_counts(base, counts)
+        retriever.params = dataclasses.replace(retriever.params, tuned=trial)
         samples = collect(retriever, questions, langs_of)
         recall = _candidate_recall(samples)
         say(f"candidates {counts}: gold among candidates for {recall:.3f} of answerable")
         if recall > best_recall + 1e-9:
-            best_counts, best_recall = (counts, samples), recall
+            best_counts, best_recall = (trial, samples), recall
     assert best_counts is not None
-    counts, samples = best_counts
-    base = dataclasses.replace(
-        base,
-        dense_chunks=counts[0],
-        dense_articles=counts[1],
-        head_articles=counts[2],
-        lexical_articles=counts[3],
-    )
+    base, samples = best_counts
+    retriever.params = dataclasses.replace(retriever.params, tuned=base)
     pseudo = pseudo_questions(retriever.index.chunks)
     weak = collect(retriever, pseudo, langs_of)
     group_by_article([*samples, *weak])
