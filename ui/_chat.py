@@ -33,25 +33,32 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 
 Chat = list[dict[str, str]]
-# After an answer, scroll the chat so that its question is at the top (below the clear
-# button) and the answer starts right below it; Gradio's autoscroll shows the end instead.
-#: Put in every page's head: when a new question appears, scroll it to the top of the chat so
-#: the answer is read from its start. A page script, not an event's `js=`, which Gradio runs
-#: through `new Function` and the Content-Security-Policy (no 'unsafe-eval') forbids.
+#: Put in every page's head: when a new question appears, scroll it to the top of the chat
+#: (below the clear button), and keep it there while its answer arrives and grows, so that the
+#: answer is read from its start; the reader's own scrolling ends this. A page script, not an
+#: event's `js=`, which Gradio runs through `new Function` and the Content-Security-Policy
+#: (no 'unsafe-eval') forbids.
 SCROLL_TO_ANSWER = """<script>
 (function () {
-  var seen = 0;
+  var seen = 0, pinned = false;
   function check() {
     var wrap = document.querySelector("#chat .bubble-wrap");
     var questions = wrap ? wrap.querySelectorAll(".user-row") : [];
-    if (questions.length === seen) { return; }
-    seen = questions.length;
-    if (!seen) { return; }
+    if (questions.length !== seen) {
+      seen = questions.length;
+      pinned = seen > 0;
+    }
+    if (!pinned) { return; }
     var question = questions[seen - 1];
     wrap.scrollTop += question.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 36;
   }
+  ["wheel", "touchstart", "mousedown", "keydown"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (event.target.closest && event.target.closest("#chat .bubble-wrap")) { pinned = false; }
+    }, { capture: true, passive: true });
+  });
   new MutationObserver(function () { requestAnimationFrame(check); })
-    .observe(document.documentElement, { childList: true, subtree: true });
+    .observe(document.documentElement, { childList: true, subtree: true, characterData: true });
 })();
 </script>"""
 
