@@ -46,6 +46,7 @@ FEATURES = (
     "lexical_hits",
     "dense_second",
     "question_words",
+    "unknown_name",
 )
 RRF_K = 60
 
@@ -137,7 +138,8 @@ class Evidence:
     """Everything measured for one question: its vector's cosines with every title and summary,
     the best lexical section score of each article in the reader's and the fallback language,
     the admin-intent of the question, the rank of each section the dense and the lexical
-    search found (by row), and the question's length in words."""
+    search found (by row), the question's length in words, and whether it names something
+    (a product, a service) that no section mentions."""
 
     langs: tuple[str, ...]
     fallback: str
@@ -149,6 +151,7 @@ class Evidence:
     dense_rank: dict[int, int]
     lexical_rank: dict[int, int]
     words: int
+    unknown_name: bool
 
 
 def candidate_features(
@@ -235,6 +238,7 @@ def candidate_features(
         "lexical_hits": np.log1p(lexical_hits),
         "dense_second": second,
         "question_words": np.full(n, math.log1p(ev.words)),
+        "unknown_name": np.full(n, float(ev.unknown_name)),
     }
     return np.column_stack([columns[name] for name in FEATURES]), best_rows
 

@@ -9,6 +9,7 @@ tune questions (`python -m bench --only compounds`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -31,6 +32,10 @@ _STEMMERS = {
 }
 _STOPWORDS = {"en": "en", "sv": "sv", "no": "no", "da": "da", "de": "de", "nl": "nl"}
 COMPOUNDING = frozenset({"de", "sv", "da", "no", "nl"})
+#: Languages that capitalise every noun: there only camel case ("HubSpot") marks a name.
+NOUNS_CAPITALISED = frozenset({"de"})
+_WORD = re.compile(r"[^\W\d_][^\W_]*")
+_SENTENCE_END = ".!?:"
 
 Compounds = Literal["none", "split", "ngrams", "both"]
 
@@ -70,7 +75,7 @@ class _Analyzer:
     def _stem(self, word: str) -> str:
         return self.stemmer.stemWord(word) if self.stemmer else word
 
-    def _analyze(self, word: str) -> tuple[list[str], list[str]]:
+    def analyze(self, word: str) -> tuple[list[str], list[str]]:
         stem = self._stem(word)
         o = self.options
         if len(word) < o.min_word:
@@ -98,7 +103,7 @@ class _Analyzer:
             for word in words:
                 found = self._cache.get(word)
                 if found is None:
-                    found = self._analyze(word)
+                    found = self.analyze(word)
                     if remember:
                         self._cache[word] = found
                 terms.stems.extend(found[0])
@@ -167,6 +172,7 @@ class LexicalIndex:
         compounds: CompoundOptions | None = None,
     ) -> None:
         options = compounds or CompoundOptions()
+        self._words = {w.lower() for text in texts for w in _WORD.findall(text)}
         by_lang: dict[str, list[int]] = {}
         for row, lang in enumerate(langs):
             by_lang.setdefault(lang, []).append(row)
@@ -184,3 +190,24 @@ class LexicalIndex:
         """Best `(row, score)` pairs for `query` among the sections in `lang`."""
         index = self._indexes.get(lang)
         return index.search(query, k) if index else []
+
+    def unknown_names(self, query: str, lang: str) -> int:
+        """How many words of `query` look like names and occur nowhere in any language's
+        sections: camel case ("WhatsApp"), or capitalised inside a sentence ("Slack") and not
+        a compound of known parts. 0 for a language without sections, where every word would
+        be unknown."""
+        index = self._indexes.get(lang)
+        if index is None:
+            return 0
+        found = 0
+        for match in _WORD.finditer(query):
+            word = match.group()
+            if len(word) < 3 or word.lower() in self._words:
+                continue
+            before = query[: match.start()].rstrip()
+            inside = bool(before) and before[-1] not in _SENTENCE_END
+            camel = any(c.isupper() for c in word[1:]) and not word.isupper()
+            capitalised = inside and word[0].isupper() and lang not in NOUNS_CAPITALISED
+            compound = len(index.analyzer.analyze(word.lower())[0]) > 1
+            found += camel or (capitalised and not compound)
+        return found

@@ -169,6 +169,7 @@ class Retriever:
             dense_rank=dense_rank,
             lexical_rank=lexical_rank,
             words=len(question.split()),
+            unknown_name=self.lexical.unknown_names(question, langs[0]) > 0,
         )
         return qv, ev, lex_rows
 

@@ -98,10 +98,12 @@ def run(setup: Setup) -> list[str]:
     dense_order = [s.rows[:, dense_at] for s in samples]
     no_lexical = _ablate(samples, weak, tuned, ("lexical_",))
     no_article = _ablate(samples, weak, tuned, ("title_", "summary_"))
+    no_name = _ablate(samples, weak, tuned, ("unknown_name",))
     rows = [
         ["learned ranker (ours, cross-validated)", *_ordered_figures(samples, learned)],
         ["  without lexical features", *_ordered_figures(samples, no_lexical)],
         ["  without title/summary features", *_ordered_figures(samples, no_article)],
+        ["  without the unknown-name feature", *_ordered_figures(samples, no_name)],
         ["no ranker: best section cosine", *_ordered_figures(samples, dense_order)],
     ]
     known = retriever.table

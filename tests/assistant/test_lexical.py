@@ -59,3 +59,21 @@ def test_languages_and_unknown_language(index: LexicalIndex) -> None:
     assert index.languages == {"de", "da", "sv", "en"}
     assert index.search("Anfrage", "fi") == []
     assert index.search("der die das", "de") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "names"),
+    [
+        ("Kann ich Kunden per WhatsApp anschreiben?", "de", 1),
+        ("Wie ändere ich die Anfragekategorie?", "de", 0),
+        ("Neue Verkäufe im Treiber anlegen", "de", 0),
+        ("How do I connect the sales module to Slack?", "en", 1),
+        ("Slack or not: how do I create a new sale?", "en", 0),
+        ("How do I change the preferences of a User?", "en", 0),
+        ("Ändra inställningar med BankID", "sv", 1),
+        ("Ändra Användarinställningar", "sv", 0),
+        ("Miten lähetän WhatsApp-viestin?", "fi", 0),
+    ],
+)
+def test_names_no_section_mentions(index: LexicalIndex, query: str, lang: str, names: int) -> None:
+    assert index.unknown_names(query, lang) == names
