@@ -76,6 +76,7 @@ class _Analyzer:
         return self.stemmer.stemWord(word) if self.stemmer else word
 
     def analyze(self, word: str) -> tuple[list[str], list[str]]:
+        """A word's stem followed by the stems of its compound parts, and its n-grams."""
         stem = self._stem(word)
         o = self.options
         if len(word) < o.min_word:
@@ -208,6 +209,5 @@ class LexicalIndex:
             inside = bool(before) and before[-1] not in _SENTENCE_END
             camel = any(c.isupper() for c in word[1:]) and not word.isupper()
             capitalised = inside and word[0].isupper() and lang not in NOUNS_CAPITALISED
-            compound = len(index.analyzer.analyze(word.lower())[0]) > 1
-            found += camel or (capitalised and not compound)
+            found += camel or (capitalised and len(index.analyzer.analyze(word.lower())[0]) == 1)
         return found
