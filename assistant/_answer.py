@@ -15,6 +15,7 @@ from corpus import Chunk
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "not_found": "I could not find this in the documentation.",
+        "never_mentions": "It never mentions {names}.",
         "see_also": "See also",
         "from": "From",
         "llm_failed": (
@@ -23,24 +24,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "sv": {
         "not_found": "Jag kunde inte hitta det här i dokumentationen.",
+        "never_mentions": "Den nämner aldrig {names}.",
         "see_also": "Se även",
         "from": "Från",
         "llm_failed": "Språkmodellen svarade inte; här är den dokumentation som matchar i stället.",
     },
     "no": {
         "not_found": "Jeg fant ikke dette i dokumentasjonen.",
+        "never_mentions": "Den nevner aldri {names}.",
         "see_also": "Se også",
         "from": "Fra",
         "llm_failed": "Språkmodellen svarte ikke; her er dokumentasjonen som passer i stedet.",
     },
     "da": {
         "not_found": "Jeg kunne ikke finde dette i dokumentationen.",
+        "never_mentions": "Den nævner aldrig {names}.",
         "see_also": "Se også",
         "from": "Fra",
         "llm_failed": "Sprogmodellen svarede ikke; her er den dokumentation, der passer, i stedet.",
     },
     "de": {
         "not_found": "Dazu habe ich in der Dokumentation nichts gefunden.",
+        "never_mentions": "Sie erwähnt {names} nirgends.",
         "see_also": "Siehe auch",
         "from": "Aus",
         "llm_failed": (
@@ -50,6 +55,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "nl": {
         "not_found": "Ik kon dit niet vinden in de documentatie.",
+        "never_mentions": "{names} komt er nergens in voor.",
         "see_also": "Zie ook",
         "from": "Uit",
         "llm_failed": (
@@ -58,6 +64,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "fi": {
         "not_found": "En löytänyt tätä dokumentaatiosta.",
+        "never_mentions": "Siinä ei mainita lainkaan: {names}.",
         "see_also": "Katso myös",
         "from": "Lähde",
         "llm_failed": (
@@ -129,12 +136,17 @@ def citations_for(hits: Sequence[Hit], question: str = "") -> list[Citation]:
     return citations
 
 
-def not_found(question: str, lang: str, notice: str = "") -> Answer:
-    """The answer that says the documentation does not cover the question; cites nothing."""
+def not_found(question: str, lang: str, notice: str = "", unknown: Sequence[str] = ()) -> Answer:
+    """The answer that says the documentation does not cover the question, naming the
+    `unknown` words of the question that it never mentions; cites nothing."""
+    text = message(lang, "not_found")
+    if unknown:
+        names = ", ".join(f"“{safe_markdown(name)}”" for name in unknown)
+        text += " " + message(lang, "never_mentions").format(names=names)
     return Answer(
         id=uuid.uuid4().hex,
         question=question,
-        text=message(lang, "not_found"),
+        text=text,
         citations=[],
         language=lang,
         confident=False,

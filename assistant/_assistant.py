@@ -151,7 +151,7 @@ class Assistant:
                 _log.warning("the LLM could not rewrite a follow-up question: %s", exc)
         retrieval, langs = self.retrieve(query, lang, history, top_k, admin)
         if not retrieval.relevant:
-            yield not_found(question, langs[0])
+            yield not_found(question, langs[0], unknown=retrieval.unknown)
             return
         if self.llm is not None and not failed:
             try:

@@ -138,8 +138,8 @@ class Evidence:
     """Everything measured for one question: its vector's cosines with every title and summary,
     the best lexical section score of each article in the reader's and the fallback language,
     the admin-intent of the question, the rank of each section the dense and the lexical
-    search found (by row), the question's length in words, and whether it names something
-    (a product, a service) that no section mentions."""
+    search found (by row), the question's length in words, and the names in it (a product,
+    a service) that no section mentions."""
 
     langs: tuple[str, ...]
     fallback: str
@@ -151,7 +151,7 @@ class Evidence:
     dense_rank: dict[int, int]
     lexical_rank: dict[int, int]
     words: int
-    unknown_name: bool
+    unknown_names: tuple[str, ...]
 
 
 def candidate_features(
@@ -238,7 +238,7 @@ def candidate_features(
         "lexical_hits": np.log1p(lexical_hits),
         "dense_second": second,
         "question_words": np.full(n, math.log1p(ev.words)),
-        "unknown_name": np.full(n, float(ev.unknown_name)),
+        "unknown_name": np.full(n, float(bool(ev.unknown_names))),
     }
     return np.column_stack([columns[name] for name in FEATURES]), best_rows
 

@@ -192,15 +192,15 @@ class LexicalIndex:
         index = self._indexes.get(lang)
         return index.search(query, k) if index else []
 
-    def unknown_names(self, query: str, lang: str) -> int:
-        """How many words of `query` look like names and occur nowhere in any language's
+    def unknown_names(self, query: str, lang: str) -> tuple[str, ...]:
+        """The words of `query` that look like names and occur nowhere in any language's
         sections: camel case ("WhatsApp"), or capitalised inside a sentence ("Slack") and not
-        a compound of known parts. 0 for a language without sections, where every word would
-        be unknown."""
+        a compound of known parts. None for a language without sections, where every word
+        would be unknown."""
         index = self._indexes.get(lang)
         if index is None:
-            return 0
-        found = 0
+            return ()
+        found: list[str] = []
         for match in _WORD.finditer(query):
             word = match.group()
             if len(word) < 3 or word.lower() in self._words:
@@ -209,5 +209,6 @@ class LexicalIndex:
             inside = bool(before) and before[-1] not in _SENTENCE_END
             camel = any(c.isupper() for c in word[1:]) and not word.isupper()
             capitalised = inside and word[0].isupper() and lang not in NOUNS_CAPITALISED
-            found += camel or (capitalised and len(index.analyzer.analyze(word.lower())[0]) == 1)
-        return found
+            if camel or (capitalised and len(index.analyzer.analyze(word.lower())[0]) == 1):
+                found.append(word)
+        return tuple(dict.fromkeys(found))

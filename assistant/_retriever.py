@@ -51,12 +51,14 @@ class RetrievalParams:
 @dataclass(frozen=True)
 class Retrieval:
     """Ranked hits, one per article, the best relevance seen, whether it is enough to answer,
-    and the text to show for the first hit (its section, continued when short)."""
+    the text to show for the first hit (its section, continued when short), and the names in
+    the question that the docs never mention."""
 
     hits: list[Hit]
     relevance: float
     relevant: bool
     lead: str = ""
+    unknown: tuple[str, ...] = ()
 
 
 class _BlasGuard:
@@ -169,7 +171,7 @@ class Retriever:
             dense_rank=dense_rank,
             lexical_rank=lexical_rank,
             words=len(question.split()),
-            unknown_name=self.lexical.unknown_names(question, langs[0]) > 0,
+            unknown_names=self.lexical.unknown_names(question, langs[0]),
         )
         return qv, ev, lex_rows
 
@@ -224,7 +226,7 @@ class Retriever:
         top = hits[0].score if hits else 0.0
         relevant = bool(hits) and top >= self.params.min_relevance
         lead = self.section_text(hits[0].chunk) if hits else ""
-        return Retrieval(hits, top, relevant, lead)
+        return Retrieval(hits, top, relevant, lead, ev.unknown_names)
 
     def _lexical_only(self, question: str, langs: Sequence[str], top_k: int) -> Retrieval:
         """BM25 alone in the reader's two likeliest languages: no model, no decline."""

@@ -86,6 +86,21 @@ def test_nothing_relevant_is_said_in_the_users_language(tmp_path: Path) -> None:
     assert not answer.confident
 
 
+def test_a_decline_names_what_the_docs_never_mention(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    ingest(
+        [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")],
+        IndexStore(tmp_path / "i"),
+        embedder,
+        Chunker(),
+        show_progress=False,
+    )
+    strict = Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.99))
+    answer = strict.ask("Kan jag beställa kaffe via WhatsApp eller Slack?", lang="sv")
+    assert answer.text == (MESSAGES["sv"]["not_found"] + " Den nämner aldrig “WhatsApp”, “Slack”.")
+    assert answer.citations == []
+
+
 def test_language_is_detected_when_not_given(assistant: Assistant) -> None:
     answer = assistant.ask("Wie installiere ich die Kaffeemaschine richtig?")
     assert answer.language == "de"

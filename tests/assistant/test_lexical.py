@@ -64,16 +64,18 @@ def test_languages_and_unknown_language(index: LexicalIndex) -> None:
 @pytest.mark.parametrize(
     ("query", "lang", "names"),
     [
-        ("Kann ich Kunden per WhatsApp anschreiben?", "de", 1),
-        ("Wie ändere ich die Anfragekategorie?", "de", 0),
-        ("Neue Verkäufe im Treiber anlegen", "de", 0),
-        ("How do I connect the sales module to Slack?", "en", 1),
-        ("Slack or not: how do I create a new sale?", "en", 0),
-        ("How do I change the preferences of a User?", "en", 0),
-        ("Ändra inställningar med BankID", "sv", 1),
-        ("Ändra Användarinställningar", "sv", 0),
-        ("Miten lähetän WhatsApp-viestin?", "fi", 0),
+        ("Kann ich Kunden per WhatsApp anschreiben?", "de", ("WhatsApp",)),
+        ("Wie ändere ich die Anfragekategorie?", "de", ()),
+        ("Neue Verkäufe im Treiber anlegen", "de", ()),
+        ("How do I connect the sales module to Slack or Slack?", "en", ("Slack",)),
+        ("Slack or not: how do I create a new sale?", "en", ()),
+        ("How do I change the preferences of a User?", "en", ()),
+        ("Ändra inställningar med BankID", "sv", ("BankID",)),
+        ("Ändra Användarinställningar", "sv", ()),
+        ("Miten lähetän WhatsApp-viestin?", "fi", ()),
     ],
 )
-def test_names_no_section_mentions(index: LexicalIndex, query: str, lang: str, names: int) -> None:
+def test_names_no_section_mentions(
+    index: LexicalIndex, query: str, lang: str, names: tuple[str, ...]
+) -> None:
     assert index.unknown_names(query, lang) == names
