@@ -70,7 +70,9 @@ def test_see_also_lists_further_sources_with_numbers(assistant: Assistant) -> No
         assert f"[{answer.citations[-1].n}]" in answer.text
 
 
-def test_nothing_relevant_is_said_in_the_users_language(tmp_path: Path) -> None:
+@pytest.fixture
+def strict(tmp_path: Path) -> Assistant:
+    """An assistant over the Markdown fixtures that declines everything."""
     embedder = FakeEmbedder()
     ingest(
         [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")],
@@ -79,23 +81,17 @@ def test_nothing_relevant_is_said_in_the_users_language(tmp_path: Path) -> None:
         Chunker(),
         show_progress=False,
     )
-    strict = Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.99))
+    return Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.99))
+
+
+def test_nothing_relevant_is_said_in_the_users_language(strict: Assistant) -> None:
     answer = strict.ask("Kan du skriva en dikt om hösten?", lang="sv")
     assert answer.text == MESSAGES["sv"]["not_found"]
     assert answer.citations == []
     assert not answer.confident
 
 
-def test_a_decline_names_what_the_docs_never_mention(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    ingest(
-        [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")],
-        IndexStore(tmp_path / "i"),
-        embedder,
-        Chunker(),
-        show_progress=False,
-    )
-    strict = Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.99))
+def test_a_decline_names_what_the_docs_never_mention(strict: Assistant) -> None:
     answer = strict.ask("Kan jag beställa kaffe via WhatsApp eller Slack?", lang="sv")
     assert answer.text == (MESSAGES["sv"]["not_found"] + " Den nämner aldrig “WhatsApp”, “Slack”.")
     assert answer.citations == []
