@@ -35,6 +35,7 @@ class Tuned:
     section_lexical_weight: float
     translation_margin: float
     parent_margin: float
+    intro_margin: float = 0.0
     trained_on: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
 

@@ -289,7 +289,8 @@ class Retriever:
     ) -> Hit:
         """The article's section to cite: in the first preferred language that has the article,
         unless another language's version fits clearly better (a partial translation); within
-        it, the section whose cosine plus weighted lexical score is highest."""
+        it, the section whose cosine plus weighted lexical score is highest, the article's
+        intro (the text before its first heading) counting `intro_margin` less."""
         t = self.params.tuned
         preferred = (*langs, self.params.fallback_language)
         order = [lg for lg in dict.fromkeys(preferred) if lg in best]
@@ -303,6 +304,9 @@ class Retriever:
         scores: npt.NDArray[np.float64] = sims.astype(np.float64)
         if peak > 0:
             scores = scores + t.section_lexical_weight * lexical / peak
+        if len(rows) > 1:
+            intro = np.array([not self.index.chunks[r].headings for r in rows])
+            scores = scores - t.intro_margin * intro
         at = self._overview_of(rows, scores, int(np.argmax(scores)))
         row = rows[at]
         return Hit(

@@ -26,6 +26,7 @@ MAX_OVER_DECLINED = 0.05
 SECTION_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.4)
 TRANSLATION_MARGINS = (0.0, 0.04, 0.08, 0.12)
 PARENT_MARGINS = (-1.0, 0.0, 0.01, 0.02)
+INTRO_MARGINS = (0.0, 0.02, 0.04, 0.08, 0.12, 0.2, 0.5)
 CANDIDATE_GRID = ((256, 30, 15, 15), (256, 40, 20, 20), (512, 60, 30, 30))
 
 
@@ -404,9 +405,17 @@ def tune(
         if score > best_section:
             best_section, chosen = score, trial
     tuned = chosen
+    for margin in INTRO_MARGINS:
+        trial = dataclasses.replace(tuned, intro_margin=margin)
+        retriever.params = dataclasses.replace(retriever.params, tuned=trial)
+        score = _section_score(retriever, samples, names)
+        if score > best_section:
+            best_section, chosen = score, trial
+    tuned = chosen
     say(
         f"section weight {tuned.section_lexical_weight}, translation margin "
-        f"{tuned.translation_margin}, parent margin {tuned.parent_margin}: section@1 "
+        f"{tuned.translation_margin}, parent margin {tuned.parent_margin}, intro margin "
+        f"{tuned.intro_margin}: section@1 "
         f"{best_section[0]:.3f}, same language {best_section[1]:.3f}"
     )
     return dataclasses.replace(
