@@ -397,21 +397,16 @@ def tune(
                 best_section = score
                 tuned = trial
     best_section = (-1.0, -1.0)
-    chosen = tuned
-    for margin in PARENT_MARGINS:
-        trial = dataclasses.replace(tuned, parent_margin=margin)
-        retriever.params = dataclasses.replace(retriever.params, tuned=trial)
-        score = _section_score(retriever, samples, names)
-        if score > best_section:
-            best_section, chosen = score, trial
-    tuned = chosen
-    for margin in INTRO_MARGINS:
-        trial = dataclasses.replace(tuned, intro_margin=margin)
-        retriever.params = dataclasses.replace(retriever.params, tuned=trial)
-        score = _section_score(retriever, samples, names)
-        if score > best_section:
-            best_section, chosen = score, trial
-    tuned = chosen
+    for name, values in (("parent_margin", PARENT_MARGINS), ("intro_margin", INTRO_MARGINS)):
+        chosen = tuned
+        for value in values:
+            change: dict[str, Any] = {name: value}
+            trial = dataclasses.replace(tuned, **change)
+            retriever.params = dataclasses.replace(retriever.params, tuned=trial)
+            score = _section_score(retriever, samples, names)
+            if score > best_section:
+                best_section, chosen = score, trial
+        tuned = chosen
     say(
         f"section weight {tuned.section_lexical_weight}, translation margin "
         f"{tuned.translation_margin}, parent margin {tuned.parent_margin}, intro margin "
