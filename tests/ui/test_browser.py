@@ -41,9 +41,22 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
 
 
 def ask(page: Page, question: str) -> None:
-    """Type a question into the page (or widget frame) and press Enter."""
-    page.locator("#question textarea").fill(question)
-    page.locator("#question textarea").press("Enter")
+    """Type a question into the page (or widget frame), press Enter, and wait until the chat
+    shows it. Gradio ignores a submit while the previous answer's event is still finishing
+    (its `trigger_mode` "once"), which a test that types at once can hit under load; then the
+    question is typed again."""
+    asked = page.locator("#chat [data-testid='user']")
+    before = asked.count()
+    box = page.locator("#question textarea")
+    for _ in range(3):
+        box.fill(question)
+        box.press("Enter")
+        try:
+            expect(asked).to_have_count(before + 1, timeout=10_000)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"the chat never showed the question {question!r}")
 
 
 def test_chat_page_answers_in_swedish_with_links_to_sections(
