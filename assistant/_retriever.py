@@ -304,9 +304,7 @@ class Retriever:
         scores: npt.NDArray[np.float64] = sims.astype(np.float64)
         if peak > 0:
             scores = scores + t.section_lexical_weight * lexical / peak
-        if len(rows) > 1:
-            intro = np.array([not self.index.chunks[r].headings for r in rows])
-            scores = scores - t.intro_margin * intro
+        scores = scores - t.intro_margin * self.table.is_intro[rows]
         at = self._overview_of(rows, scores, int(np.argmax(scores)))
         row = rows[at]
         return Hit(
