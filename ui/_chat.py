@@ -201,8 +201,10 @@ class ChatHandlers:
         self, message: str, conv: Conversation, request: gr.Request | None = None
     ) -> Iterator[tuple[str, Chat, Conversation, Any]]:
         """Show the question at once, then the answer as it is written, then its sources; a
-        reader over the question limit is asked to wait instead. The headings around an answer
-        and the examples follow the answer's language."""
+        reader over the question limit is asked to wait instead. The question box is emptied
+        once, when the question shows, so that the next question can be typed while the answer
+        is written. The headings around an answer and the examples follow the answer's
+        language."""
         keep = gr.skip()
         question = message.strip()
         if not question:
@@ -235,10 +237,10 @@ class ChatHandlers:
                     # The model's raw text: until its sources are known it may link nowhere.
                     written += part
                     conv.messages[-1]["content"] = safe_markdown(written)
-                yield "", list(conv.messages), conv, examples
+                yield keep, list(conv.messages), conv, examples
         except QuestionError:
             conv.messages[-1]["content"] = strings(conv.lang)["too_long"]
-            yield "", list(conv.messages), conv, keep
+            yield keep, list(conv.messages), conv, keep
         conv.questions.append(question)
 
     def clear(self, conv: Conversation) -> tuple[Chat, Conversation, str]:
@@ -318,15 +320,18 @@ def build_page(
             text["clear"], size="sm", variant="secondary", visible=not kind.compact, elem_id="clear"
         )
 
+        # A question sent while the previous answer is still being written is answered after
+        # it ("always_last"), not dropped (Gradio's default for a pending event).
         answer_io: dict[str, Any] = {
             "fn": handlers.respond,
             "inputs": [box, conv],
             "outputs": [box, chatbot, conv, examples_],
             "concurrency_limit": CONCURRENT_ANSWERS,
+            "concurrency_id": "answer",
             "show_progress": "minimal",
+            "trigger_mode": "always_last",
         }
-        box.submit(**answer_io)
-        send.click(**answer_io)
+        gr.on([box.submit, send.click], **answer_io)
         examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io)
         clear.click(handlers.clear, conv, [chatbot, conv, box])
         chatbot.clear(handlers.clear, conv, [chatbot, conv, box])

