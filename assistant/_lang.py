@@ -23,6 +23,9 @@ _CODES = {
 
 _ALIASES = {"nb": "no", "nn": "no"}
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
+# A camel-case word ("SuperOffice", "WhatsApp", "iPad") is a name: it says nothing about the
+# language around it, yet sways the detector (dropping them: 174 → 176 of the 177 tune questions).
+_CAMEL = re.compile(r"\b[^\W\d_]*[a-z][^\W\d_]*[A-Z][^\W\d_]*\b")
 
 
 def language_code(tag: str | None) -> str | None:
@@ -52,9 +55,12 @@ class LanguageGuesser:
 
     def candidates(self, text: str, floor: float = 0.25) -> list[tuple[str, float]]:
         """Language codes with their confidence, best first; those below `floor` of the best
-        are left out."""
+        are left out. Camel-case names are not read."""
         merged: dict[str, float] = {}
-        for value in self._detector.compute_language_confidence_values(text):
+        words = _CAMEL.sub(" ", text)
+        for value in self._detector.compute_language_confidence_values(
+            words if words.strip() else text
+        ):
             code = _CODES[value.language]
             merged[code] = merged.get(code, 0.0) + value.value
         ranked = sorted(merged.items(), key=lambda kv: -kv[1])
