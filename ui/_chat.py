@@ -199,7 +199,7 @@ class ChatHandlers:
 
     def respond(
         self, message: str, conv: Conversation, request: gr.Request | None = None
-    ) -> Iterator[tuple[str, Chat, Conversation, Any]]:
+    ) -> Iterator[tuple[Any, Chat, Conversation, Any]]:
         """Show the question at once, then the answer as it is written, then its sources; a
         reader over the question limit is asked to wait instead. The question box is emptied
         once, when the question shows, so that the next question can be typed while the answer
