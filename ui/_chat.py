@@ -219,7 +219,10 @@ class ChatHandlers:
         conv.messages.append({"role": "user", "content": question})
         yield "", list(conv.messages), conv, keep
         history = conv.questions[-HISTORY_LIMIT:]
-        conv.messages.append({"role": "assistant", "content": ""})
+        # This answer's own message: another question of the same reader (an example clicked)
+        # may be answered at the same time, below it.
+        reply = {"role": "assistant", "content": ""}
+        conv.messages.append(reply)
         written = ""
         try:
             for part in self.service.stream(
@@ -228,18 +231,19 @@ class ChatHandlers:
                 examples = keep
                 if isinstance(part, Answer):
                     lang = answer_language(part, conv.lang)
-                    conv.messages[-1]["content"] = render_answer(part, lang)
-                    conv.answer_ids[len(conv.messages) - 1] = part.id
+                    reply["content"] = render_answer(part, lang)
+                    at = next(i for i, m in enumerate(conv.messages) if m is reply)
+                    conv.answer_ids[at] = part.id
                     if lang != conv.examples_lang:
                         conv.examples_lang = lang
                         examples = self.example_set(lang)
                 else:
                     # The model's raw text: until its sources are known it may link nowhere.
                     written += part
-                    conv.messages[-1]["content"] = safe_markdown(written)
+                    reply["content"] = safe_markdown(written)
                 yield keep, list(conv.messages), conv, examples
         except QuestionError:
-            conv.messages[-1]["content"] = strings(conv.lang)["too_long"]
+            reply["content"] = strings(conv.lang)["too_long"]
             yield keep, list(conv.messages), conv, keep
         conv.questions.append(question)
 
@@ -321,7 +325,8 @@ def build_page(
         )
 
         # A question sent while the previous answer is still being written is answered after
-        # it ("always_last"), not dropped (Gradio's default for a pending event).
+        # it ("always_last"), not dropped (Gradio's default for a pending event). An example
+        # clicked meanwhile is answered at once, beside it.
         answer_io: dict[str, Any] = {
             "fn": handlers.respond,
             "inputs": [box, conv],

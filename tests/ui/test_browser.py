@@ -401,3 +401,28 @@ def test_the_next_question_can_be_typed_and_sent_while_an_answer_is_written(
     expect(box).to_have_value("")
     asked = [seen.body["messages"][-1]["content"] for seen in llm.requests]
     assert len(asked) == 3 and second in asked[1] and second in asked[2], asked
+
+
+def test_an_example_clicked_while_an_answer_is_written_is_answered_beside_it(
+    slow_llm: tuple[Served, StubLLMServer], new_page: NewPage
+) -> None:
+    served, llm = slow_llm
+    words = 30
+    first = " ".join(f"first{n}" for n in range(words)) + " [1]."
+    example = "How do I create a project?"
+    # Asked beside the first question, the example is no follow-up: it is not rewritten.
+    llm.script(Reply(first, chunk_delay=0.2), Reply("Second answer [1]."))
+    page = new_page()
+    page.goto(f"{served.url}/?lang=en")
+    ask(page, "How do I index my own help articles?")
+    answer = page.locator("#chat [data-testid='bot']").first
+    expect(answer).to_contain_text("first3")
+    page.locator("#examples").get_by_text(example).click()
+    assert len(llm.sent) < words, "the first answer was finished before the example was clicked"
+    asked = page.locator("#chat [data-testid='user']")
+    expect(asked).to_have_count(2)
+    expect(asked.nth(1)).to_have_text(example)
+    expect(page.locator("#chat [data-testid='bot']").nth(1)).to_contain_text("Second answer")
+    expect(answer).to_contain_text(f"first{words - 1}")
+    expect(answer).not_to_contain_text("Second answer")
+    assert example in llm.requests[1].body["messages"][-1]["content"]

@@ -84,6 +84,33 @@ def test_the_admin_page_asks_for_administrator_articles_in_its_fixed_language(
     assert spy.calls[0]["lang"] == "sv"
 
 
+def test_two_answers_written_at_once_each_keep_their_own_message(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = service.assistant.ask_stream
+
+    def ask_stream(question: str, **kwargs: Any) -> Iterator[str | Answer]:
+        yield "Writing… "
+        yield from real(question, **kwargs)
+
+    monkeypatch.setattr(service.assistant, "ask_stream", ask_stream)
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
+    first = handlers.respond(QUESTION, conv)
+    next(first)
+    _, chat, _, _ = next(first)
+    assert chat[-1] == {"role": "assistant", "content": "Writing… "}
+    second = "How do I descale the machine?"
+    run(handlers, conv, second)
+    *_, (_, chat, _, _) = [*first]
+    assert [(m["role"], m["content"][:30]) for m in chat[::2]] == [
+        ("user", QUESTION[:30]),
+        ("user", second[:30]),
+    ]
+    assert "**Sources**" in chat[1]["content"] and "**Sources**" in chat[3]["content"]
+    assert sorted(conv.answer_ids) == [1, 3]
+    assert conv.answer_ids[1] != conv.answer_ids[3]
+
+
 def test_a_blank_message_asks_nothing(
     service: AnswerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
