@@ -336,10 +336,11 @@ def build_page(
             "show_progress": "minimal",
             "trigger_mode": "always_last",
         }
-        gr.on([box.submit, send.click], **answer_io)
-        examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io)
-        clear.click(handlers.clear, conv, [chatbot, conv, box])
-        chatbot.clear(handlers.clear, conv, [chatbot, conv, box])
+        asked = gr.on([box.submit, send.click], **answer_io)
+        example = examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io)
+        # A new conversation stops the answers being written, which would bring the old one back.
+        for event in (clear.click, chatbot.clear):
+            event(handlers.clear, conv, [chatbot, conv, box], cancels=[asked, example])
         chatbot.like(handlers.vote, conv, None)
         page.load(
             handlers.localize,

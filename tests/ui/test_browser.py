@@ -426,3 +426,26 @@ def test_an_example_clicked_while_an_answer_is_written_is_answered_beside_it(
     expect(answer).to_contain_text(f"first{words - 1}")
     expect(answer).not_to_contain_text("Second answer")
     assert example in llm.requests[1].body["messages"][-1]["content"]
+
+
+def test_a_new_conversation_stops_the_answer_being_written(
+    slow_llm: tuple[Served, StubLLMServer], new_page: NewPage
+) -> None:
+    served, llm = slow_llm
+    words = 30
+    llm.script(
+        Reply(" ".join(f"first{n}" for n in range(words)) + " [1].", chunk_delay=0.2),
+        Reply("Second answer [1]."),
+    )
+    page = new_page()
+    page.goto(f"{served.url}/?lang=en")
+    ask(page, "How do I index my own help articles?")
+    expect(page.locator("#chat [data-testid='bot']").first).to_contain_text("first3")
+    page.locator("#clear").click()
+    expect(page.locator("#chat [data-testid='user']")).to_have_count(0)
+    page.wait_for_timeout(words * 200 + 1000)  # until the first answer would have ended
+    expect(page.locator("#chat [data-testid='user']")).to_have_count(0)
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+    ask(page, "How do I embed the widget on my website?")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(1)
+    expect(page.locator("#chat [data-testid='bot']").first).to_contain_text("Second answer")
