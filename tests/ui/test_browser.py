@@ -375,29 +375,39 @@ def slow_llm(tmp_path: Path) -> Iterator[tuple[Served, StubLLMServer]]:
             yield server, llm
 
 
-def test_the_next_question_can_be_typed_and_sent_while_an_answer_is_written(
-    slow_llm: tuple[Served, StubLLMServer], new_page: NewPage
-) -> None:
-    served, llm = slow_llm
-    words = 30
-    first = " ".join(f"first{n}" for n in range(words)) + " [1]."
-    second = "How do I embed the widget on my website?"
-    # The first answer; then the second question made to stand alone, and its answer.
-    llm.script(Reply(first, chunk_delay=0.2), Reply(second), Reply("Second answer [1]."))
-    page = new_page()
+WORDS = 30
+"""Words of the slowly written first answer: 6 s at the stub's pace."""
+
+
+def writing(page: Page, served: Served, llm: StubLLMServer, *then: Reply) -> Locator:
+    """Ask a first question whose answer the stub writes slowly, the `then` replies after it;
+    return that answer's message once its writing has begun."""
+    first = " ".join(f"first{n}" for n in range(WORDS)) + " [1]."
+    llm.script(Reply(first, chunk_delay=0.2), *then)
     page.goto(f"{served.url}/?lang=en")
     ask(page, "How do I index my own help articles?")
     answer = page.locator("#chat [data-testid='bot']").first
     expect(answer).to_contain_text("first3")
+    return answer
+
+
+def test_the_next_question_can_be_typed_and_sent_while_an_answer_is_written(
+    slow_llm: tuple[Served, StubLLMServer], new_page: NewPage
+) -> None:
+    served, llm = slow_llm
+    second = "How do I embed the widget on my website?"
+    # The second question made to stand alone, then its answer.
+    answer = writing(new_page(), served, llm, Reply(second), Reply("Second answer [1]."))
+    page = answer.page
     box = page.locator("#question textarea")
     box.fill(second)
     expect(answer).to_contain_text("first8")
     expect(box).to_have_value(second)
-    assert len(llm.sent) < words, "the first answer was finished before the second question"
+    assert len(llm.sent) < WORDS, "the first answer was finished before the second question"
     box.press("Enter")
     expect(page.locator("#chat [data-testid='user']")).to_have_count(2)
     expect(page.locator("#chat [data-testid='bot']").nth(1)).to_contain_text("Second answer")
-    expect(answer).to_contain_text(f"first{words - 1}")
+    expect(answer).to_contain_text(f"first{WORDS - 1}")
     expect(box).to_have_value("")
     asked = [seen.body["messages"][-1]["content"] for seen in llm.requests]
     assert len(asked) == 3 and second in asked[1] and second in asked[2], asked
@@ -407,23 +417,17 @@ def test_an_example_clicked_while_an_answer_is_written_is_answered_beside_it(
     slow_llm: tuple[Served, StubLLMServer], new_page: NewPage
 ) -> None:
     served, llm = slow_llm
-    words = 30
-    first = " ".join(f"first{n}" for n in range(words)) + " [1]."
     example = "How do I create a project?"
     # Asked beside the first question, the example is no follow-up: it is not rewritten.
-    llm.script(Reply(first, chunk_delay=0.2), Reply("Second answer [1]."))
-    page = new_page()
-    page.goto(f"{served.url}/?lang=en")
-    ask(page, "How do I index my own help articles?")
-    answer = page.locator("#chat [data-testid='bot']").first
-    expect(answer).to_contain_text("first3")
+    answer = writing(new_page(), served, llm, Reply("Second answer [1]."))
+    page = answer.page
     page.locator("#examples").get_by_text(example).click()
-    assert len(llm.sent) < words, "the first answer was finished before the example was clicked"
+    assert len(llm.sent) < WORDS, "the first answer was finished before the example was clicked"
     asked = page.locator("#chat [data-testid='user']")
     expect(asked).to_have_count(2)
     expect(asked.nth(1)).to_have_text(example)
     expect(page.locator("#chat [data-testid='bot']").nth(1)).to_contain_text("Second answer")
-    expect(answer).to_contain_text(f"first{words - 1}")
+    expect(answer).to_contain_text(f"first{WORDS - 1}")
     expect(answer).not_to_contain_text("Second answer")
     assert example in llm.requests[1].body["messages"][-1]["content"]
 
@@ -432,18 +436,10 @@ def test_a_new_conversation_stops_the_answer_being_written(
     slow_llm: tuple[Served, StubLLMServer], new_page: NewPage
 ) -> None:
     served, llm = slow_llm
-    words = 30
-    llm.script(
-        Reply(" ".join(f"first{n}" for n in range(words)) + " [1].", chunk_delay=0.2),
-        Reply("Second answer [1]."),
-    )
-    page = new_page()
-    page.goto(f"{served.url}/?lang=en")
-    ask(page, "How do I index my own help articles?")
-    expect(page.locator("#chat [data-testid='bot']").first).to_contain_text("first3")
+    page = writing(new_page(), served, llm, Reply("Second answer [1].")).page
     page.locator("#clear").click()
     expect(page.locator("#chat [data-testid='user']")).to_have_count(0)
-    page.wait_for_timeout(words * 200 + 1000)  # until the first answer would have ended
+    page.wait_for_timeout(WORDS * 200 + 1000)  # until the first answer would have ended
     expect(page.locator("#chat [data-testid='user']")).to_have_count(0)
     expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
     ask(page, "How do I embed the widget on my website?")
