@@ -70,6 +70,12 @@ class Assistant:
         with self._lock:
             self._retriever = fresh
 
+    def question_languages(self, question: str) -> list[str]:
+        """The languages `question` may be written in, most likely first, weighed by the words
+        each language's docs use."""
+        vocabularies = self.retriever.vocabularies
+        return [code for code, _ in self.languages.candidates(question, vocabularies=vocabularies)]
+
     def retrieve(
         self,
         question: str,
@@ -84,7 +90,7 @@ class Assistant:
         only when it finds nothing relevant alone ("and if it fails?") is the previous
         question added to it (bench/RESULTS.md, follow-up section)."""
         question = _checked(question)
-        detected = [code for code, _ in self.languages.candidates(question)]
+        detected = self.question_languages(question)
         langs = [lang] if lang else detected
         # The words are searched in the language they are written in; a fixed answer language
         # (a page's `?lang=`) only decides which translation is cited.

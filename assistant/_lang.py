@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Container, Mapping
 from functools import cached_property
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -26,6 +27,12 @@ _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
 # A camel-case word ("SuperOffice", "WhatsApp", "iPad") is a name: it says nothing about the
 # language around it, yet sways the detector (dropping them: 174 → 176 of the 177 tune questions).
 _CAMEL = re.compile(r"\b[^\W\d_]*[a-z][^\W\d_]*[A-Z][^\W\d_]*\b")
+WORD = re.compile(r"[^\W\d_]+")
+#: How much a language that the docs are written in counts when none of the question's words
+#: occur in its docs: the likelihood of each such language is this plus the share of the
+#: question's words its docs use. Measured by `python -m bench --only language` (titles,
+#: descriptions and headings as questions, each against the words of the other articles).
+VOCABULARY_SMOOTHING = 0.1
 
 
 def language_code(tag: str | None) -> str | None:
@@ -53,22 +60,51 @@ class LanguageGuesser:
                 .build()
             )
 
-    def candidates(self, text: str, floor: float = 0.25) -> list[tuple[str, float]]:
+    def candidates(
+        self,
+        text: str,
+        floor: float = 0.25,
+        vocabularies: Mapping[str, Container[str]] | None = None,
+        smoothing: float = VOCABULARY_SMOOTHING,
+    ) -> list[tuple[str, float]]:
         """Language codes with their confidence, best first; those below `floor` of the best
-        are left out. Camel-case names are not read."""
+        are left out. Camel-case names are not read. With the `vocabularies` of the languages
+        the docs are written in (lowercased words), a language whose docs use more of the
+        question's words counts more: a short question ("skapa offert") says little to the
+        detector but much to the docs."""
         merged: dict[str, float] = {}
         words = _CAMEL.sub(" ", text)
-        for value in self._detector.compute_language_confidence_values(
-            words if words.strip() else text
-        ):
+        words = words if words.strip() else text
+        for value in self._detector.compute_language_confidence_values(words):
             code = _CODES[value.language]
-            merged[code] = merged.get(code, 0.0) + value.value
+            # Bokmål and Nynorsk are one code: the likelier of the two, not their sum.
+            merged[code] = max(merged.get(code, 0.0), value.value)
+        if vocabularies:
+            merged = _weighed_by_use(merged, WORD.findall(words.lower()), vocabularies, smoothing)
         ranked = sorted(merged.items(), key=lambda kv: -kv[1])
         if not ranked or ranked[0][1] <= 0:
             return [(self.default, 0.0)]
         top = ranked[0][1]
         return [(code, conf) for code, conf in ranked if conf >= floor * top]
 
-    def guess(self, text: str) -> str:
+    def guess(self, text: str, vocabularies: Mapping[str, Container[str]] | None = None) -> str:
         """The most likely language code of `text`."""
-        return self.candidates(text)[0][0]
+        return self.candidates(text, vocabularies=vocabularies)[0][0]
+
+
+def _weighed_by_use(
+    confidence: dict[str, float],
+    words: list[str],
+    vocabularies: Mapping[str, Container[str]],
+    smoothing: float,
+) -> dict[str, float]:
+    """`confidence` times each docs language's share of `words` it uses (plus `smoothing`),
+    relative to the mean share, so that languages without docs keep their own confidence."""
+    if not words:
+        return confidence
+    use = {
+        lang: smoothing + sum(w in vocab for w in words) / len(words)
+        for lang, vocab in vocabularies.items()
+    }
+    mean = sum(use.values()) / len(use)
+    return {code: value * use.get(code, mean) / mean for code, value in confidence.items()}

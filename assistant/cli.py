@@ -280,7 +280,7 @@ def tune(ctx: click.Context, questions: Path, out: Path) -> None:
     tuned = run_tune(
         assistant.retriever,
         items,
-        lambda q: [code for code, _ in assistant.languages.candidates(q)],
+        assistant.question_languages,
         click.echo,
         source=questions.name,
     )

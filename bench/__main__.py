@@ -15,6 +15,7 @@ from bench import (
     _followup,
     _html,
     _ingest,
+    _language,
     _latency,
     _load,
     _quality,
@@ -38,6 +39,7 @@ SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
     "load": _load.run,
     "compounds": _compounds.run,
     "html": _html.run,
+    "language": _language.run,
 }
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

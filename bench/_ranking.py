@@ -83,11 +83,7 @@ def run(setup: Setup) -> list[str]:
     assistant.warm_up()
     retriever = assistant.retriever
     tuned = retriever.params.tuned
-    guesser = LanguageGuesser()
-
-    def langs_of(question: str) -> list[str]:
-        return [code for code, _ in guesser.candidates(question)]
-
+    langs_of = assistant.question_languages
     tune_questions = read_questions(setup.tune_path)
     log(f"ranking: features of {len(tune_questions)} tune questions")
     samples = collect(retriever, tune_questions, langs_of)

@@ -9,6 +9,7 @@ import pytest
 from assistant import Assistant, QuestionError
 from assistant._answer import MESSAGES
 from assistant._ingest import CorpusSource, ingest
+from assistant._lang import LanguageGuesser
 from assistant._retriever import RetrievalParams
 from corpus import Chunker
 from embeddings import FakeEmbedder, IndexStore
@@ -160,3 +161,11 @@ def test_scoring_restores_the_blas_thread_limit(assistant: Assistant) -> None:
     before = [lib["num_threads"] for lib in threadpool_info()]
     assistant.ask("descale grinder", lang="en")
     assert [lib["num_threads"] for lib in threadpool_info()] == before
+
+
+def test_a_short_question_is_read_in_the_language_whose_docs_use_its_words(
+    assistant: Assistant,
+) -> None:
+    question = "knappen espresso"
+    assert LanguageGuesser().guess(question) != "sv"
+    assert assistant.question_languages(question)[0] == "sv"

@@ -43,3 +43,24 @@ def test_names_in_camel_case_do_not_sway_the_language(question: str) -> None:
 def test_a_question_of_names_alone_still_gets_a_language() -> None:
     (code, confidence), *_ = LanguageGuesser().candidates("SuperOffice HubSpot")
     assert code and confidence > 0
+
+
+DOCS = {
+    "sv": {"skapa", "offert", "en", "ny"},
+    "no": {"opprette", "tilbud", "et", "nytt"},
+    "da": {"opret", "tilbud", "et", "nyt"},
+    "en": {"create", "quote", "a", "new"},
+}
+
+
+def test_the_words_the_docs_use_decide_a_short_question() -> None:
+    guesser = LanguageGuesser()
+    assert guesser.guess("skapa offert", DOCS) == "sv"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("Miten lisään uuden käyttäjän?", "fi"), ("How do I create a new quote?", "en")],
+)
+def test_a_language_the_docs_lack_or_a_clear_one_keeps_its_guess(question: str, lang: str) -> None:
+    assert LanguageGuesser().guess(question, DOCS) == lang

@@ -61,6 +61,14 @@ def test_offline_sections(setup: Setup) -> None:
     assert data["scale"]["switch_at_vectors"] > 0  # type: ignore[index]
 
 
+def test_language_section_compares_the_detectors(setup: Setup) -> None:
+    text, data = run(setup, ["language"], "test")
+    assert "## Question language" in text
+    rows = data["language"]  # type: ignore[index]
+    assert "lingua, Bokmål + Nynorsk summed (before)" in rows
+    assert all(tune == "3/3" for tune, *_ in rows.values())
+
+
 def test_followup_section_compares_the_strategies(setup: Setup) -> None:
     text, data = run(setup, ["followup"], "test")
     assert "## Follow-ups over the bundled guide" in text

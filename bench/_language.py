@@ -1,0 +1,114 @@
+"""Language detection of questions: lingua alone (Bokmål and Nynorsk summed, as before, or the
+likelier of the two) against lingua weighed by the words each language's docs use, on the tune
+questions and on titles, descriptions and headings asked as questions (short, like keyword
+searches), each of those against the words of the other articles only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Container, Mapping, Sequence
+
+from assistant import Assistant
+from assistant._eval import EvalQuestion, read_questions
+from assistant._lang import _CAMEL, _CODES, VOCABULARY_SMOOTHING, WORD, LanguageGuesser
+from assistant._tune import pseudo_questions
+from bench._report import log, table
+from bench._setup import Setup
+from corpus import Chunk
+
+SMOOTHINGS = (1.0, 0.5, 0.2, 0.1, 0.05)
+Guess = Callable[[str, str], str]  # (question, its own article or "") -> language code
+
+
+class _OtherArticles(Container[str]):
+    """The words of one language's sections outside one article."""
+
+    def __init__(self, articles: Mapping[str, set[str]], own: str) -> None:
+        self.articles = articles
+        self.own = own
+
+    def __contains__(self, word: object) -> bool:
+        found = self.articles.get(str(word), set())
+        return bool(found) and found != {self.own}
+
+
+def word_articles(chunks: Sequence[Chunk]) -> dict[str, dict[str, set[str]]]:
+    """Per language, the articles each lowercased word occurs in."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for c in chunks:
+        words = out.setdefault(c.lang, {})
+        for word in set(WORD.findall(c.passage().lower())):
+            words.setdefault(word, set()).add(c.article_id)
+    return out
+
+
+def variants(
+    guesser: LanguageGuesser, articles: dict[str, dict[str, set[str]]]
+) -> dict[str, Guess]:
+    """Each way of guessing, by name."""
+
+    def summed(question: str, _own: str) -> str:
+        words = _CAMEL.sub(" ", question)
+        merged: dict[str, float] = {}
+        for value in guesser._detector.compute_language_confidence_values(
+            words if words.strip() else question
+        ):
+            code = _CODES[value.language]
+            merged[code] = merged.get(code, 0.0) + value.value
+        return max(merged, key=merged.__getitem__) if merged else guesser.default
+
+    def weighed(smoothing: float) -> Guess:
+        def guess(question: str, own: str) -> str:
+            vocab = {lang: _OtherArticles(words, own) for lang, words in articles.items()}
+            return guesser.candidates(question, vocabularies=vocab, smoothing=smoothing)[0][0]
+
+        return guess
+
+    out: dict[str, Guess] = {
+        "lingua, Bokmål + Nynorsk summed (before)": summed,
+        "lingua, the likelier of Bokmål and Nynorsk": lambda q, _own: guesser.guess(q),
+    }
+    for smoothing in SMOOTHINGS:
+        chosen = " (default)" if smoothing == VOCABULARY_SMOOTHING else ""
+        out[f"+ docs' words, smoothing {smoothing}{chosen}"] = weighed(smoothing)
+    return out
+
+
+def run(setup: Setup) -> list[str]:
+    """Accuracy of each variant on the tune questions and on the corpus's own short texts."""
+    assistant = Assistant(setup.index, setup.embedder)
+    chunks = assistant.retriever.index.chunks
+    sets: dict[str, list[EvalQuestion]] = {
+        "tune": read_questions(setup.tune_path),
+        "titles": pseudo_questions(chunks),
+    }
+    articles = word_articles(chunks)
+    langs = sorted({q.lang for q in sets["titles"]})
+    rows = []
+    for name, guess in variants(LanguageGuesser(), articles).items():
+        log(f"language: {name}")
+        row: list[object] = [name]
+        per_lang: Counter[str] = Counter()
+        for set_name, questions in sets.items():
+            right = 0
+            for q in questions:
+                own = q.gold[0] if set_name == "titles" else ""
+                ok = guess(q.question, own) == q.lang
+                right += ok
+                if set_name == "titles":
+                    per_lang[q.lang] += ok
+            row.append(f"{right}/{len(questions)}")
+        sizes = Counter(q.lang for q in sets["titles"])
+        row += [f"{per_lang[lg]}/{sizes[lg]}" for lg in langs]
+        rows.append(row)
+    setup.record("language", {str(r[0]): r[1:] for r in rows})
+    return [
+        table(
+            "Question language, right guesses: tune questions, and titles, descriptions and "
+            f"headings of a fixed-seed sample of articles asked as questions "
+            f"({len(sets['titles'])}), each against the words of the other articles; "
+            "the default smoothing is the best on these",
+            ["variant", "tune", "titles", *(f"titles {lg}" for lg in langs)],
+            rows,
+        )
+    ]
