@@ -73,7 +73,7 @@ class Assistant:
     def question_languages(self, question: str) -> list[str]:
         """The languages `question` may be written in, most likely first, weighed by the words
         each language's docs use."""
-        vocabularies = self.retriever.vocabularies
+        vocabularies = self.retriever.lexical.vocabularies
         return [code for code, _ in self.languages.candidates(question, vocabularies=vocabularies)]
 
     def retrieve(

@@ -27,7 +27,8 @@ _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
 # A camel-case word ("SuperOffice", "WhatsApp", "iPad") is a name: it says nothing about the
 # language around it, yet sways the detector (dropping them: 174 → 176 of the 177 tune questions).
 _CAMEL = re.compile(r"\b[^\W\d_]*[a-z][^\W\d_]*[A-Z][^\W\d_]*\b")
-WORD = re.compile(r"[^\W\d_]+")
+#: A word: a letter, then letters or digits. The docs' vocabularies are made of these too.
+WORD = re.compile(r"[^\W\d_][^\W_]*")
 #: How much a language that the docs are written in counts when none of the question's words
 #: occur in its docs: the likelihood of each such language is this plus the share of the
 #: question's words its docs use. Measured by `python -m bench --only language` (titles,

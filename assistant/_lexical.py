@@ -9,7 +9,6 @@ tune questions (`python -m bench --only compounds`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -18,6 +17,8 @@ import bm25s
 import numpy as np
 import Stemmer
 import wordninja
+
+from assistant._lang import WORD
 
 _STEMMERS = {
     "en": "english",
@@ -34,7 +35,6 @@ _STOPWORDS = {"en": "en", "sv": "sv", "no": "no", "da": "da", "de": "de", "nl": 
 COMPOUNDING = frozenset({"de", "sv", "da", "no", "nl"})
 #: Languages that capitalise every noun: there only camel case ("HubSpot") marks a name.
 NOUNS_CAPITALISED = frozenset({"de"})
-_WORD = re.compile(r"[^\W\d_][^\W_]*")
 _SENTENCE_END = ".!?:"
 
 Compounds = Literal["none", "split", "ngrams", "both"]
@@ -173,10 +173,13 @@ class LexicalIndex:
         compounds: CompoundOptions | None = None,
     ) -> None:
         options = compounds or CompoundOptions()
-        self._words = {w.lower() for text in texts for w in _WORD.findall(text)}
         by_lang: dict[str, list[int]] = {}
+        vocabularies: dict[str, set[str]] = {}
         for row, lang in enumerate(langs):
             by_lang.setdefault(lang, []).append(row)
+            vocabularies.setdefault(lang, set()).update(WORD.findall(texts[row].lower()))
+        self.vocabularies = {lang: frozenset(words) for lang, words in vocabularies.items()}
+        """The lowercased words of each language's sections."""
         self._indexes = {
             lang: _LanguageIndex(lang, rows, [texts[r] for r in rows], options)
             for lang, rows in by_lang.items()
@@ -201,9 +204,9 @@ class LexicalIndex:
         if index is None:
             return ()
         found: list[str] = []
-        for match in _WORD.finditer(query):
+        for match in WORD.finditer(query):
             word = match.group()
-            if len(word) < 3 or word.lower() in self._words:
+            if len(word) < 3 or any(word.lower() in v for v in self.vocabularies.values()):
                 continue
             before = query[: match.start()].rstrip()
             inside = bool(before) and before[-1] not in _SENTENCE_END

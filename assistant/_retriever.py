@@ -16,7 +16,6 @@ import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
 from assistant._features import ArticleTable, Evidence, candidate_features
-from assistant._lang import WORD
 from assistant._lexical import LexicalIndex
 from assistant._model import Hit
 from assistant._ranker import Tuned, load_tuned
@@ -116,18 +115,10 @@ class Retriever:
                 [c.lang for c in self.index.chunks], [c.passage() for c in self.index.chunks]
             )
 
-    @cached_property
-    def vocabularies(self) -> dict[str, frozenset[str]]:
-        """The lowercased words of each language's sections, for language detection."""
-        found: dict[str, set[str]] = {}
-        for chunk in self.index.chunks:
-            found.setdefault(chunk.lang, set()).update(WORD.findall(chunk.passage().lower()))
-        return {lang: frozenset(words) for lang, words in found.items()}
-
     def warm_up(self) -> None:
-        """Load the model and build the lexical index and the vocabularies now."""
+        """Load the model and build the lexical index now."""
         self.embedder.warm_up()
-        _ = self.lexical, self.vocabularies
+        _ = self.lexical
 
     def query_vector(self, question: str) -> npt.NDArray[np.float32]:
         """The question's vector; recent questions come from a cache (help centers hear the
