@@ -30,10 +30,11 @@ _CAMEL = re.compile(r"\b[^\W\d_]*[a-z][^\W\d_]*[A-Z][^\W\d_]*\b")
 #: A word: a letter, then letters or digits. The docs' vocabularies are made of these too.
 WORD = re.compile(r"[^\W\d_][^\W_]*")
 #: How much a language that the docs are written in counts when none of the question's words
-#: occur in its docs: the likelihood of each such language is this plus the share of the
-#: question's words its docs use. Measured by `python -m bench --only language` (titles,
-#: descriptions and headings as questions, each against the words of the other articles).
-VOCABULARY_SMOOTHING = 0.1
+#: occur in its docs: the likelihood of each such language is this plus its share of the
+#: question's words (a word used by k languages' docs gives each of them 1/k). Measured by
+#: `python -m bench --only language` (titles, descriptions and headings as questions, each
+#: against the words of the other articles).
+VOCABULARY_SMOOTHING = 0.05
 
 
 def language_code(tag: str | None) -> str | None:
@@ -99,13 +100,17 @@ def _weighed_by_use(
     vocabularies: Mapping[str, Container[str]],
     smoothing: float,
 ) -> dict[str, float]:
-    """`confidence` times each docs language's share of `words` it uses (plus `smoothing`),
-    relative to the mean share, so that languages without docs keep their own confidence."""
+    """`confidence` times each docs language's share of `words` (plus `smoothing`), relative
+    to the mean share, so that languages without docs keep their own confidence. A word that
+    the docs of k languages use counts 1/k for each: "outlook" or "kalender" says little,
+    "synkronisera" says Swedish."""
     if not words:
         return confidence
-    use = {
-        lang: smoothing + sum(w in vocab for w in words) / len(words)
-        for lang, vocab in vocabularies.items()
-    }
+    share = dict.fromkeys(vocabularies, 0.0)
+    for word in words:
+        users = [lang for lang, vocab in vocabularies.items() if word in vocab]
+        for lang in users:
+            share[lang] += 1.0 / len(users)
+    use = {lang: smoothing + value / len(words) for lang, value in share.items()}
     mean = sum(use.values()) / len(use)
     return {code: value * use.get(code, mean) / mean for code, value in confidence.items()}

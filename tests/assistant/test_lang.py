@@ -64,3 +64,9 @@ def test_the_words_the_docs_use_decide_a_short_question() -> None:
 )
 def test_a_language_the_docs_lack_or_a_clear_one_keeps_its_guess(question: str, lang: str) -> None:
     assert LanguageGuesser().guess(question, DOCS) == lang
+
+
+def test_a_word_only_one_language_uses_outweighs_words_they_share() -> None:
+    shared = {"kalender", "med", "outlook"}
+    docs = {"sv": shared | {"synkronisera"}, "no": shared | {"synkronisere"}, "da": shared}
+    assert LanguageGuesser().guess("synkronisera kalender med outlook", docs) == "sv"
