@@ -28,6 +28,7 @@ from assistant._tune import (
     pseudo_questions,
 )
 from bench._report import log, table
+from bench._searches import SEARCH_SEEDS, link_questions, searches_table
 from bench._setup import Setup
 
 RRF_K = 60
@@ -88,7 +89,8 @@ def run(setup: Setup) -> list[str]:
     log(f"ranking: features of {len(tune_questions)} tune questions")
     samples = collect(retriever, tune_questions, langs_of)
     weak = collect(retriever, pseudo_questions(retriever.index.chunks), langs_of)
-    group_by_article([*samples, *weak])
+    links = collect(retriever, link_questions(retriever.index.chunks), langs_of)
+    group_by_article([*samples, *weak, *links])
     learned = _ablate(samples, weak, tuned, ())
     dense_at = FEATURES.index("dense_best")
     dense_order = [s.rows[:, dense_at] for s in samples]
@@ -117,8 +119,12 @@ def run(setup: Setup) -> list[str]:
     naive_row = ["naive hybrid (equal-weight RRF over chunks)", round(float(s1), 3)]
     rows.append([*naive_row, round(float(s5), 3), f"0/{out_of_scope}", 0.0, "never"])
     curve = decline_curve(samples, learned)
+    log("ranking: link texts as searches")
+    searches = searches_table(samples, weak, links, tuned)
     dev = _dev(setup, assistant, retriever)
-    setup.record("ranking", {"tune_cv": rows, "decline_curve": curve, "dev": dev})
+    setup.record(
+        "ranking", {"tune_cv": rows, "decline_curve": curve, "searches": searches, "dev": dev}
+    )
     return [
         table(
             f"Tune questions ({len(samples)}, {len(answerable)} answerable), full index, "
@@ -139,6 +145,14 @@ def run(setup: Setup) -> list[str]:
             f"shipped decline point {tuned.min_relevance}",
             ["threshold", "answered right", "answered wrong", "declined"],
             curve,
+        ),
+        table(
+            f'Link texts as searches ({len(links)} pseudo-questions such as "Registrera en order", '
+            "2 to 8 words, answer: the linked article) and the tune questions, out of fold "
+            "with folds grouped by article over both, mean of "
+            f"{len(SEARCH_SEEDS)} fold assignments; ranking only (nothing declined)",
+            ["pipeline", "tune s@1", "tune s@5", "links s@1", "links s@5"],
+            searches,
         ),
         table(
             "Dev questions: a VALIDATION set, measured only, never tuned on (shipped model)",

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import run
+from bench._searches import link_questions
 from bench._setup import Setup
+from corpus import Chunk
 from embeddings import FakeEmbedder
 
 GUIDE = Path(__file__).resolve().parents[2] / "corpus" / "guide"
@@ -47,6 +49,13 @@ def test_offline_sections(setup: Setup) -> None:
     )
     assert "## Decline curve" in text and "## Embedding variants" in text
     assert "naive hybrid" in data["ranking"]["dev"]  # type: ignore[index]
+    assert "## Link texts as searches" in text
+    assert [row[0].strip() for row in data["ranking"]["searches"]] == [  # type: ignore[index]
+        "shipped recipe",
+        "+ link texts in training",
+        "+ keyword-search features",
+        "+ both",
+    ]
     assert "## Quality on the SAME subset" in text
     quality = data["quality"]["subset"]["results"]  # type: ignore[index]
     assert set(quality) == {
@@ -65,7 +74,7 @@ def test_language_section_compares_the_detectors(setup: Setup) -> None:
     text, data = run(setup, ["language"], "test")
     assert "## Question language" in text
     rows = data["language"]  # type: ignore[index]
-    assert "lingua, Bokmål + Nynorsk summed (before)" in rows
+    assert "+ docs' words, each counted once, smoothing 0.1 (before)" in rows
     assert all(tune == "3/3" for tune, *_ in rows.values())
 
 
@@ -108,3 +117,25 @@ def test_html_section(setup: Setup) -> None:
     assert html["markdown folder"]["overall"]["success@5"] is not None  # type: ignore[index]
     resync = html["resync"]  # type: ignore[index]
     assert resync["page_requests"] == resync["page_requests_conditional"] > 0
+
+
+def test_link_texts_become_searches_for_the_article_they_open() -> None:
+    def page(article: str, title: str, *links: tuple[str, str]) -> Chunk:
+        return Chunk(article, "sv", title, (), "", f"https://x/sv/{article}", "t", 0, links=links)
+
+    chunks = [
+        page("order", "Registrera order"),
+        page("quote", "Offert"),
+        page(
+            "index",
+            "Översikt",
+            ("Registrera en order", "https://x/sv/order#steg"),
+            ("Registrera order", "https://x/sv/order"),
+            ("Offert", "https://x/sv/quote"),
+            ("Läs mer här", "https://x/sv/quote"),
+            ("Läs mer här", "https://x/sv/order"),
+            ("Extern sida", "https://example.com/page"),
+        ),
+    ]
+    found = [(q.question, q.gold) for q in link_questions(chunks)]
+    assert found == [("Registrera en order", ("order",))]
