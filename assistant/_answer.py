@@ -14,6 +14,10 @@ from corpus import Chunk
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
+        "unsure": (
+            "This may not answer your question exactly: "
+            "it is the closest match in the documentation."
+        ),
         "not_found": "I could not find this in the documentation.",
         "never_mentions": "It never mentions {names}.",
         "see_also": "See also",
@@ -23,6 +27,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
     },
     "sv": {
+        "unsure": (
+            "Det här kanske inte svarar exakt på din fråga: "
+            "det är det som passar bäst i dokumentationen."
+        ),
         "not_found": "Jag kunde inte hitta det här i dokumentationen.",
         "never_mentions": "Den nämner aldrig {names}.",
         "see_also": "Se även",
@@ -30,6 +38,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "llm_failed": "Språkmodellen svarade inte; här är den dokumentation som matchar i stället.",
     },
     "no": {
+        "unsure": (
+            "Dette svarer kanskje ikke nøyaktig på spørsmålet ditt: "
+            "det er det som passer best i dokumentasjonen."
+        ),
         "not_found": "Jeg fant ikke dette i dokumentasjonen.",
         "never_mentions": "Den nevner aldri {names}.",
         "see_also": "Se også",
@@ -37,6 +49,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "llm_failed": "Språkmodellen svarte ikke; her er dokumentasjonen som passer i stedet.",
     },
     "da": {
+        "unsure": (
+            "Dette svarer måske ikke præcist på dit spørgsmål: "
+            "det er det, der passer bedst i dokumentationen."
+        ),
         "not_found": "Jeg kunne ikke finde dette i dokumentationen.",
         "never_mentions": "Den nævner aldrig {names}.",
         "see_also": "Se også",
@@ -44,6 +60,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "llm_failed": "Sprogmodellen svarede ikke; her er den dokumentation, der passer, i stedet.",
     },
     "de": {
+        "unsure": (
+            "Das beantwortet Ihre Frage vielleicht nicht genau: "
+            "Es ist die beste Übereinstimmung in der Dokumentation."
+        ),
         "not_found": "Dazu habe ich in der Dokumentation nichts gefunden.",
         "never_mentions": "Sie erwähnt {names} nirgends.",
         "see_also": "Siehe auch",
@@ -54,6 +74,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
     },
     "nl": {
+        "unsure": (
+            "Dit beantwoordt uw vraag misschien niet precies: "
+            "het is wat het best past in de documentatie."
+        ),
         "not_found": "Ik kon dit niet vinden in de documentatie.",
         "never_mentions": "{names} komt er nergens in voor.",
         "see_also": "Zie ook",
@@ -63,6 +87,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
     },
     "fi": {
+        "unsure": (
+            "Tämä ei ehkä vastaa kysymykseesi tarkalleen: se on dokumentaation lähin osuma."
+        ),
         "not_found": "En löytänyt tätä dokumentaatiosta.",
         "never_mentions": "Siinä ei mainita lainkaan: {names}.",
         "see_also": "Katso myös",
@@ -161,15 +188,18 @@ def extractive(
     confident: bool,
     see_also_floor: float,
     body: str | None = None,
+    sure: bool = True,
 ) -> Answer:
     """The first hit's section (`body`, default its text) cited as [1]; the further hits whose
-    relevance reaches `see_also_floor` as see-also."""
+    relevance reaches `see_also_floor` as see-also. When not `sure`, a first line says that
+    this is only the closest match."""
     best = hits[0]
     others = [h for h in hits[1:] if h.score >= see_also_floor]
     kept = [best, *others]
     citations = citations_for(kept, question)
     shown = with_links((body or best.chunk.text).strip(), best.chunk.links)
-    lines = [f"**{citations[0].breadcrumb}** [1]", "", shown]
+    lines = [] if sure else [f"_{message(lang, 'unsure')}_", ""]
+    lines += [f"**{citations[0].breadcrumb}** [1]", "", shown]
     if others:
         lines += ["", f"**{message(lang, 'see_also')}:**"]
         lines += [f"- {c.breadcrumb} [{c.n}]" for c in citations[1:]]

@@ -51,3 +51,12 @@ def test_an_extractive_answer_is_headed_by_the_cited_section(tmp_path: Path) -> 
     answer = extractive("licence expires", "en", [Hit(chunk, 0.9, 0.9, 0.0)], True, 0.8)
     assert answer.text.startswith("**Guide › Support** [1]")
     assert answer.citations[0].url == "https://x/en/a#support"
+
+
+def test_an_unsure_answer_says_first_that_it_is_the_closest_match(tmp_path: Path) -> None:
+    chunk = _chunk(tmp_path)
+    hits = [Hit(chunk, 0.3, 0.9, 0.0)]
+    answer = extractive("licence expires", "sv", hits, True, 0.8, sure=False)
+    first, blank, heading = answer.text.splitlines()[:3]
+    assert first.startswith("_Det här kanske inte svarar exakt") and first.endswith("_")
+    assert (blank, heading) == ("", "**Guide › Support** [1]")
