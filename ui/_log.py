@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     case,
     create_engine,
     delete,
@@ -54,7 +56,10 @@ _questions = Table(
     Column("cited_articles", JSON, nullable=False),
     Column("channel", String(16), nullable=False),
     Column("admin", Boolean, nullable=False),
+    # NULL: answered. UNFINISHED: the reader left, or the answer failed, before it was written.
+    Column("outcome", String(16), nullable=True),
 )
+UNFINISHED = "unfinished"
 _feedback = Table(
     "feedback",
     _metadata,
@@ -83,7 +88,7 @@ def normalize_question(question: str) -> str:
 
 @dataclass(frozen=True)
 class ReportRow:
-    """A question that was left unanswered or voted down, with how often."""
+    """A question that was left unanswered, voted down or left unfinished, with how often."""
 
     question: str
     language: str
@@ -91,6 +96,7 @@ class ReportRow:
     unanswered: int
     down_votes: int
     last_asked: datetime
+    unfinished: int = 0
 
 
 class QuestionLogError(Exception):
@@ -167,6 +173,10 @@ class QuestionLog:
                 with self.engine.begin() as conn:
                     conn.exec_driver_sql("ALTER TABLE feedback ADD COLUMN voter VARCHAR(64)")
                 _one_vote.create(self.engine, checkfirst=True)
+            columns = {c["name"] for c in inspect(self.engine).get_columns("questions")}
+            if "outcome" not in columns:  # a database from before unfinished answers were kept
+                with self.engine.begin() as conn:
+                    conn.exec_driver_sql("ALTER TABLE questions ADD COLUMN outcome VARCHAR(16)")
         except (OSError, SQLAlchemyError) as exc:
             raise QuestionLogError(
                 f"cannot open the question log {self._where}: {_reason(exc)}; check "
@@ -207,6 +217,27 @@ class QuestionLog:
                 )
             )
 
+    def record_unfinished(self, question: str, language: str, channel: str, admin: bool) -> None:
+        """Log a question whose answer was never finished: the reader left (a new conversation,
+        a closed page) or answering failed. It cites nothing and counts as unfinished, not as
+        unanswered by the docs."""
+        with self._transaction() as conn:
+            conn.execute(
+                insert(_questions).values(
+                    answer_id=uuid.uuid4().hex,
+                    asked_at=datetime.now(UTC),
+                    question=question,
+                    normalized=normalize_question(question),
+                    language=language,
+                    confident=False,
+                    citations=0,
+                    cited_articles=[],
+                    channel=channel,
+                    admin=admin,
+                    outcome=UNFINISHED,
+                )
+            )
+
     def record_feedback(
         self, answer_id: str, vote: str, comment: str = "", voter: str | None = None
     ) -> bool:
@@ -243,7 +274,8 @@ class QuestionLog:
         return True
 
     def report(self, limit: int = 20) -> list[ReportRow]:
-        """The questions most often left unanswered or voted down, most frequent first."""
+        """The questions most often left unanswered or voted down, then those most often left
+        unfinished, most frequent first."""
         q = _questions.c
         downs = (
             select(_feedback.c.answer_id, func.count().label("n"))
@@ -251,7 +283,11 @@ class QuestionLog:
             .group_by(_feedback.c.answer_id)
             .subquery()
         )
-        unanswered = func.sum(case((or_(q.confident == false(), q.citations == 0), 1), else_=0))
+        finished = q.outcome.is_(None)
+        unanswered = func.sum(
+            case((and_(finished, or_(q.confident == false(), q.citations == 0)), 1), else_=0)
+        )
+        unfinished = func.sum(case((finished, 0), else_=1))
         down_votes = func.coalesce(func.sum(downs.c.n), 0)
         stmt = (
             select(
@@ -261,16 +297,22 @@ class QuestionLog:
                 unanswered,
                 down_votes,
                 func.max(q.asked_at),
+                unfinished,
             )
             .select_from(_questions.outerjoin(downs, downs.c.answer_id == q.answer_id))
             .group_by(q.normalized)
-            .having(or_(unanswered > 0, down_votes > 0))
-            .order_by(desc(unanswered + down_votes), desc(func.count()), desc(func.max(q.asked_at)))
+            .having(or_(unanswered > 0, down_votes > 0, unfinished > 0))
+            .order_by(
+                desc(unanswered + down_votes),
+                desc(unfinished),
+                desc(func.count()),
+                desc(func.max(q.asked_at)),
+            )
             .limit(limit)
         )
         with self._transaction() as conn:
             return [
-                ReportRow(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5])
+                ReportRow(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5], int(r[6]))
                 for r in conn.execute(stmt)
             ]
 
@@ -288,13 +330,14 @@ def format_report(rows: Sequence[ReportRow], width: int = 70) -> str:
     """The report as a plain-text table for a terminal; control characters in the readers'
     text are shown escaped, never sent to the terminal."""
     if not rows:
-        return "No unanswered or down-voted questions yet."
-    header = ("asked", "unanswered", "down", "lang", "last asked", "question")
+        return "No unanswered, down-voted or unfinished questions yet."
+    header = ("asked", "unanswered", "down", "unfinished", "lang", "last asked", "question")
     lines = [
         (
             str(r.asked),
             str(r.unanswered),
             str(r.down_votes),
+            str(r.unfinished),
             visible(r.language),
             r.last_asked.strftime("%Y-%m-%d %H:%M"),
             question if len(question) <= width else question[: width - 1] + "…",
@@ -306,7 +349,7 @@ def format_report(rows: Sequence[ReportRow], width: int = 70) -> str:
 
     def fmt(row: tuple[str, ...]) -> str:
         cells = [
-            cell.rjust(w) if i < 3 else cell.ljust(w)
+            cell.rjust(w) if i < 4 else cell.ljust(w)
             for i, (cell, w) in enumerate(zip(row, widths, strict=False))
         ]
         return "  ".join([*cells, row[-1]])

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant import Answer, Assistant
+from assistant import Answer, Assistant, QuestionError
 from assistant._features import is_admin
 from embeddings import IndexProblem
 from ui._log import QuestionLog, QuestionLogError
@@ -44,12 +45,25 @@ class AnswerService:
     ) -> Iterator[Part]:
         """Text deltas of the answer as they are written, then the logged `Answer`.
 
-        Extractive answers arrive whole, so without an LLM this yields only the `Answer`.
+        Extractive answers arrive whole, so without an LLM this yields only the `Answer`. A
+        question whose answer is never finished (the reader stops reading, or answering fails)
+        is logged as unfinished; a refused one (`QuestionError`) is not logged.
         """
-        for part in self.assistant.ask_stream(question, lang=lang, history=history, admin=admin):
-            if isinstance(part, Answer):
-                self._record(part, channel, admin)
-            yield part
+        finished = False
+        try:
+            for part in self.assistant.ask_stream(
+                question, lang=lang, history=history, admin=admin
+            ):
+                if isinstance(part, Answer):
+                    self._record(part, channel, admin)
+                    finished = True
+                yield part
+        except QuestionError:
+            finished = True
+            raise
+        finally:
+            if not finished:
+                self._record_unfinished(question, lang, channel, admin)
 
     def answer(
         self,
@@ -134,10 +148,23 @@ class AnswerService:
         }
 
     def _record(self, answer: Answer, channel: str, admin: bool) -> None:
+        self._logged(lambda: self.log.record(answer, channel, admin))
+
+    def _record_unfinished(
+        self, question: str, lang: str | None, channel: str, admin: bool
+    ) -> None:
+        language = lang or ""
+        if not language:
+            # The index may be what failed: then the language stays unknown.
+            with contextlib.suppress(IndexProblem):
+                language = self.assistant.question_languages(question)[0]
+        self._logged(lambda: self.log.record_unfinished(question, language, channel, admin))
+
+    def _logged(self, write: Callable[[], None]) -> None:
         # A reader still gets the answer when the log is down; the operator sees why once,
         # and again when it recovers, not once per question.
         try:
-            self.log.record(answer, channel, admin)
+            write()
         except (QuestionLogError, SQLAlchemyError) as exc:
             if not self._log_failing:
                 _log.error("questions are not being logged: %s", exc)

@@ -86,6 +86,7 @@ def test_the_report_is_json(admin: TestClient) -> None:
         "unanswered",
         "down_votes",
         "last_asked",
+        "unfinished",
     }
 
 

@@ -133,6 +133,25 @@ def test_a_refused_question_is_explained_in_the_page_language(
     *_, (_, chat, conv, _) = run(ChatHandlers(service, WIDGET), Conversation(lang="sv"), "x")
     assert chat[-1]["content"].startswith("Frågan är för lång")
     assert conv.answer_ids == {}
+    assert service.log.report() == []
+
+
+def test_an_answer_left_before_it_is_written_is_logged_as_unfinished(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = service.assistant.ask_stream
+
+    def ask_stream(question: str, **kwargs: Any) -> Iterator[str | Answer]:
+        yield "Writing… "
+        yield from real(question, **kwargs)
+
+    monkeypatch.setattr(service.assistant, "ask_stream", ask_stream)
+    answering = ChatHandlers(service, CHAT_PAGE).respond(QUESTION, Conversation())
+    next(answering)
+    next(answering)
+    answering.close()
+    [row] = service.log.report()
+    assert (row.question, row.language, row.unanswered, row.unfinished) == (QUESTION, "en", 0, 1)
 
 
 def test_thumbs_down_is_stored_for_the_answer_it_was_given_on(service: AnswerService) -> None:

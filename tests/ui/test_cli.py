@@ -26,14 +26,14 @@ def test_report_lists_unanswered_questions(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config), "report", "--limit", "5"])
     assert result.exit_code == 0, result.output
     row = result.output.splitlines()[1]
-    assert row.split()[:4] == ["1", "1", "0", "en"]
+    assert row.split()[:5] == ["1", "1", "0", "0", "en"]
     assert row.endswith("Where is the fax?")
 
 
 def test_report_on_an_empty_log(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(write_config(tmp_path)), "report"])
     assert result.exit_code == 0
-    assert "No unanswered or down-voted questions yet." in result.output
+    assert "No unanswered, down-voted or unfinished questions yet." in result.output
 
 
 def test_serve_refuses_a_bad_origin_without_a_traceback(tmp_path: Path) -> None:

@@ -77,10 +77,49 @@ def test_a_bad_database_url_names_the_setting() -> None:
 
 def test_the_report_is_a_table() -> None:
     when = datetime(2026, 1, 2, 3, 4)
-    table = format_report([ReportRow("x" * 100, "sv", 12, 3, 1, when)], width=20)
+    table = format_report([ReportRow("x" * 100, "sv", 12, 3, 1, when, 2)], width=20)
     header, row = table.splitlines()
-    assert header.split() == ["asked", "unanswered", "down", "lang", "last", "asked", "question"]
-    assert row.split()[:4] == ["12", "3", "1", "sv"]
+    assert header.split() == [
+        "asked",
+        "unanswered",
+        "down",
+        "unfinished",
+        "lang",
+        "last",
+        "asked",
+        "question",
+    ]
+    assert row.split()[:5] == ["12", "3", "1", "2", "sv"]
     assert row.endswith("x" * 19 + "…")
     assert "2026-01-02 03:04" in row
-    assert format_report([]) == "No unanswered or down-voted questions yet."
+    assert format_report([]) == "No unanswered, down-voted or unfinished questions yet."
+
+
+def test_an_unfinished_answer_is_reported_apart_from_the_unanswered(log: QuestionLog) -> None:
+    log.record(make_answer("How do I add a user?"), "page")
+    log.record_unfinished("How do I add a user", "en", "page", admin=False)
+    log.record(make_answer("What is the weather?", found=False), "api")
+    rows = log.report()
+    assert [(r.question, r.asked, r.unanswered, r.unfinished) for r in rows] == [
+        ("What is the weather?", 1, 1, 0),
+        ("How do I add a user?", 2, 0, 1),
+    ]
+
+
+def test_a_log_from_before_unfinished_answers_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE questions (answer_id VARCHAR(64) PRIMARY KEY, asked_at DATETIME NOT "
+            "NULL, question TEXT NOT NULL, normalized TEXT NOT NULL, language VARCHAR(16) NOT "
+            "NULL, confident BOOLEAN NOT NULL, citations INTEGER NOT NULL, cited_articles JSON "
+            "NOT NULL, channel VARCHAR(16) NOT NULL, admin BOOLEAN NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO questions VALUES ('a1', '2026-01-02 03:04:00', 'Old?', 'old', 'en', 0, "
+            "0, '[]', 'api', 0)"
+        )
+    log = QuestionLog(f"sqlite:///{path}")
+    log.record_unfinished("New?", "sv", "page", admin=False)
+    rows = {r.question: (r.unanswered, r.unfinished) for r in log.report()}
+    assert rows == {"Old?": (1, 0), "New?": (0, 1)}
