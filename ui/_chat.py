@@ -216,11 +216,9 @@ class ChatHandlers:
             conv.messages.append({"role": "assistant", "content": text})
             yield message, list(conv.messages), conv, keep
             return
-        history = conv.questions[-HISTORY_LIMIT:]
-        # Kept at once, so that a question asked while this one is answered follows up on it.
-        conv.questions.append(question)
         conv.messages.append({"role": "user", "content": question})
         yield "", list(conv.messages), conv, keep
+        history = conv.questions[-HISTORY_LIMIT:]
         # This answer's own message: another question of the same reader (an example clicked)
         # may be answered at the same time, below it.
         reply = {"role": "assistant", "content": ""}
@@ -247,6 +245,7 @@ class ChatHandlers:
         except QuestionError:
             reply["content"] = strings(conv.lang)["too_long"]
             yield keep, list(conv.messages), conv, keep
+        conv.questions.append(question)
 
     def clear(self, conv: Conversation) -> tuple[Chat, Conversation, str]:
         """Start a new conversation in the same language."""
