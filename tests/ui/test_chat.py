@@ -45,6 +45,17 @@ def run(handlers: ChatHandlers, conv: Conversation, message: str) -> list[Any]:
     return list(handlers.respond(message, conv))
 
 
+def write_slowly(service: AnswerService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answers that show "Writing… " before the answer itself, as an LLM's first words."""
+    real = service.assistant.ask_stream
+
+    def ask_stream(question: str, **kwargs: Any) -> Iterator[str | Answer]:
+        yield "Writing… "
+        yield from real(question, **kwargs)
+
+    monkeypatch.setattr(service.assistant, "ask_stream", ask_stream)
+
+
 def test_the_question_shows_at_once_then_the_answer_with_sources(service: AnswerService) -> None:
     conv = Conversation()
     first, *_, last = run(ChatHandlers(service, CHAT_PAGE), conv, f"  {QUESTION} ")
@@ -87,13 +98,7 @@ def test_the_admin_page_asks_for_administrator_articles_in_its_fixed_language(
 def test_two_answers_written_at_once_each_keep_their_own_message(
     service: AnswerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = service.assistant.ask_stream
-
-    def ask_stream(question: str, **kwargs: Any) -> Iterator[str | Answer]:
-        yield "Writing… "
-        yield from real(question, **kwargs)
-
-    monkeypatch.setattr(service.assistant, "ask_stream", ask_stream)
+    write_slowly(service, monkeypatch)
     handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
     first = handlers.respond(QUESTION, conv)
     next(first)
@@ -136,13 +141,7 @@ def test_a_refused_question_is_explained_in_the_page_language(
 def test_an_answer_left_before_it_is_written_is_logged_as_unfinished(
     service: AnswerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = service.assistant.ask_stream
-
-    def ask_stream(question: str, **kwargs: Any) -> Iterator[str | Answer]:
-        yield "Writing… "
-        yield from real(question, **kwargs)
-
-    monkeypatch.setattr(service.assistant, "ask_stream", ask_stream)
+    write_slowly(service, monkeypatch)
     answering = ChatHandlers(service, CHAT_PAGE).respond(QUESTION, Conversation())
     next(answering)
     next(answering)
