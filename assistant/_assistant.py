@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant._answer import extractive, message, not_found
 from assistant._generate import generate, standalone_question
-from assistant._lang import LanguageGuesser
+from assistant._lang import LanguageGuesser, reader_first
 from assistant._llm import LLMClient, LLMError
 from assistant._model import Answer
 from assistant._retriever import Retrieval, RetrievalParams, Retriever
@@ -74,11 +74,14 @@ class Assistant:
         with self._lock:
             self._retriever = fresh
 
-    def question_languages(self, question: str) -> list[str]:
+    def question_languages(self, question: str, reader_lang: str | None = None) -> list[str]:
         """The languages `question` may be written in, most likely first, weighed by the words
-        each language's docs use."""
+        each language's docs use; `reader_lang` (the language of the reader's page) first when
+        it is one of them: "Skriv ut etiketter" is Swedish on a Swedish page, Norwegian on a
+        Norwegian one."""
         vocabularies = self.retriever.lexical.vocabularies
-        return [code for code, _ in self.languages.candidates(question, vocabularies=vocabularies)]
+        found = [code for code, _ in self.languages.candidates(question, vocabularies=vocabularies)]
+        return reader_first(found, reader_lang)
 
     def retrieve(
         self,
@@ -87,6 +90,7 @@ class Assistant:
         history: Sequence[str] = (),
         top_k: int | None = None,
         admin: bool = False,
+        reader_lang: str | None = None,
     ) -> tuple[Retrieval, list[str]]:
         """The ranked hits for a question and the reader's languages, most likely first.
 
@@ -94,7 +98,7 @@ class Assistant:
         only when it finds nothing relevant alone ("and if it fails?") is the previous
         question added to it (bench/RESULTS.md, follow-up section)."""
         question = _checked(question)
-        detected = self.question_languages(question)
+        detected = self.question_languages(question, reader_lang)
         langs = [lang] if lang else detected
         # The words are searched in the language they are written in; a fixed answer language
         # (a page's `?lang=`) only decides which translation is cited.
@@ -116,11 +120,15 @@ class Assistant:
         history: Sequence[str] = (),
         top_k: int | None = None,
         admin: bool = False,
+        reader_lang: str | None = None,
     ) -> Answer:
         """Answer `question` from the docs, citing numbered sources; `lang` overrides language
-        detection and `history` holds the earlier questions of the conversation (with an LLM,
-        a follow-up is first rewritten to stand alone)."""
-        *_, answer = self._answers(question, lang, history, top_k, admin, stream=False)
+        detection, `reader_lang` (the reader's page language) only breaks its ties, and
+        `history` holds the earlier questions of the conversation (with an LLM, a follow-up is
+        first rewritten to stand alone)."""
+        *_, answer = self._answers(
+            question, lang, history, top_k, admin, stream=False, reader_lang=reader_lang
+        )
         assert isinstance(answer, Answer)
         return answer
 
@@ -131,6 +139,7 @@ class Assistant:
         history: Sequence[str] = (),
         top_k: int | None = None,
         admin: bool = False,
+        reader_lang: str | None = None,
     ) -> Iterator[str | Answer]:
         """`ask`, streamed: yields zero or more text deltas (`str`) as the model writes, then
         exactly one `Answer` as the last item. The deltas are the model's raw text: show them
@@ -139,7 +148,9 @@ class Assistant:
         valid citation, or the model failed: then `Answer.notice` says so). Without an LLM only
         the `Answer` is yielded. Bad questions raise `QuestionError` on the first `next()`.
         """
-        return self._answers(question, lang, history, top_k, admin, stream=True)
+        return self._answers(
+            question, lang, history, top_k, admin, stream=True, reader_lang=reader_lang
+        )
 
     def _answers(
         self,
@@ -149,6 +160,7 @@ class Assistant:
         top_k: int | None,
         admin: bool,
         stream: bool,
+        reader_lang: str | None = None,
     ) -> Iterator[str | Answer]:
         question = _checked(question)
         query, failed = question, False
@@ -159,7 +171,7 @@ class Assistant:
             except LLMError as exc:
                 failed = True
                 _log.warning("the LLM could not rewrite a follow-up question: %s", exc)
-        retrieval, langs = self.retrieve(query, lang, history, top_k, admin)
+        retrieval, langs = self.retrieve(query, lang, history, top_k, admin, reader_lang)
         if not retrieval.relevant:
             yield not_found(question, langs[0], unknown=retrieval.unknown)
             return

@@ -94,6 +94,14 @@ class LanguageGuesser:
         return self.candidates(text, vocabularies=vocabularies)[0][0]
 
 
+def reader_first(codes: list[str], reader_lang: str | None) -> list[str]:
+    """`codes` with `reader_lang` (the language of the reader's page) first when it is one of
+    them, so that it only breaks ties between the languages a question may be in."""
+    if reader_lang not in codes:
+        return codes
+    return [reader_lang, *(code for code in codes if code != reader_lang)]
+
+
 def _weighed_by_use(
     confidence: dict[str, float],
     words: list[str],

@@ -11,7 +11,14 @@ from collections.abc import Callable, Container, Mapping, Sequence
 
 from assistant import Assistant
 from assistant._eval import EvalQuestion, read_questions
-from assistant._lang import _CAMEL, _CODES, VOCABULARY_SMOOTHING, WORD, LanguageGuesser
+from assistant._lang import (
+    _CAMEL,
+    _CODES,
+    VOCABULARY_SMOOTHING,
+    WORD,
+    LanguageGuesser,
+    reader_first,
+)
 from assistant._tune import pseudo_questions
 from bench._report import log, table
 from bench._setup import Setup
@@ -19,7 +26,9 @@ from corpus import Chunk
 
 SMOOTHINGS = (1.0, 0.2, 0.1, 0.05, 0.02)
 PREVIOUS_SMOOTHING = 0.1
-Guess = Callable[[str, str], str]  # (question, its own article or "") -> language code
+Guess = Callable[[str, str, str], str]  # (question, own article or "", its language) -> code
+#: A page in a language near the question's: a Norwegian reader on a Swedish page, and so on.
+NEIGHBOUR = {"sv": "no", "no": "sv", "da": "no", "de": "nl", "nl": "de", "en": "sv", "fi": "sv"}
 
 
 class _OtherArticles(Container[str]):
@@ -49,7 +58,7 @@ def variants(
 ) -> dict[str, Guess]:
     """Each way of guessing, by name."""
 
-    def summed(question: str, _own: str) -> str:
+    def summed(question: str, _own: str, _lang: str) -> str:
         words = _CAMEL.sub(" ", question)
         merged: dict[str, float] = {}
         for value in guesser._detector.compute_language_confidence_values(
@@ -59,7 +68,7 @@ def variants(
             merged[code] = merged.get(code, 0.0) + value.value
         return max(merged, key=merged.__getitem__) if merged else guesser.default
 
-    def counted_once(question: str, own: str) -> str:
+    def counted_once(question: str, own: str, _lang: str) -> str:
         confidence = dict(guesser.candidates(question, floor=0.0))
         text = _CAMEL.sub(" ", question)
         words = WORD.findall((text if text.strip() else question).lower())
@@ -73,21 +82,29 @@ def variants(
         mean = sum(use.values()) / len(use)
         return max(confidence, key=lambda code: confidence[code] * use.get(code, mean))
 
-    def weighed(smoothing: float) -> Guess:
-        def guess(question: str, own: str) -> str:
-            vocab = {lang: _OtherArticles(words, own) for lang, words in articles.items()}
-            return guesser.candidates(question, vocabularies=vocab, smoothing=smoothing)[0][0]
+    def weighed(smoothing: float, page: Callable[[str], str | None] = lambda _lang: None) -> Guess:
+        def guess(question: str, own: str, lang: str) -> str:
+            vocab = {code: _OtherArticles(words, own) for code, words in articles.items()}
+            found = guesser.candidates(question, vocabularies=vocab, smoothing=smoothing)
+            return reader_first([code for code, _ in found], page(lang))[0]
 
         return guess
 
     out: dict[str, Guess] = {
         "lingua, Bokmål + Nynorsk summed": summed,
-        "lingua, the likelier of Bokmål and Nynorsk": lambda q, _own: guesser.guess(q),
+        "lingua, the likelier of Bokmål and Nynorsk": lambda q, _own, _lang: guesser.guess(q),
         f"+ docs' words, each counted once, smoothing {PREVIOUS_SMOOTHING} (before)": counted_once,
     }
     for smoothing in SMOOTHINGS:
         chosen = " (default)" if smoothing == VOCABULARY_SMOOTHING else ""
         out[f"+ docs' words, shared ones split, smoothing {smoothing}{chosen}"] = weighed(smoothing)
+    default = VOCABULARY_SMOOTHING
+    out["  + the page's language first, page in the question's language"] = weighed(
+        default, lambda lang: lang
+    )
+    out["  + the page's language first, page in a neighbouring language"] = weighed(
+        default, NEIGHBOUR.get
+    )
     return out
 
 
@@ -110,7 +127,7 @@ def run(setup: Setup) -> list[str]:
             right = 0
             for q in questions:
                 own = q.gold[0] if set_name == "titles" else ""
-                ok = guess(q.question, own) == q.lang
+                ok = guess(q.question, own, q.lang) == q.lang
                 right += ok
                 if set_name == "titles":
                     per_lang[q.lang] += ok

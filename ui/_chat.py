@@ -226,7 +226,12 @@ class ChatHandlers:
         written = ""
         try:
             for part in self.service.stream(
-                question, conv.answer_lang, history, self.kind.admin, self.kind.channel
+                question,
+                conv.answer_lang,
+                history,
+                self.kind.admin,
+                self.kind.channel,
+                reader_lang=conv.lang,
             ):
                 examples = keep
                 if isinstance(part, Answer):

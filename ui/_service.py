@@ -42,6 +42,7 @@ class AnswerService:
         history: Sequence[str] = (),
         admin: bool = False,
         channel: str = "api",
+        reader_lang: str | None = None,
     ) -> Iterator[Part]:
         """Text deltas of the answer as they are written, then the logged `Answer`.
 
@@ -52,7 +53,7 @@ class AnswerService:
         finished = False
         try:
             for part in self.assistant.ask_stream(
-                question, lang=lang, history=history, admin=admin
+                question, lang=lang, history=history, admin=admin, reader_lang=reader_lang
             ):
                 if isinstance(part, Answer):
                     self._record(part, channel, admin)

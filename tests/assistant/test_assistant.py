@@ -169,3 +169,13 @@ def test_a_short_question_is_read_in_the_language_whose_docs_use_its_words(
     question = "knappen espresso"
     assert LanguageGuesser().guess(question) != "sv"
     assert assistant.question_languages(question)[0] == "sv"
+
+
+def test_the_readers_page_language_breaks_ties_only(assistant: Assistant) -> None:
+    question = "Skriv ut etiketter"
+    found = assistant.question_languages(question)
+    assert len(found) > 1
+    assert assistant.question_languages(question, found[1])[:2] == [found[1], found[0]]
+    assert assistant.question_languages(question, "xx") == found
+    clear = "How do I descale the espresso machine every month?"
+    assert assistant.question_languages(clear, "sv") == assistant.question_languages(clear)

@@ -86,6 +86,14 @@ def test_a_follow_up_is_asked_with_the_earlier_questions(
     assert [call["lang"] for call in spy.calls] == [None, None, None]
 
 
+def test_the_page_language_is_passed_on_to_break_ties_in_the_questions_language(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Spy(service, monkeypatch)
+    run(ChatHandlers(service, WIDGET), Conversation(lang="sv"), "Skriv ut etiketter")
+    assert (spy.calls[0]["lang"], spy.calls[0]["reader_lang"]) == (None, "sv")
+
+
 def test_the_admin_page_asks_for_administrator_articles_in_its_fixed_language(
     service: AnswerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
