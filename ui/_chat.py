@@ -203,8 +203,8 @@ class ChatHandlers:
         """Show the question at once, then the answer as it is written, then its sources; a
         reader over the question limit is asked to wait instead. The question box is emptied
         once, when the question shows, so that the next question can be typed while the answer
-        is written. The headings around an answer and the examples follow the answer's
-        language."""
+        is written. The page's language breaks ties between the languages the question may
+        be in; the headings around an answer and the examples follow the answer's language."""
         keep = gr.skip()
         question = message.strip()
         if not question:
