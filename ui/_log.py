@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
+    update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
@@ -198,33 +198,14 @@ class QuestionLog:
                 f"the question log {self._where} is unavailable: {_reason(exc)}"
             ) from exc
 
-    def record(self, answer: Answer, channel: str, admin: bool = False) -> None:
-        """Log a question with its answer's language, confidence and cited articles."""
-        cited = list(dict.fromkeys(c.doc_id or c.article_id for c in answer.citations))
+    def start(self, row: str, question: str, language: str, channel: str, admin: bool) -> None:
+        """Log a question as it is asked, under the id `row`, before its answer is written: if
+        the answer never is (the reader left, answering failed, the server stopped), the
+        question stays in the log as unfinished."""
         with self._transaction() as conn:
             conn.execute(
                 insert(_questions).values(
-                    answer_id=answer.id,
-                    asked_at=datetime.now(UTC),
-                    question=answer.question,
-                    normalized=normalize_question(answer.question),
-                    language=answer.language,
-                    confident=answer.confident,
-                    citations=len(answer.citations),
-                    cited_articles=cited,
-                    channel=channel,
-                    admin=admin,
-                )
-            )
-
-    def record_unfinished(self, question: str, language: str, channel: str, admin: bool) -> None:
-        """Log a question whose answer was never finished: the reader left (a new conversation,
-        a closed page) or answering failed. It cites nothing and counts as unfinished, not as
-        unanswered by the docs."""
-        with self._transaction() as conn:
-            conn.execute(
-                insert(_questions).values(
-                    answer_id=uuid.uuid4().hex,
+                    answer_id=row,
                     asked_at=datetime.now(UTC),
                     question=question,
                     normalized=normalize_question(question),
@@ -237,6 +218,38 @@ class QuestionLog:
                     outcome=UNFINISHED,
                 )
             )
+
+    def record(
+        self, answer: Answer, channel: str, admin: bool = False, started: str | None = None
+    ) -> None:
+        """Log a question with its answer's language, confidence and cited articles; the row
+        `started` (see `start`) becomes this answer's when there is one."""
+        cited = list(dict.fromkeys(c.doc_id or c.article_id for c in answer.citations))
+        values: dict[str, Any] = {
+            "answer_id": answer.id,
+            "question": answer.question,
+            "normalized": normalize_question(answer.question),
+            "language": answer.language,
+            "confident": answer.confident,
+            "citations": len(answer.citations),
+            "cited_articles": cited,
+            "channel": channel,
+            "admin": admin,
+            "outcome": None,
+        }
+        with self._transaction() as conn:
+            if started is not None:
+                done = conn.execute(
+                    update(_questions).where(_questions.c.answer_id == started).values(**values)
+                )
+                if done.rowcount:
+                    return
+            conn.execute(insert(_questions).values(asked_at=datetime.now(UTC), **values))
+
+    def forget(self, row: str) -> None:
+        """Remove a started question that was refused (too long, empty) rather than asked."""
+        with self._transaction() as conn:
+            conn.execute(delete(_questions).where(_questions.c.answer_id == row))
 
     def record_feedback(
         self, answer_id: str, vote: str, comment: str = "", voter: str | None = None

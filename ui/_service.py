@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -46,25 +48,22 @@ class AnswerService:
     ) -> Iterator[Part]:
         """Text deltas of the answer as they are written, then the logged `Answer`.
 
-        Extractive answers arrive whole, so without an LLM this yields only the `Answer`. A
-        question whose answer is never finished (the reader stops reading, or answering fails)
-        is logged as unfinished; a refused one (`QuestionError`) is not logged.
+        Extractive answers arrive whole, so without an LLM this yields only the `Answer`. The
+        question is logged before it is answered, so that one whose answer is never finished
+        (the reader stops reading, answering fails, the server stops) stays logged as
+        unfinished; a refused one (`QuestionError`) is removed.
         """
-        finished = False
+        started = self._start(question, lang, channel, admin)
         try:
             for part in self.assistant.ask_stream(
                 question, lang=lang, history=history, admin=admin, reader_lang=reader_lang
             ):
                 if isinstance(part, Answer):
-                    self._record(part, channel, admin)
-                    finished = True
+                    self._logged(functools.partial(self.log.record, part, channel, admin, started))
                 yield part
         except QuestionError:
-            finished = True
+            self._logged(lambda: self.log.forget(started))
             raise
-        finally:
-            if not finished:
-                self._record_unfinished(question, lang, channel, admin)
 
     def answer(
         self,
@@ -148,18 +147,16 @@ class AnswerService:
             "model": {"backend": manifest.backend, "name": manifest.model},
         }
 
-    def _record(self, answer: Answer, channel: str, admin: bool) -> None:
-        self._logged(lambda: self.log.record(answer, channel, admin))
-
-    def _record_unfinished(
-        self, question: str, lang: str | None, channel: str, admin: bool
-    ) -> None:
+    def _start(self, question: str, lang: str | None, channel: str, admin: bool) -> str:
+        """Log the question before it is answered; the id of its row."""
+        row = uuid.uuid4().hex
         language = lang or ""
         if not language:
-            # The index may be what failed: then the language stays unknown.
+            # The index may be what fails: then the language stays unknown until answered.
             with contextlib.suppress(IndexProblem):
                 language = self.assistant.question_languages(question)[0]
-        self._logged(lambda: self.log.record_unfinished(question, language, channel, admin))
+        self._logged(lambda: self.log.start(row, question, language, channel, admin))
+        return row
 
     def _logged(self, write: Callable[[], None]) -> None:
         # A reader still gets the answer when the log is down; the operator sees why once,

@@ -153,9 +153,19 @@ def test_an_answer_left_before_it_is_written_is_logged_as_unfinished(
     answering = ChatHandlers(service, CHAT_PAGE).respond(QUESTION, Conversation())
     next(answering)
     next(answering)
-    answering.close()
+    # Already logged while the answer is written: a server stopped now would not lose it.
     [row] = service.log.report()
     assert (row.question, row.language, row.unanswered, row.unfinished) == (QUESTION, "en", 0, 1)
+    answering.close()
+    assert service.log.report() == [row]
+
+
+def test_a_finished_answer_leaves_one_row_and_nothing_unfinished(service: AnswerService) -> None:
+    answer = service.answer(QUESTION)
+    assert service.log.report() == []
+    assert service.log.record_feedback(answer.id, "down")
+    [row] = service.log.report()
+    assert (row.asked, row.unanswered, row.down_votes, row.unfinished) == (1, 0, 1, 0)
 
 
 def test_thumbs_down_is_stored_for_the_answer_it_was_given_on(service: AnswerService) -> None:

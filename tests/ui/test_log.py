@@ -97,7 +97,7 @@ def test_the_report_is_a_table() -> None:
 
 def test_an_unfinished_answer_is_reported_apart_from_the_unanswered(log: QuestionLog) -> None:
     log.record(make_answer("How do I add a user?"), "page")
-    log.record_unfinished("How do I add a user", "en", "page", admin=False)
+    log.start(uuid.uuid4().hex, "How do I add a user", "en", "page", admin=False)
     log.record(make_answer("What is the weather?", found=False), "api")
     rows = log.report()
     assert [(r.question, r.asked, r.unanswered, r.unfinished) for r in rows] == [
@@ -120,6 +120,18 @@ def test_a_log_from_before_unfinished_answers_gains_the_column(tmp_path: Path) -
             "0, '[]', 'api', 0)"
         )
     log = QuestionLog(f"sqlite:///{path}")
-    log.record_unfinished("New?", "sv", "page", admin=False)
+    log.start(uuid.uuid4().hex, "New?", "sv", "page", admin=False)
     rows = {r.question: (r.unanswered, r.unfinished) for r in log.report()}
     assert rows == {"Old?": (1, 0), "New?": (0, 1)}
+
+
+def test_a_started_question_becomes_its_answer_or_is_forgotten(log: QuestionLog) -> None:
+    log.start("row-1", "What is the weather?", "en", "page", admin=False)
+    assert [r.unfinished for r in log.report()] == [1]
+    answer = make_answer("What is the weather?", found=False)
+    log.record(answer, "page", started="row-1")
+    assert [(r.asked, r.unanswered, r.unfinished) for r in log.report()] == [(1, 1, 0)]
+    assert log.record_feedback(answer.id, "down")
+    log.start("row-2", "x" * 3000, "en", "page", admin=False)
+    log.forget("row-2")
+    assert [r.question for r in log.report()] == ["What is the weather?"]
