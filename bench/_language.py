@@ -98,12 +98,11 @@ def variants(
     for smoothing in SMOOTHINGS:
         chosen = " (default)" if smoothing == VOCABULARY_SMOOTHING else ""
         out[f"+ docs' words, shared ones split, smoothing {smoothing}{chosen}"] = weighed(smoothing)
-    default = VOCABULARY_SMOOTHING
     out["  + the page's language first, page in the question's language"] = weighed(
-        default, lambda lang: lang
+        VOCABULARY_SMOOTHING, lambda lang: lang
     )
     out["  + the page's language first, page in a neighbouring language"] = weighed(
-        default, NEIGHBOUR.get
+        VOCABULARY_SMOOTHING, NEIGHBOUR.get
     )
     return out
 

@@ -56,7 +56,8 @@ _questions = Table(
     Column("cited_articles", JSON, nullable=False),
     Column("channel", String(16), nullable=False),
     Column("admin", Boolean, nullable=False),
-    # NULL: answered. UNFINISHED: the reader left, or the answer failed, before it was written.
+    # NULL: answered. UNFINISHED: asked, and no answer written yet (or ever: the reader left,
+    # answering failed, the server stopped).
     Column("outcome", String(16), nullable=True),
 )
 UNFINISHED = "unfinished"

@@ -53,7 +53,7 @@ class AnswerService:
         (the reader stops reading, answering fails, the server stops) stays logged as
         unfinished; a refused one (`QuestionError`) is removed.
         """
-        started = self._start(question, lang, channel, admin)
+        started = self._start(question, lang, channel, admin, reader_lang)
         try:
             for part in self.assistant.ask_stream(
                 question, lang=lang, history=history, admin=admin, reader_lang=reader_lang
@@ -147,14 +147,18 @@ class AnswerService:
             "model": {"backend": manifest.backend, "name": manifest.model},
         }
 
-    def _start(self, question: str, lang: str | None, channel: str, admin: bool) -> str:
-        """Log the question before it is answered; the id of its row."""
+    def _start(
+        self, question: str, lang: str | None, channel: str, admin: bool, reader_lang: str | None
+    ) -> str:
+        """Log the question before it is answered, in the language it will be answered in
+        (detected once more here, 0.5 ms, so that an unfinished one has it too); the id of its
+        row."""
         row = uuid.uuid4().hex
         language = lang or ""
         if not language:
             # The index may be what fails: then the language stays unknown until answered.
             with contextlib.suppress(IndexProblem):
-                language = self.assistant.question_languages(question)[0]
+                language = self.assistant.question_languages(question, reader_lang)[0]
         self._logged(lambda: self.log.start(row, question, language, channel, admin))
         return row
 

@@ -160,6 +160,22 @@ def test_an_answer_left_before_it_is_written_is_logged_as_unfinished(
     assert service.log.report() == [row]
 
 
+def test_an_unfinished_question_is_logged_in_the_language_the_page_breaks_ties_to(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_slowly(service, monkeypatch)
+    question = "Skriv ut etiketter"
+    for lang in ("sv", "no"):
+        answering = ChatHandlers(service, WIDGET).respond(question, Conversation(lang=lang))
+        next(answering)
+        next(answering)
+        answering.close()
+    assert [row.language for row in service.log.report()] in (["sv"], ["no"])
+    with service.log.engine.connect() as conn:
+        languages = [r[0] for r in conn.exec_driver_sql("SELECT language FROM questions")]
+    assert sorted(languages) == ["no", "sv"]
+
+
 def test_a_finished_answer_leaves_one_row_and_nothing_unfinished(service: AnswerService) -> None:
     answer = service.answer(QUESTION)
     assert service.log.report() == []
