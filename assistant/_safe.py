@@ -13,6 +13,7 @@ _CODE = re.compile(
     r"|(`+)(?!`).+?(?<!`)\2(?!`)",  # a code span
     re.M | re.S,
 )
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
 _LABEL = r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
 _IMAGE = re.compile(r"!" + _LABEL + r"(?:\([^)\n]*\)|\[[^\]\n]*\])?")
 _LINK = re.compile(_LABEL + r"\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
@@ -40,7 +41,8 @@ def _escape_bracket(match: re.Match[str]) -> str:
 
 def safe_markdown(text: str, allowed_urls: Collection[str] = ()) -> str:
     """`text` with raw HTML removed, images reduced to their alt text and every link or bare
-    URL that does not point to a page of `allowed_urls` reduced to its text; code is kept."""
+    URL that does not point to a page of `allowed_urls` reduced to its text; code is kept, and
+    a code block left open is closed."""
     pages = {_page(u) for u in allowed_urls}
     parts: list[str] = []
     end = 0
@@ -48,7 +50,21 @@ def safe_markdown(text: str, allowed_urls: Collection[str] = ()) -> str:
         parts += [_clean(text[end : code.start()], pages), code.group(0)]
         end = code.end()
     parts.append(_clean(text[end:], pages))
-    return "".join(parts)
+    return _closed("".join(parts))
+
+
+def _closed(text: str) -> str:
+    """`text` with a code block it leaves open closed: an open one would turn whatever is
+    shown after the text (the sources) into code."""
+    fence = ""
+    for line in text.splitlines():
+        if match := _FENCE_LINE.match(line):
+            mark = match.group(1)
+            if not fence:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence) and line.strip() == mark:
+                fence = ""
+    return f"{text.rstrip()}\n{fence}\n" if fence else text
 
 
 def _clean(prose: str, pages: set[str]) -> str:

@@ -28,6 +28,7 @@ _DROPPED = frozenset(
 )
 # Headings below H3 stay inside a section's text, but the site still numbers their anchors.
 _DEEP_HEADING = re.compile(r"^ {0,3}#{4,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_BULLET_ITEM = re.compile(r"^ {0,3}[*+-][ \t]+(.+)$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
 # A line that is one ```code span``` is no fence (CommonMark), but the header splitter takes it
 # for one and swallows the headings after it: write it as a plain `code span`.
@@ -108,6 +109,39 @@ class _Section:
     parts: list[Part] = field(default_factory=list)
 
 
+def _balanced(pieces: list[str]) -> list[str]:
+    """Pieces of one section, each closing the code block it ends inside and the next one
+    reopening it: a block split across chunks stays code in both, and no chunk leaves an open
+    fence that would turn the rest of an answer into code."""
+    out: list[str] = []
+    carried, carried_mark = "", ""  # the fence line and mark of a block left open before
+    for piece in pieces:
+        lines = piece.splitlines()
+        first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+        if carried and first < len(lines) and lines[first].strip() == carried_mark:
+            lines, carried, carried_mark = lines[first + 1 :], "", ""  # it only closes the block
+        opener, mark = carried, carried_mark
+        for line in lines:
+            if not (match := _FENCE.match(line)):
+                continue
+            found = match.group(1)
+            if not mark:
+                mark, opener = found, line
+            elif found[0] == mark[0] and len(found) >= len(mark) and line.strip() == found:
+                mark = ""
+        out.append("\n".join([*([carried] if carried else []), *lines, *([mark] if mark else [])]))
+        carried, carried_mark = (opener, mark) if mark else ("", "")
+    return out
+
+
+def _links_only(text: str, labels: set[str]) -> bool:
+    """Whether every line of `text` is a bullet item that is the text of one of the article's
+    links: a list that only points to other articles."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    items = [_BULLET_ITEM.match(line) for line in lines]
+    return bool(lines) and all(m is not None and m.group(1).strip() in labels for m in items)
+
+
 def _deep_headings(text: str) -> list[str]:
     """The H4–H6 headings in a section's text, outside fenced code."""
     found: list[str] = []
@@ -147,13 +181,14 @@ class Chunker:
     def split(self, article: Article) -> list[Chunk]:
         """The chunks of one article, in reading order."""
         sections = self._merge_short(self._sections(article))
+        labels = {label.strip() for label, _ in article.links}
         chunks: list[Chunk] = []
         for section in sections:
             whole = approx_tokens(section.text) <= self.max_tokens
             pieces = (
                 [section.text]
                 if whole
-                else [p.strip("\n") for p in self._splitter.split_text(section.text)]
+                else _balanced([p.strip("\n") for p in self._splitter.split_text(section.text)])
             )
             for piece in pieces:
                 if not piece.strip():
@@ -177,6 +212,7 @@ class Chunker:
                         description=str(article.meta.get("description") or ""),
                         parts=parts if whole else (),
                         corpus=article.corpus,
+                        navigation=_links_only(piece, labels),
                     )
                 )
         return chunks

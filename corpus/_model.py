@@ -72,6 +72,9 @@ class Chunk:
     parts: tuple[Part, ...] = ()
     """The sections merged into this chunk, the chunk's own first; empty when none was."""
     corpus: str = ""
+    #: The section only lists links to other articles ("Related content"): it points to
+    #: answers but holds none, so it is never cited as one.
+    navigation: bool = False
 
     @property
     def doc_id(self) -> str:

@@ -179,3 +179,26 @@ def test_the_readers_page_language_breaks_ties_only(assistant: Assistant) -> Non
     assert assistant.question_languages(question, "xx") == found
     clear = "How do I descale the espresso machine every month?"
     assert assistant.question_languages(clear, "sv") == assistant.question_languages(clear)
+
+
+def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path: Path) -> None:
+    docs = tmp_path / "docs" / "en"
+    docs.mkdir(parents=True)
+    (docs / "policy.md").write_text("---\ntitle: Policy\n---\n\nRules for every password.\n")
+    (docs / "reset.md").write_text(
+        "---\ntitle: Reset\n---\n\n## Steps\n\nOpen the user card, choose a new password for "
+        "the user and save it.\n\n## Related content\n\n* [Reset the password of a user]"
+        "(reset.md)\n* [Password policy](policy.md)\n"
+    )
+    embedder = FakeEmbedder()
+    ingest(
+        [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")],
+        IndexStore(tmp_path / "i"),
+        embedder,
+        Chunker(min_tokens=0),
+        show_progress=False,
+    )
+    bot = Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.0))
+    hit = bot.retrieve("Reset the password of a user", lang="en")[0].hits[0]
+    assert hit.chunk.url == "https://x/en/reset"
+    assert hit.chunk.anchor == "steps"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from markdown_it import MarkdownIt
 
 from assistant._safe import safe_markdown
 
@@ -52,3 +53,11 @@ def test_an_unclosed_tag_takes_at_most_its_paragraph() -> None:
     assert text.startswith("Before ")
     assert text.endswith("\n\nAfter.")
     assert "<" not in text
+
+
+@pytest.mark.parametrize(
+    "text", ["```xml\n<b>x</b>", "Intro\n\n````\ncode\n```", "Intro\n\n~~~\n", "Text ```"]
+)
+def test_a_code_block_left_open_is_closed(text: str) -> None:
+    html = MarkdownIt("commonmark").render(safe_markdown(text) + "\n\n**Sources** [1]")
+    assert "<strong>Sources</strong>" in html

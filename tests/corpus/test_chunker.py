@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from corpus import Article, Chunker, Part, load_corpus
 from corpus._chunker import approx_tokens, slugify
@@ -119,6 +120,22 @@ def test_long_sections_split_between_list_items_and_rows(tmp_path: Path) -> None
     assert all(c.anchor in {"steps", "table"} for c in chunks)
 
 
+def test_a_code_block_split_across_chunks_stays_code_in_each(tmp_path: Path) -> None:
+    code = "\n".join(f'<setting id="{i}" value="something long enough"/>' for i in range(60))
+    body = f"# T\n\n## Config\n\nThe file:\n\n```xml XML\n{code}\n```\n\nAfter the code.\n"
+    chunks = Chunker(max_tokens=100, min_tokens=0).split(_article(body, tmp_path))
+    assert len(chunks) > 2
+    seen = []
+    for chunk in chunks:
+        tokens = MarkdownIt("commonmark").parse(chunk.text)
+        fenced = "".join(t.content for t in tokens if t.type == "fence")
+        seen += [line for line in fenced.splitlines() if line]
+        assert all(t.info == "xml XML" for t in tokens if t.type == "fence")
+        assert "<setting" not in "".join(t.content for t in tokens if t.type == "inline")
+    assert seen == code.splitlines()
+    assert chunks[-1].text.endswith("After the code.")
+
+
 def test_headings_in_code_are_not_numbered(tmp_path: Path) -> None:
     body = (
         "# T\n\n## Note\n\nA.\n\n```md\n#### Note\n## Note\n```\n\nMore.\n\n"
@@ -182,3 +199,18 @@ def test_real_corpus_headings_with_underscores_keep_them_in_their_anchors(tmp_pa
         "create-a-new-follow-up-with-specified-project_id",
         "create-new-document-with-pre-selected-documenttemplate_id-equals-10",
     } <= anchors
+
+
+def test_a_section_that_only_lists_links_is_marked_as_navigation(tmp_path: Path) -> None:
+    body = (
+        "# T\n\n## Formats\n\n* PDF\n* Word\n\n## Mixed\n\n* Edit\n* Word\n\n"
+        "## Related content\n\n* Edit a user\n- Roles\n"
+    )  # as the loader leaves it: links are text, their targets in `Article.links`
+    links = (("Edit", "edit.md"), ("Edit a user", "edit.md"), ("Roles", "roles.md"))
+    article = dataclasses.replace(_article(body, tmp_path), links=links)
+    chunks = Chunker(min_tokens=0).split(article)
+    assert [(c.anchor, c.navigation) for c in chunks] == [
+        ("formats", False),
+        ("mixed", False),
+        ("related-content", True),
+    ]
