@@ -51,6 +51,8 @@ class Part:
     headings: tuple[str, ...]
     anchor: str
     start: int
+    #: It only lists links to other articles (see `Chunk.navigation`).
+    navigation: bool = False
 
 
 @dataclass(frozen=True)
