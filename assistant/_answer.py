@@ -126,13 +126,10 @@ def with_links(text: str, links: Sequence[tuple[str, str]]) -> str:
 def answering_section(chunk: Chunk, question: str) -> Chunk:
     """`chunk` with the headings and anchor of its merged section that shares the most words
     with `question` (heading words count twice; words every section has count for nothing);
-    the chunk's own first section on a tie. A section that only lists links to other articles
-    is not chosen while another is there."""
+    the chunk's own first section on a tie."""
     parts = chunk.part_texts()
-    if not all(part.navigation for part, _ in parts):
-        parts = [(part, text) for part, text in parts if not part.navigation]
     if len(parts) < 2:
-        return chunk.section(parts[0][0])
+        return chunk
     asked = stems(question, chunk.lang)
     heads = [stems((part.headings or (chunk.title,))[-1], chunk.lang) for part, _ in parts]
     bodies = [stems(text, chunk.lang) | head for (_, text), head in zip(parts, heads, strict=True)]

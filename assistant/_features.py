@@ -76,7 +76,7 @@ def _hub_share(texts: Sequence[str]) -> float:
 class ArticleTable:
     """Per-index lookups the features need: which rows and heads belong to which article and
     language, each article's static traits, which rows are an article's intro (the text before
-    its first heading) or only list links, and the direction of administrator questions."""
+    its first heading), and the direction of administrator questions."""
 
     def __init__(self, index: LoadedIndex) -> None:
         chunks = index.chunks
@@ -91,7 +91,6 @@ class ArticleTable:
         self.head_doc = np.array([self.doc_of[h.doc_id] for h in heads], dtype=np.int64)
         self.head_lang = np.array([h.lang for h in heads], dtype=object)
         self.is_intro = np.array([not c.headings for c in chunks], dtype=np.float64)
-        self.navigation = np.array([c.navigation for c in chunks], dtype=bool)
         self.languages = {c.lang for c in chunks}
         first = [chunks[next(iter(self.rows[d].values()))[0]] for d in range(len(self.docs))]
         self.article_ids = [c.article_id for c in first]

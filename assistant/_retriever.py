@@ -290,8 +290,7 @@ class Retriever:
         """The article's section to cite: in the first preferred language that has the article,
         unless another language's version fits clearly better (a partial translation); within
         it, the section whose cosine plus weighted lexical score is highest, the article's
-        intro (the text before its first heading) counting `intro_margin` less, and a list of
-        links to other articles only when the article has nothing else."""
+        intro (the text before its first heading) counting `intro_margin` less."""
         t = self.params.tuned
         preferred = (*langs, self.params.fallback_language)
         order = [lg for lg in dict.fromkeys(preferred) if lg in best]
@@ -306,9 +305,6 @@ class Retriever:
         if peak > 0:
             scores = scores + t.section_lexical_weight * lexical / peak
         scores = scores - t.intro_margin * self.table.is_intro[rows]
-        navigation = self.table.navigation[rows]
-        if not navigation.all():
-            scores = np.where(navigation, -np.inf, scores)
         at = self._overview_of(rows, scores, int(np.argmax(scores)))
         row = rows[at]
         return Hit(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from langchain_text_splitters import (
     ExperimentalMarkdownSyntaxTextSplitter,
@@ -181,7 +181,11 @@ class Chunker:
     def split(self, article: Article) -> list[Chunk]:
         """The chunks of one article, in reading order."""
         labels = {label.strip() for label, _ in article.links}
-        sections = self._merge_short(self._sections(article), labels)
+        sections = self._sections(article)
+        # A list of links to other articles ("Related content") holds no answer, and its
+        # words would make the article match questions about the articles it links.
+        kept = [s for s in sections if not _links_only(s.text, labels)]
+        sections = self._merge_short(kept or sections)
         chunks: list[Chunk] = []
         for section in sections:
             whole = approx_tokens(section.text) <= self.max_tokens
@@ -195,8 +199,9 @@ class Chunker:
                     continue
                 # Merged sections fit the cap, so their parts' offsets hold (less the lead strip).
                 lead = len(piece) - len(piece.lstrip())
-                text = piece.strip()
-                parts = tuple(replace(p, start=max(0, p.start - lead)) for p in section.parts)
+                parts = tuple(
+                    Part(p.headings, p.anchor, max(0, p.start - lead)) for p in section.parts
+                )
                 chunks.append(
                     Chunk(
                         article_id=article.id,
@@ -205,13 +210,12 @@ class Chunker:
                         headings=section.headings,
                         anchor=section.anchor,
                         url=article.url,
-                        text=text,
+                        text=piece.strip(),
                         ordinal=len(chunks),
                         audience=article.audience,
                         description=str(article.meta.get("description") or ""),
                         parts=parts if whole else (),
                         corpus=article.corpus,
-                        navigation=_links_only(text, labels),
                     )
                 )
         return chunks
@@ -246,10 +250,10 @@ class Chunker:
             section.text = section.text.strip("\n")
         return [s for s in sections if s.text.strip()]
 
-    def _merge_short(self, sections: list[_Section], labels: set[str]) -> list[_Section]:
+    def _merge_short(self, sections: list[_Section]) -> list[_Section]:
         """Fold a very short section into the section before it when that one is its parent or
         an earlier sibling of the same level, keeping its heading as a bold line and its anchor
-        as a part of the chunk (marked when it only lists the article's `labels`, its links)."""
+        as a part of the chunk."""
         merged: list[_Section] = []
         for section in sections:
             prev = merged[-1] if merged else None
@@ -268,11 +272,9 @@ class Chunker:
                 and approx_tokens(f"{prev.text}\n\n{heading}{section.text}") <= self.max_tokens
             ):
                 if not prev.parts:
-                    own = Part(prev.headings, prev.anchor, 0)
-                    prev.parts.append(replace(own, navigation=_links_only(prev.text, labels)))
+                    prev.parts.append(Part(prev.headings, prev.anchor, 0))
                 prev.text += "\n\n"
-                part = Part(section.headings, section.anchor, len(prev.text))
-                prev.parts.append(replace(part, navigation=_links_only(section.text, labels)))
+                prev.parts.append(Part(section.headings, section.anchor, len(prev.text)))
                 prev.text += heading + section.text
                 continue
             merged.append(section)

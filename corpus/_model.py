@@ -51,8 +51,6 @@ class Part:
     headings: tuple[str, ...]
     anchor: str
     start: int
-    #: It only lists links to other articles (see `Chunk.navigation`).
-    navigation: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,9 +72,6 @@ class Chunk:
     parts: tuple[Part, ...] = ()
     """The sections merged into this chunk, the chunk's own first; empty when none was."""
     corpus: str = ""
-    #: The section only lists links to other articles ("Related content"): it points to
-    #: answers but holds none, so it is never cited as one.
-    navigation: bool = False
 
     @property
     def doc_id(self) -> str:

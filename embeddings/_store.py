@@ -368,8 +368,7 @@ def _chunk(data: dict[str, Any]) -> Chunk:
     data["headings"] = tuple(data["headings"])
     data["links"] = tuple((text, url) for text, url in data.get("links", ()))
     data["parts"] = tuple(
-        Part(tuple(p["headings"]), p["anchor"], p["start"], p.get("navigation", False))
-        for p in data.get("parts", ())
+        Part(tuple(p["headings"]), p["anchor"], p["start"]) for p in data.get("parts", ())
     )
     return Chunk(**data)
 

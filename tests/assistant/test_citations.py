@@ -62,12 +62,12 @@ def test_an_unsure_answer_says_first_that_it_is_the_closest_match(tmp_path: Path
     assert (blank, heading) == ("", "**Guide › Support** [1]")
 
 
-def test_a_merged_list_of_links_to_other_articles_is_not_cited(tmp_path: Path) -> None:
+def test_a_short_list_of_links_to_other_articles_is_not_merged_into_a_chunk(tmp_path: Path) -> None:
     body = BODY + "\n## Related content\n\n* Remove the licence\n* Contact the helpdesk\n"
     links = (("Remove the licence", "licence.md"), ("Contact the helpdesk", "help.md"))
     article = Article("a", "en", "Guide", "https://x/en/a", body, tmp_path / "a.md", links=links)
     chunk = Chunker(max_tokens=100, min_tokens=20).split(article)[1]
-    assert [p.navigation for p in chunk.parts] == [False, False, True]
+    assert [p.anchor for p in chunk.parts] == ["uninstall", "support"]
     assert _cited(chunk, "Contact the helpdesk to remove the licence") == (
         "Guide › Support",
         "https://x/en/a#support",

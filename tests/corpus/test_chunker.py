@@ -201,16 +201,13 @@ def test_real_corpus_headings_with_underscores_keep_them_in_their_anchors(tmp_pa
     } <= anchors
 
 
-def test_a_section_that_only_lists_links_is_marked_as_navigation(tmp_path: Path) -> None:
+def test_a_section_that_only_lists_links_to_other_articles_is_left_out(tmp_path: Path) -> None:
     body = (
         "# T\n\n## Formats\n\n* PDF\n* Word\n\n## Mixed\n\n* Edit\n* Word\n\n"
         "## Related content\n\n* Edit a user\n- Roles\n"
     )  # as the loader leaves it: links are text, their targets in `Article.links`
     links = (("Edit", "edit.md"), ("Edit a user", "edit.md"), ("Roles", "roles.md"))
     article = dataclasses.replace(_article(body, tmp_path), links=links)
-    chunks = Chunker(min_tokens=0).split(article)
-    assert [(c.anchor, c.navigation) for c in chunks] == [
-        ("formats", False),
-        ("mixed", False),
-        ("related-content", True),
-    ]
+    assert [c.anchor for c in Chunker(min_tokens=0).split(article)] == ["formats", "mixed"]
+    hub = dataclasses.replace(article, body="# T\n\n* Edit a user\n* Roles\n")
+    assert [c.text for c in Chunker(min_tokens=0).split(hub)] == ["* Edit a user\n* Roles"]

@@ -63,14 +63,14 @@ def test_build_then_load_round_trips(tmp_path: Path, fake_embedder: FakeEmbedder
 
 def test_merged_parts_round_trip_and_older_indexes_without_them_load(tmp_path: Path) -> None:
     store = IndexStore(tmp_path / "index")
-    parts = (Part(("Section",), "section", 0), Part(("Related",), "related", 20, True))
-    chunks = [dataclasses.replace(c, parts=parts, navigation=True) for c in _chunks(2)]
+    parts = (Part(("Section",), "section", 0), Part(("Other",), "other", 20))
+    chunks = [dataclasses.replace(c, parts=parts) for c in _chunks(2)]
     build_index(chunks, FakeEmbedder(), store, show_progress=False)
     assert store.load().chunks == chunks
     lines = next((tmp_path / "index").glob("gen-*/chunks.jsonl"))
     rows = [json.loads(line) for line in lines.read_text("utf-8").splitlines()]
     for row in rows:
-        del row["parts"], row["navigation"]
+        del row["parts"]
     lines.write_text("".join(json.dumps(row) + "\n" for row in rows), "utf-8")
     assert store.load().chunks == _chunks(2)
 
