@@ -288,7 +288,8 @@ class Retriever:
         qv: npt.NDArray[np.float32],
     ) -> Hit:
         """The article's section to cite: in the first preferred language that has the article,
-        unless another language's version fits clearly better (a partial translation); within
+        unless another language's version fits clearly better (a partial translation), or in
+        the fallback language when the docs have none in the reader's; within
         it, the section whose cosine plus weighted lexical score is highest, the article's
         intro (the text before its first heading) counting `intro_margin` less."""
         t = self.params.tuned
@@ -296,7 +297,11 @@ class Retriever:
         order = [lg for lg in dict.fromkeys(preferred) if lg in best]
         order += [lg for lg in best if lg not in order]
         top = max(sim for _, sim in best.values())
-        lang = next(lg for lg in order if best[lg][1] >= top - t.translation_margin)
+        fallback = self.params.fallback_language
+        if langs[0] not in self.table.languages and fallback in best:
+            lang = fallback  # how near other translations come says nothing to this reader
+        else:
+            lang = next(lg for lg in order if best[lg][1] >= top - t.translation_margin)
         rows = self.table.rows[doc][lang]
         sims = self.index.vectors[rows] @ qv
         lexical = np.asarray([lex_rows.get(r, 0.0) for r in rows])

@@ -202,3 +202,25 @@ def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path
     hit = bot.retrieve("Reset the password of a user", lang="en")[0].hits[0]
     assert hit.chunk.url == "https://x/en/reset"
     assert hit.chunk.anchor == "steps"
+
+
+def test_a_reader_whose_language_the_docs_lack_gets_the_fallback_translation(
+    tmp_path: Path,
+) -> None:
+    for lang, body in (
+        ("en", "## Add a user\n\nOpen the list of users and click Add."),
+        ("da", "## Tilføj bruger\n\nÅbn listen og klik Tilføj. Lisään käyttäjän näin."),
+    ):
+        (tmp_path / "docs" / lang).mkdir(parents=True)
+        (tmp_path / "docs" / lang / "users.md").write_text(f"---\ntitle: Users\n---\n\n{body}\n")
+    embedder = FakeEmbedder()
+    ingest(
+        [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")],
+        IndexStore(tmp_path / "i"),
+        embedder,
+        Chunker(min_tokens=0),
+        show_progress=False,
+    )
+    bot = Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.0))
+    answer = bot.ask("Miten lisään käyttäjän?", lang="fi")
+    assert answer.citations[0].url == "https://x/en/users#add-a-user"
