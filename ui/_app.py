@@ -24,7 +24,15 @@ from assistant._setup import ingest_targets
 from assistant.settings import BUILTIN, Settings
 from ui._admin import ADMIN_TOKEN_ENV, Reindexer, admin_router, wrong_token_limiter
 from ui._api import BodyLimit, HeadAsGet, api_router, install_error_handlers
-from ui._chat import ADMIN_PAGE, CHAT_PAGE, SCROLL_TO_ANSWER, WIDGET, Examples, build_page
+from ui._chat import (
+    ADMIN_PAGE,
+    CHAT_PAGE,
+    PAGE_LANGUAGE,
+    SCROLL_TO_ANSWER,
+    WIDGET,
+    Examples,
+    build_page,
+)
 from ui._guide import guide_page
 from ui._i18n import LANGUAGES, strings
 from ui._limits import RateLimiter
@@ -38,12 +46,14 @@ _SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica"
 _MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 # The chat's clear (trash) button sits in its top right corner, over the first question and
 # over the copy button under a question as the conversation scrolls: the messages start below
-# it, and a question needs no copy button.
+# it, and a question needs no copy button. On a phone the send button's share of the row is
+# narrower than some languages' label, which must still fit.
 _CSS = """
 #header h1 { margin-bottom: 0.25rem; }
 footer { display: none !important; }
 #chat .message-wrap { padding-top: 36px; }
 #chat .message-buttons-right { display: none !important; }
+#send { min-width: max-content !important; }
 """
 _WIDGET_CSS = """
 .gradio-container, .gradio-container .main.app {
@@ -67,6 +77,23 @@ _WIDGET_HEAD = """<script>
   document.head.appendChild(style);
 })();
 </script>"""
+# Escape pressed in the widget closes it, as on the host page: widget.js does so on this message
+# from its frame. It carries nothing, so when the browser tells neither the host's origin
+# (ancestorOrigins) nor its referrer, any parent may receive it.
+_WIDGET_ESCAPE = """<script>
+(function () {
+  if (window.parent === window) { return; }
+  var hosts = window.location.ancestorOrigins;
+  var referrer = document.referrer ? new URL(document.referrer).origin : "*";
+  var host = hosts && hosts.length ? hosts[0] : referrer;
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !event.defaultPrevented) {
+      window.parent.postMessage({ type: "helpcenter-widget:close" }, host);
+    }
+  });
+})();
+</script>"""
+_PAGE_HEAD = SCROLL_TO_ANSWER + PAGE_LANGUAGE
 
 
 @cache
@@ -165,9 +192,9 @@ def create_app(
     theme = gr.themes.Soft(primary_hue="blue", font=_SYSTEM_FONTS, font_mono=_MONO_FONTS)
     # The catch-all "/" goes last: a mount matches every path below it.
     for path, kind, css, head in (
-        ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD + SCROLL_TO_ANSWER),
-        ("/admin", ADMIN_PAGE, _CSS, SCROLL_TO_ANSWER),
-        ("/", CHAT_PAGE, _CSS, SCROLL_TO_ANSWER),
+        ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD + _WIDGET_ESCAPE + _PAGE_HEAD),
+        ("/admin", ADMIN_PAGE, _CSS, _PAGE_HEAD),
+        ("/", CHAT_PAGE, _CSS, _PAGE_HEAD),
     ):
         gr.mount_gradio_app(
             app,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import re
+import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +32,12 @@ CONCURRENT_ANSWERS = 8
 #: The previous questions a follow-up is asked with (the HTTP API accepts as many).
 HISTORY_LIMIT = 20
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+# The punctuation that opens no Markdown, HTML or autolink once the rest is escaped: left as
+# typed, since Gradio labels a question for screen readers with its raw text.
+_INERT = "?,;'\"!%/("
+_LITERAL_SPECIAL = re.compile(
+    "([" + re.escape("".join(c for c in string.punctuation if c not in _INERT)) + "])"
+)
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 
 Chat = list[dict[str, str]]
@@ -59,6 +67,24 @@ SCROLL_TO_ANSWER = """<script>
   });
   new MutationObserver(function () { requestAnimationFrame(check); })
     .observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+})();
+</script>"""
+#: Put in every page's head: give the document the language and title the page was relabelled
+#: in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`).
+PAGE_LANGUAGE = """<script>
+(function () {
+  var root = document.documentElement;
+  function apply() {
+    var chosen = document.querySelector("#page-language [lang]");
+    if (!chosen) { return; }
+    if (root.lang !== chosen.lang) { root.lang = chosen.lang; }
+    if (document.title !== chosen.textContent) { document.title = chosen.textContent; }
+  }
+  new MutationObserver(apply).observe(root, {
+    childList: true, subtree: true, characterData: true, attributes: true,
+    attributeFilter: ["lang"]
+  });
+  apply();
 })();
 </script>"""
 
@@ -112,6 +138,11 @@ class Conversation:
 
 def _escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _literal(text: str) -> str:
+    """Markdown that shows `text` as typed, its line breaks too: a question is no markup."""
+    return _LITERAL_SPECIAL.sub(r"\\\1", text).replace("\n", "\\\n")
 
 
 def render_answer(answer: Answer, lang: str) -> str:
@@ -171,6 +202,17 @@ class ChatHandlers:
         # The seconds this reader must wait before the next question or vote, or None.
         return None if self.limiter is None else self.limiter.hit(self._client(request))
 
+    def title(self, lang: str) -> str:
+        """The page's title (its browser tab) in `lang`."""
+        text = strings(lang)
+        if self.kind.compact:
+            return text["widget_title"]
+        return text["admin_title" if self.kind.admin else "title"]
+
+    def language(self, lang: str) -> str:
+        """The page's language and title as the HTML that `PAGE_LANGUAGE` applies."""
+        return f'<span lang="{lang}">{html.escape(self.title(lang))}</span>'
+
     def header(self, lang: str) -> str:
         """The page's heading in `lang`."""
         text = strings(lang)
@@ -189,6 +231,7 @@ class ChatHandlers:
         text = strings(conv.lang)
         return (
             conv,
+            self.language(conv.lang),
             gr.update(value=self.header(conv.lang)),
             gr.update(placeholder=text["empty"]),
             gr.update(placeholder=text["placeholder"], label=text["placeholder"]),
@@ -216,7 +259,7 @@ class ChatHandlers:
             conv.messages.append({"role": "assistant", "content": text})
             yield message, list(conv.messages), conv, keep
             return
-        conv.messages.append({"role": "user", "content": question})
+        conv.messages.append({"role": "user", "content": _literal(question)})
         yield "", list(conv.messages), conv, keep
         history = conv.questions[-HISTORY_LIMIT:]
         # This answer's own message: another question of the same reader (an example clicked)
@@ -284,12 +327,15 @@ def build_page(
     handlers = ChatHandlers(service, kind, limiter, examples)
     text = strings(DEFAULT_LANGUAGE)
     page = gr.Blocks(
-        title=text["widget_title" if kind.compact else "title"],
+        title=handlers.title(DEFAULT_LANGUAGE),
         analytics_enabled=False,
         fill_height=kind.compact,
     )
     with page:
         conv = gr.State(Conversation())
+        language = gr.Markdown(
+            handlers.language(DEFAULT_LANGUAGE), visible="hidden", elem_id="page-language"
+        )
         header = gr.Markdown(handlers.header(DEFAULT_LANGUAGE), elem_id="header")
         chatbot = gr.Chatbot(
             show_label=False,
@@ -350,6 +396,6 @@ def build_page(
         page.load(
             handlers.localize,
             conv,
-            [conv, header, chatbot, box, send, clear, examples_],
+            [conv, language, header, chatbot, box, send, clear, examples_],
         )
     return page

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.assistant.llm_stub import Reply, StubLLMServer
 from tests.ui.conftest import EXAMPLES, GUIDE, Served, publish, serving
+from ui._i18n import LANGUAGES, strings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -125,6 +126,62 @@ def test_markup_in_a_question_is_shown_not_run(
     page.screenshot(path=results / "markup.png")
 
 
+def test_a_question_is_shown_exactly_as_typed(guide_served: Served, new_page: NewPage) -> None:
+    page = new_page()
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(urlsplit(r.url).path))
+    page.goto(f"{guide_served.url}/?lang=en")
+    typed = ["<img src=x onerror=alert(1)>", "<b>bold</b> **md** <svg></svg> # 1. `c`"]
+    for question in typed:
+        ask(page, question)
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(len(typed))
+    asked = page.locator("#chat [data-testid='user']")
+    for n, question in enumerate(typed):
+        assert asked.nth(n).inner_text() == question
+    assert asked.locator("img, b, strong, svg, code, h1, ol").count() == 0
+    assert "/x" not in fetched
+
+
+@pytest.mark.parametrize(
+    ("path", "locale", "lang", "title"),
+    [
+        ("/?lang=sv", "en-US", "sv", "Hjälpcenter"),
+        ("/", "nl-NL", "nl", "Helpcentrum"),
+        ("/admin/?lang=de", "en-US", "de", "Hilfe-Center für Administratoren"),
+        ("/widget/?lang=fi", "en-US", "fi", "Ohje"),
+    ],
+)
+def test_the_document_has_the_pages_language_and_title(
+    guide_served: Served, new_page: NewPage, path: str, locale: str, lang: str, title: str
+) -> None:
+    page = new_page(locale=locale)
+    page.goto(guide_served.url + path)
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page).to_have_title(title)
+
+
+@pytest.mark.parametrize(("path", "width"), [("/", 375), ("/widget/", 335)])
+def test_the_send_label_fits_its_button_on_a_phone(
+    guide_served: Served, new_page: NewPage, results: Path, path: str, width: int
+) -> None:
+    page = new_page(width=width, height=700)
+    send = page.locator("#send")
+    for lang in LANGUAGES:
+        page.goto(f"{guide_served.url}{path}?lang={lang}")
+        expect(send).to_have_text(strings(lang)["send"])
+        fit = send.evaluate(
+            """button => {
+                const label = document.createRange();
+                label.selectNodeContents(button);
+                const text = label.getBoundingClientRect(), box = button.getBoundingClientRect();
+                return { overflow: button.scrollWidth - button.clientWidth,
+                         left: text.left - box.left, right: box.right - text.right };
+            }"""
+        )
+        page.screenshot(path=results / f"send-{lang}.png")
+        assert fit["overflow"] <= 0 and fit["left"] >= 0 and fit["right"] >= 0, (lang, fit)
+
+
 def test_widget_on_an_allowed_site_answers_in_norwegian(
     served: Served, new_page: NewPage, results: Path
 ) -> None:
@@ -153,6 +210,25 @@ def test_widget_on_an_allowed_site_answers_in_norwegian(
     launcher.click()
     expect(launcher).to_have_attribute("aria-expanded", "false")
     expect(iframe).to_be_hidden()
+
+
+def test_escape_in_the_widget_closes_it_and_focuses_the_launcher(
+    guide_served: Served, new_page: NewPage
+) -> None:
+    page = new_page(width=1000, height=720)
+    page.goto(guide_served.allowed_site)
+    launcher = page.locator("#helpcenter-widget button.launcher")
+    launcher.click()
+    box = page.frame_locator("#helpcenter-widget iframe").locator("#question textarea")
+    box.click()
+    # The host page's own scripts cannot close the widget by posting the same message.
+    page.evaluate("window.postMessage({ type: 'helpcenter-widget:close' }, '*')")
+    page.wait_for_timeout(300)
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    box.press("Escape")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#helpcenter-widget iframe")).to_be_hidden()
+    expect(launcher).to_be_focused()
 
 
 def test_a_site_not_in_allowed_origins_is_told_how_to_allow_it(

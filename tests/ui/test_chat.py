@@ -19,6 +19,7 @@ from ui._chat import (
     ChatHandlers,
     Conversation,
     Examples,
+    PageKind,
     render_answer,
 )
 from ui._i18n import guide_examples
@@ -68,6 +69,22 @@ def test_the_question_shows_at_once_then_the_answer_with_sources(service: Answer
     assert "](https://docs.example.com/en/guide/" in chat[1]["content"]
     assert list(conv.answer_ids) == [1]
     assert conv.questions == [QUESTION]
+
+
+def test_the_question_is_shown_as_typed_and_asked_as_typed(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Spy(service, monkeypatch)
+    conv = Conversation()
+    typed = "<img src=x onerror=alert(1)> **md** <b>bold</b>\n1. a_b [c](d) `e` & f?"
+    first, *_ = run(ChatHandlers(service, CHAT_PAGE), conv, typed)
+    shown = [
+        r"\<img src\=x onerror\=alert(1\)\> \*\*md\*\* \<b\>bold\</b\>",
+        r"1\. a\_b \[c\](d\) \`e\` \& f?",
+    ]
+    assert first[1] == [{"role": "user", "content": "\\\n".join(shown)}]
+    assert spy.calls[0]["question"] == typed
+    assert conv.questions == [typed]
 
 
 def test_a_follow_up_is_asked_with_the_earlier_questions(
@@ -219,10 +236,29 @@ def test_the_page_is_relabelled_in_the_readers_language(
     title: str,
 ) -> None:
     request = gr.Request(headers={"accept-language": accept}, query_params=query)
-    conv, header, *rest = ChatHandlers(service, CHAT_PAGE).localize(Conversation(), request)
+    conv, language, header, *rest = ChatHandlers(service, CHAT_PAGE).localize(
+        Conversation(), request
+    )
     assert (conv.lang, conv.answer_lang) == (lang, answer_lang)
+    assert language == f'<span lang="{lang}">{title}</span>'
     assert title in header["value"]
     assert len(rest) == 5
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [
+        (CHAT_PAGE, "Hjälpcenter"),
+        (ADMIN_PAGE, "Hjälpcenter för administratörer"),
+        (WIDGET, "Hjälp"),
+    ],
+)
+def test_every_page_has_its_own_title_in_the_readers_language(
+    service: AnswerService, kind: PageKind, title: str
+) -> None:
+    request = gr.Request(headers={}, query_params={"lang": "sv"})
+    _, language, *_ = ChatHandlers(service, kind).localize(Conversation(), request)
+    assert language == f'<span lang="sv">{title}</span>'
 
 
 def test_headings_and_examples_follow_the_answers_language(service: AnswerService) -> None:

@@ -2,7 +2,8 @@
  * Help-center widget loader. Embed it with one line:
  *   <script src="https://HELP-SERVER/widget.js" data-lang="sv" async></script>
  * Optional: data-theme="light|dark", data-accent="#hex". It adds a launcher button at the
- * bottom right that opens the assistant's /widget in an iframe, and closes it again.
+ * bottom right that opens the assistant's /widget in an iframe, and closes it again (Escape
+ * does too, on this page or inside the widget, and gives the launcher the focus).
  * The server's origin is taken from this script's own src. On the first open it asks the
  * server whether this site may frame the widget (server.allowed_origins): a browser shows a
  * refused frame as a blank error page, so the panel says what to do instead.
@@ -41,7 +42,7 @@
   }
   var src = origin + "/widget/?" + params.toString();
 
-  var host, button, panel;
+  var host, button, panel, frame;
   var open = false;
   var started = false;
 
@@ -54,7 +55,7 @@
   }
 
   function addFrame() {
-    var frame = document.createElement("iframe");
+    frame = document.createElement("iframe");
     frame.src = src;
     frame.title = text.widget_title;
     frame.setAttribute("allow", "clipboard-write");
@@ -87,6 +88,13 @@
         .catch(addFrame);
     }
     render();
+  }
+
+  function dismiss() {
+    if (open) {
+      toggle(false);
+      button.focus();
+    }
   }
 
   function mount() {
@@ -124,9 +132,21 @@
     root.appendChild(button);
     document.body.appendChild(host);
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && open) {
-        toggle(false);
-        button.focus();
+      if (event.key === "Escape") {
+        dismiss();
+      }
+    });
+    // Escape pressed inside the widget: its page says so (and nothing else may).
+    window.addEventListener("message", function (event) {
+      var message = event.data;
+      if (
+        event.origin === origin &&
+        frame &&
+        event.source === frame.contentWindow &&
+        message &&
+        message.type === "helpcenter-widget:close"
+      ) {
+        dismiss();
       }
     });
     render();
