@@ -7,6 +7,7 @@ import functools
 import logging
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -14,13 +15,51 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant import Answer, Assistant, QuestionError
 from assistant._features import is_admin
+from corpus import Chunk
 from embeddings import IndexProblem
 from ui._log import QuestionLog, QuestionLogError
 
 _log = logging.getLogger(__name__)
 
+#: Example questions longer than this are cut short by the page.
+MAX_EXAMPLE_CHARS = 60
 #: What `AnswerService.stream` yields: text as it is written, then the finished answer.
 Part = str | Answer
+
+
+def example_titles(
+    chunks: Sequence[Chunk], lang: str, fallback: str, admin: bool = False, count: int = 3
+) -> list[str]:
+    """Titles of `count` articles in `lang` (else `fallback`) that the docs surely answer and
+    readers most need: those the docs' own pages link to most, one per top-level area first,
+    the administrators' first with `admin` and last without. Titles several articles share
+    ("Overview"), one-word topics, long ones (cut short on the page) and index pages are
+    left out."""
+    heads = {(c.lang, c.doc_id): c for c in chunks if c.ordinal == 0}
+    linked = Counter(url.split("#", 1)[0] for c in chunks for _, url in c.links)
+    shared = Counter(h.title.casefold() for h in heads.values())
+    langs = {h.lang for h in heads.values()}
+    shown = lang if lang in langs else fallback
+    candidates = [
+        h
+        for h in heads.values()
+        if h.lang == shown
+        and shared[h.title.casefold()] <= len(langs)
+        and len(h.title.split()) > 1
+        and len(h.title) <= MAX_EXAMPLE_CHARS
+        and h.article_id.rsplit("/", 1)[-1] != "index"
+    ]
+    titles: list[str] = []
+    for group in (True, False):
+        ranked = sorted(
+            (h for h in candidates if (is_admin(h) == admin) == group),
+            key=lambda h: (-linked[h.url], h.article_id),
+        )
+        areas: dict[str, str] = {}
+        for head in ranked:
+            areas.setdefault(head.article_id.split("/", 1)[0], head.title)
+        titles += [*areas.values(), *(h.title for h in ranked)]
+    return list(dict.fromkeys(titles))[:count]
 
 
 class AnswerService:
@@ -31,6 +70,9 @@ class AnswerService:
         self.log = log
         self.ready = False
         self._log_failing = log.problem is not None
+        self._titles_lock = threading.Lock()
+        self._titles_of: object = None
+        self._titles: dict[tuple[str, bool, int], list[str]] = {}
 
     def warm_up(self) -> None:
         """Load the index and the model before the first question."""
@@ -106,14 +148,17 @@ class AnswerService:
         return thread
 
     def titles(self, lang: str, admin: bool = False, count: int = 3) -> list[str]:
-        """Titles of `count` articles in `lang` (else the fallback language), the
-        administrators' first with `admin`: example questions the corpus surely answers."""
-        heads = self.assistant.retriever.index.heads
-        fallback = self.assistant.params.fallback_language
-        in_lang = [h for h in heads if h.lang == lang] or [h for h in heads if h.lang == fallback]
-        if admin:
-            in_lang.sort(key=lambda h: not is_admin(h))
-        return list(dict.fromkeys(h.title for h in in_lang))[:count]
+        """Titles of `count` articles in `lang` (else the fallback language) to show as
+        example questions: see `example_titles`, computed once per index."""
+        index = self.assistant.retriever.index
+        key = (lang, admin, count)
+        with self._titles_lock:
+            if self._titles_of is not index:
+                self._titles_of, self._titles = index, {}
+            if key not in self._titles:
+                fallback = self.assistant.params.fallback_language
+                self._titles[key] = example_titles(index.chunks, lang, fallback, admin, count)
+            return self._titles[key]
 
     def vote(self, answer_id: str, vote: str, comment: str = "", voter: str | None = None) -> bool:
         """Store a reader's vote, replacing `voter`'s earlier one on the same answer; False

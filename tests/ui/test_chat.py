@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from assistant import Answer, Citation, QuestionError
 from assistant._answer import not_found
+from corpus import Chunk
 from ui._chat import (
     ADMIN_PAGE,
     CHAT_PAGE,
@@ -23,7 +24,7 @@ from ui._chat import (
     render_answer,
 )
 from ui._i18n import guide_examples
-from ui._service import AnswerService
+from ui._service import AnswerService, example_titles
 
 QUESTION = "How do I install the coffee machine?"
 
@@ -284,6 +285,32 @@ def test_examples_come_from_the_config_else_the_guide_else_the_corpus_titles(
     titles = Examples(guide_only=False).questions("sv", False, service)
     assert titles and set(titles) <= {c.title for c in service.assistant.retriever.index.chunks}
     assert all(service.answer(title, "sv").confident for title in titles)
+
+
+def test_corpus_examples_are_the_most_linked_articles_one_per_area() -> None:
+    def head(article_id: str, title: str, lang: str = "en", links: int = 0) -> Chunk:
+        url = f"https://x/{lang}/{article_id}"
+        return Chunk(article_id, lang, title, (), "", url, "text", 0, links=(("l", url),) * links)
+
+    chunks = [
+        head("contact/create", "Create a contact", links=5),
+        head("contact/edit", "Edit a contact", links=9),
+        head("sale/add", "Add a sale", links=3),
+        head("sale/index", "All about sales", links=20),
+        head("sale/overview", "Overview", links=8),
+        *(head(f"x/overview-{n}", "Overview", lang) for n in range(3) for lang in ("en", "sv")),
+        head("diary/calendar", "Calendar", links=7),
+        head("admin/users", "Add a user", links=1),
+        head("contact/create", "Skapa en kontakt", "sv"),
+    ]
+    top = ["Edit a contact", "Add a sale", "Create a contact"]
+    assert example_titles(chunks, "en", "en") == top
+    assert example_titles(chunks, "en", "en", admin=True, count=2) == [
+        "Add a user",
+        "Edit a contact",
+    ]
+    assert example_titles(chunks, "sv", "en", count=1) == ["Skapa en kontakt"]
+    assert example_titles(chunks, "fi", "en", count=1) == ["Edit a contact"]
 
 
 def citation(n: int, breadcrumb: str, url: str) -> Citation:
