@@ -94,9 +94,10 @@ class Assistant:
     ) -> tuple[Retrieval, list[str]]:
         """The ranked hits for a question and the reader's languages, most likely first.
 
-        A follow-up is searched on its own, since the previous question would outweigh it;
-        only when it finds nothing relevant alone ("and if it fails?") is the previous
-        question added to it (bench/RESULTS.md, follow-up section)."""
+        A follow-up is searched alone and with the previous question. The second wins when it
+        is more relevant and finds another article ("And how do I delete it?") or the first
+        finds nothing relevant; else the follow-up's own search picks the section, which the
+        previous question would outweigh (bench/RESULTS.md, follow-up section)."""
         question = _checked(question)
         detected = self.question_languages(question, reader_lang)
         langs = [lang] if lang else detected
@@ -105,12 +106,14 @@ class Assistant:
         search = [lang, *(d for d in detected if d != lang)] if lang in detected else detected
         k = top_k or self.top_k
         retrieval = self.retriever.retrieve(question, search, k, admin=admin, prefer=langs)
-        if history and not retrieval.relevant:
+        if history:
             joined = self.retriever.retrieve(
                 f"{question} {history[-1]}", search, k, admin=admin, prefer=langs
             )
-            if joined.relevant:
-                retrieval = joined
+            if joined.hits and joined.relevance > retrieval.relevance:
+                first = retrieval.hits[0].chunk.doc_id if retrieval.hits else None
+                if joined.hits[0].chunk.doc_id != first or not retrieval.relevant:
+                    retrieval = joined
         return retrieval, langs
 
     def ask(

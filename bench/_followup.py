@@ -1,6 +1,7 @@
 """Follow-up questions without an LLM: pairs of turns in six languages, over the bundled guide
-and (when the corpus is there) a slice of it. Each follow-up must be answered from its own
-article and section, not from the previous turn's."""
+and (when the corpus is there) a slice of it, and pairs whose follow-up refers back ("And how
+do I delete it?") over the whole index. Each follow-up must be answered from its own article
+and section, not from the previous turn's."""
 
 from __future__ import annotations
 
@@ -60,10 +61,22 @@ Strategy = Callable[[Assistant, Pair], Retrieval]
 STRATEGIES: dict[str, Strategy] = {
     "previous turn prepended (before)": lambda a, p: a.retrieve(f"{p.first} {p.followup}")[0],
     "follow-up alone": lambda a, p: a.retrieve(p.followup)[0],
-    "ours (alone, + previous when not relevant)": lambda a, p: a.retrieve(
+    "alone, + previous when not relevant (before)": lambda a, p: _if_not_relevant(
+        a.retrieve(p.followup)[0], a.retrieve(f"{p.followup} {p.first}")[0]
+    ),
+    "the more relevant of alone and + previous": lambda a, p: max(
+        a.retrieve(p.followup)[0],
+        a.retrieve(f"{p.followup} {p.first}")[0],
+        key=lambda r: r.relevance,
+    ),
+    "ours (+ previous when more relevant elsewhere)": lambda a, p: a.retrieve(
         p.followup, history=[p.first]
     )[0],
 }
+
+
+def _if_not_relevant(alone: Retrieval, joined: Retrieval) -> Retrieval:
+    return joined if not alone.relevant and joined.relevant else alone
 
 
 def score(assistant: Assistant, pairs: list[Pair]) -> dict[str, dict[str, object]]:
@@ -133,5 +146,15 @@ def run(setup: Setup) -> list[str]:
             f"articles + {sample} random (seed {setup.seed}); {report.articles} files)"
         )
         tables.append(_table(title, on_slice))
+    pronouns = read_pairs(DATA / "followups-pronouns.jsonl")
+    if (setup.index / "manifest.json").exists() and {p.gold for p in pronouns} <= {
+        d.article_id for d in docs
+    }:
+        log(f"follow-ups: {len(pronouns)} pairs that refer back, over {setup.index}")
+        on_index = score(_assistant(setup.index, setup), pronouns)
+        data["pronouns"] = on_index
+        langs = sorted({p.lang for p in pronouns})
+        title = f"Follow-ups that refer back ({', '.join(langs)}), over the whole index"
+        tables.append(_table(title, on_index))
     setup.record("followup", data)
     return tables

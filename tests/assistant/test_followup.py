@@ -1,8 +1,10 @@
-"""Follow-ups without an LLM: searched on their own, the previous question added only when the
-follow-up alone finds nothing relevant; links of the docs shown as links in answers."""
+"""Follow-ups without an LLM: searched alone and with the previous question, which wins only
+when it is more relevant and finds another article or the follow-up alone finds nothing
+relevant; links of the docs shown as links in answers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,46 +32,66 @@ def assistant(tmp_path: Path) -> Assistant:
     return Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.0))
 
 
-def _queries(
-    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, relevant: set[str]
+def _scripted(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, script: dict[str, tuple[float, str]]
 ) -> list[str]:
-    """Record every query the retriever gets; only the ones in `relevant` find something."""
+    """Record every query the retriever gets; a query in `script` finds its article first with
+    its relevance (relevant from 0.5), any other finds nothing relevant."""
     asked: list[str] = []
     real = assistant.retriever.retrieve
 
-    def retrieve(query: str, *args: Any, **kwargs: Any) -> Retrieval:
+    def retrieve(query: str, langs: Sequence[str], top_k: int, **kwargs: Any) -> Retrieval:
         asked.append(query)
-        found = real(query, *args, **kwargs)
-        return Retrieval(found.hits, found.relevance, query in relevant, found.lead)
+        found = real(query, langs, 10, **kwargs)
+        relevance, article = script.get(query, (0.01, ""))
+        hits = sorted(found.hits, key=lambda h: h.chunk.article_id != article)
+        return Retrieval(hits, relevance, relevance >= 0.5, found.lead)
 
     monkeypatch.setattr(assistant.retriever, "retrieve", retrieve)
     return asked
 
 
-def test_a_follow_up_that_finds_its_answer_is_searched_alone(
-    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    asked = _queries(assistant, monkeypatch, {"How do I descale it?"})
-    retrieval, _ = assistant.retrieve("How do I descale it?", history=["How do I install it?"])
-    assert asked == ["How do I descale it?"]
-    assert retrieval.relevant
+FIRST = "How do I install the machine?"
 
 
-def test_the_previous_question_helps_only_a_follow_up_that_finds_nothing_alone(
+@pytest.mark.parametrize(
+    ("alone", "joined", "answered_by"),
+    [
+        ((0.9, "guide/setup"), (0.6, "guide/index"), "alone"),
+        ((0.6, "guide/setup"), (0.9, "guide/index"), "joined"),
+        ((0.6, "guide/setup"), (0.9, "guide/setup"), "alone"),
+        ((0.2, "guide/setup"), (0.9, "guide/setup"), "joined"),
+    ],
+)
+def test_the_previous_question_wins_when_more_relevant_elsewhere_or_alone_finds_nothing(
+    assistant: Assistant,
+    monkeypatch: pytest.MonkeyPatch,
+    alone: tuple[float, str],
+    joined: tuple[float, str],
+    answered_by: str,
+) -> None:
+    followup = "And how do I clean it?"
+    both = f"{followup} {FIRST}"
+    asked = _scripted(assistant, monkeypatch, {followup: alone, both: joined})
+    retrieval, _ = assistant.retrieve(followup, history=[FIRST])
+    assert asked == [followup, both]
+    expected = alone if answered_by == "alone" else joined
+    assert (retrieval.relevance, retrieval.hits[0].chunk.article_id) == expected
+
+
+def test_a_question_without_history_is_searched_once(
     assistant: Assistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    joined = "And if it fails? How do I install the machine?"
-    asked = _queries(assistant, monkeypatch, {joined})
-    retrieval, _ = assistant.retrieve("And if it fails?", history=["How do I install the machine?"])
-    assert asked == ["And if it fails?", joined]
-    assert retrieval.relevant
+    asked = _scripted(assistant, monkeypatch, {FIRST: (0.9, "guide/setup")})
+    assistant.retrieve(FIRST)
+    assert asked == [FIRST]
 
 
 def test_a_follow_up_that_nothing_answers_stays_unanswered(
     assistant: Assistant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asked = _queries(assistant, monkeypatch, set())
-    answer = assistant.ask("What is a banana?", history=["How do I install the machine?"])
+    asked = _scripted(assistant, monkeypatch, {})
+    answer = assistant.ask("What is a banana?", history=[FIRST])
     assert len(asked) == 2
     assert not answer.confident and answer.citations == []
 
