@@ -23,6 +23,9 @@ _CODES = {
 }
 
 _ALIASES = {"nb": "no", "nn": "no"}
+_KNOWN = frozenset(
+    {_ALIASES.get(c, c) for c in (lg.iso_code_639_1.name.lower() for lg in Language.all())}
+)
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
 # A camel-case word ("SuperOffice", "WhatsApp", "iPad") is a name: it says nothing about the
 # language around it, yet sways the detector (dropping them: 174 → 176 of the 177 tune questions).
@@ -38,12 +41,14 @@ VOCABULARY_SMOOTHING = 0.05
 
 
 def language_code(tag: str | None) -> str | None:
-    """The language of a tag such as `sv`, `sv-SE` or `nb` (as `no`); None when malformed."""
+    """The language of a tag such as `sv`, `sv-SE` or `nb` (as `no`); None when malformed or
+    not a language (ISO 639-1, as lingua knows them: "xx" is none)."""
     match = _TAG.match(tag or "")
     if not match:
         return None
     code = match.group(1).lower()
-    return _ALIASES.get(code, code)
+    code = _ALIASES.get(code, code)
+    return code if code in _KNOWN else None
 
 
 class LanguageGuesser:

@@ -170,7 +170,7 @@ def _language(ctx: click.Context, param: click.Parameter, tag: str | None) -> st
         return None
     code = language_code(tag)
     if code is None:
-        raise click.BadParameter(f"{tag!r} is not a language tag such as sv, sv-SE or nb")
+        raise click.BadParameter(f"{tag!r} is not a language tag we know, such as sv, sv-SE or nb")
     return code
 
 

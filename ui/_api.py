@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,6 +43,20 @@ class AskRequest(_Strict):
         default_factory=list, max_length=MAX_HISTORY
     )
     admin: bool = False
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, question: str) -> str:
+        if not question.strip():
+            raise ValueError("the question is empty")
+        return question
+
+    @field_validator("lang")
+    @classmethod
+    def _known(cls, tag: str | None) -> str | None:
+        if tag is not None and language_code(tag) is None:
+            raise ValueError(f"{tag!r} is not a language we know; use a code such as sv or en")
+        return tag
 
 
 class CitationOut(BaseModel):

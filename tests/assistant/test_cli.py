@@ -147,7 +147,8 @@ def test_lang_is_read_as_the_api_reads_it(config: Path) -> None:
         assert json.loads(out)["language"] == code, tag
 
 
-def test_a_malformed_lang_is_a_one_line_error(config: Path) -> None:
-    result = CliRunner().invoke(main, ["--config", str(config), "ask", "--lang", "../x", "q"])
+@pytest.mark.parametrize("tag", ["../x", "xx", "zz-ZZ"])
+def test_a_malformed_or_unknown_lang_is_a_one_line_error(config: Path, tag: str) -> None:
+    result = CliRunner().invoke(main, ["--config", str(config), "ask", "--lang", tag, "q"])
     assert result.exit_code == 2
-    assert "'../x' is not a language tag such as sv, sv-SE or nb" in result.output
+    assert f"{tag!r} is not a language tag we know, such as sv, sv-SE or nb" in result.output

@@ -24,7 +24,7 @@ BAD_ASKS: list[tuple[str, Any, int]] = [
     ("question not a string", {"question": 42}, 422),
     ("question null", {"question": None}, 422),
     ("empty question", {"question": ""}, 422),
-    ("blank question", {"question": "   \n "}, 400),
+    ("blank question", {"question": "   \n "}, 422),
     ("oversized question", {"question": "x" * 2001}, 422),
     ("history not a list", {"question": "hi", "history": "earlier"}, 422),
     ("history too long", {"question": "hi", "history": ["q"] * 21}, 422),
@@ -32,6 +32,7 @@ BAD_ASKS: list[tuple[str, Any, int]] = [
     ("history of numbers", {"question": "hi", "history": [1, 2]}, 422),
     ("admin not a boolean", {"question": "hi", "admin": "yes"}, 422),
     ("lang not a language tag", {"question": "hi", "lang": "../etc"}, 422),
+    ("lang not a language", {"question": "hi", "lang": "xx"}, 422),
     ("unknown field", {"question": "hi", "questoin": "typo"}, 422),
     ("a list", ["hi"], 422),
     ("a string", "hi", 422),
@@ -46,6 +47,11 @@ def test_bad_ask_bodies_get_a_json_4xx(http: httpx.Client, body: Any, status: in
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["error"]
+
+
+def test_an_unknown_language_is_named_in_the_error(http: httpx.Client) -> None:
+    response = http.post("/api/ask", json={"question": "hi", "lang": "xx"})
+    assert "'xx' is not a language we know" in response.json()["error"]
 
 
 @pytest.mark.parametrize(
