@@ -113,6 +113,12 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 def _settings(ctx: click.Context) -> Settings:
     path = ctx.obj
     assert path is None or isinstance(path, Path)
+    if path is None and not Path(DEFAULT_CONFIG).exists():
+        click.echo(
+            f"No {DEFAULT_CONFIG} here: using the defaults, whose only corpus is the assistant's "
+            "own user guide. Name your docs in a settings file (--config FILE).",
+            err=True,
+        )
     return load_settings(path)
 
 

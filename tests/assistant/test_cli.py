@@ -152,3 +152,17 @@ def test_a_malformed_or_unknown_lang_is_a_one_line_error(config: Path, tag: str)
     result = CliRunner().invoke(main, ["--config", str(config), "ask", "--lang", tag, "q"])
     assert result.exit_code == 2
     assert f"{tag!r} is not a language tag we know, such as sv, sv-SE or nb" in result.output
+
+
+def test_without_a_settings_file_it_says_so(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSISTANT_CONFIG", raising=False)
+    monkeypatch.chdir(config.parent)
+    assert "No config.yaml here" not in CliRunner().invoke(main, ["report"]).stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    result = CliRunner().invoke(main, ["report"])
+    assert result.exit_code == 0
+    assert "No config.yaml here: using the defaults" in result.stderr
