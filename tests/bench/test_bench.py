@@ -85,7 +85,9 @@ def test_followup_section_compares_the_strategies(setup: Setup) -> None:
     assert set(guide) == {
         "previous turn prepended (before)",
         "follow-up alone",
-        "ours (alone, + previous when not relevant)",
+        "alone, + previous when not relevant (before)",
+        "the more relevant of alone and + previous",
+        "ours (+ previous when more relevant elsewhere)",
     }
     assert all(row["pairs"] == 18 for row in guide.values())
 
