@@ -129,7 +129,6 @@ class Conversation:
     """One reader's chat: what the page shows and what the next question needs."""
 
     lang: str = DEFAULT_LANGUAGE
-    answer_lang: str | None = None
     examples_lang: str = DEFAULT_LANGUAGE
     messages: Chat = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
@@ -226,7 +225,6 @@ class ChatHandlers:
         query = dict(request.query_params).get("lang") if request else None
         accept = dict(request.headers).get("accept-language") if request else None
         conv.lang = pick_language(query, accept)
-        conv.answer_lang = normalize_language(query)
         conv.examples_lang = conv.lang
         text = strings(conv.lang)
         return (
@@ -270,10 +268,9 @@ class ChatHandlers:
         try:
             for part in self.service.stream(
                 question,
-                conv.answer_lang,
-                history,
-                self.kind.admin,
-                self.kind.channel,
+                history=history,
+                admin=self.kind.admin,
+                channel=self.kind.channel,
                 reader_lang=conv.lang,
             ):
                 examples = keep
@@ -297,9 +294,7 @@ class ChatHandlers:
 
     def clear(self, conv: Conversation) -> tuple[Chat, Conversation, str]:
         """Start a new conversation in the same language."""
-        fresh = Conversation(
-            lang=conv.lang, answer_lang=conv.answer_lang, examples_lang=conv.examples_lang
-        )
+        fresh = Conversation(lang=conv.lang, examples_lang=conv.examples_lang)
         return [], fresh, ""
 
     def vote(
