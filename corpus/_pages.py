@@ -35,7 +35,8 @@ def page_id(url: str, base: str, lang: str) -> str:
     parts = [p for p in rel.split("/") if p]
     # The language folder may follow a section folder (`/kb/sv/…`); the id leaves it out.
     for i, part in enumerate(parts[:2]):
-        if _LANG_SEGMENT.match(part) and language_code(part) == language_code(lang):
+        code = language_code(part) if _LANG_SEGMENT.match(part) else None
+        if code is not None and code == language_code(lang):
             del parts[i]
             break
     if parts and rel.endswith("/"):
