@@ -71,7 +71,7 @@ class AnswerService:
         self.ready = False
         self._log_failing = log.problem is not None
         self._titles_lock = threading.Lock()
-        self._titles_of: object = None
+        self._titles_of = ""  # the index generation the titles are of
         self._titles: dict[tuple[str, bool, int], list[str]] = {}
 
     def warm_up(self) -> None:
@@ -149,12 +149,12 @@ class AnswerService:
 
     def titles(self, lang: str, admin: bool = False, count: int = 3) -> list[str]:
         """Titles of `count` articles in `lang` (else the fallback language) to show as
-        example questions: see `example_titles`, computed once per index."""
+        example questions: see `example_titles`, computed once per index generation."""
         index = self.assistant.retriever.index
         key = (lang, admin, count)
         with self._titles_lock:
-            if self._titles_of is not index:
-                self._titles_of, self._titles = index, {}
+            if self._titles_of != index.manifest.generation:
+                self._titles_of, self._titles = index.manifest.generation, {}
             if key not in self._titles:
                 fallback = self.assistant.params.fallback_language
                 self._titles[key] = example_titles(index.chunks, lang, fallback, admin, count)

@@ -181,15 +181,12 @@ def test_the_readers_page_language_breaks_ties_only(assistant: Assistant) -> Non
     assert assistant.question_languages(clear, "sv") == assistant.question_languages(clear)
 
 
-def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path: Path) -> None:
-    docs = tmp_path / "docs" / "en"
-    docs.mkdir(parents=True)
-    (docs / "policy.md").write_text("---\ntitle: Policy\n---\n\nRules for every password.\n")
-    (docs / "reset.md").write_text(
-        "---\ntitle: Reset\n---\n\n## Steps\n\nOpen the user card, choose a new password for "
-        "the user and save it.\n\n## Related content\n\n* [Reset the password of a user]"
-        "(reset.md)\n* [Password policy](policy.md)\n"
-    )
+def _over(tmp_path: Path, articles: dict[str, str]) -> Assistant:
+    """An assistant over `articles` ("lang/id.md": Markdown body under a title), fake embedder."""
+    for name, body in articles.items():
+        path = tmp_path / "docs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ntitle: {path.stem.title()}\n---\n\n{body}\n")
     embedder = FakeEmbedder()
     ingest(
         [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")],
@@ -198,7 +195,19 @@ def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path
         Chunker(min_tokens=0),
         show_progress=False,
     )
-    bot = Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.0))
+    return Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.0))
+
+
+def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path: Path) -> None:
+    bot = _over(
+        tmp_path,
+        {
+            "en/policy.md": "Rules for every password.",
+            "en/reset.md": "## Steps\n\nOpen the user card, choose a new password for the user "
+            "and save it.\n\n## Related content\n\n* [Reset the password of a user](reset.md)"
+            "\n* [Password policy](policy.md)",
+        },
+    )
     hit = bot.retrieve("Reset the password of a user", lang="en")[0].hits[0]
     assert hit.chunk.url == "https://x/en/reset"
     assert hit.chunk.anchor == "steps"
@@ -207,20 +216,12 @@ def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path
 def test_a_reader_whose_language_the_docs_lack_gets_the_fallback_translation(
     tmp_path: Path,
 ) -> None:
-    for lang, body in (
-        ("en", "## Add a user\n\nOpen the list of users and click Add."),
-        ("da", "## Tilføj bruger\n\nÅbn listen og klik Tilføj. Lisään käyttäjän näin."),
-    ):
-        (tmp_path / "docs" / lang).mkdir(parents=True)
-        (tmp_path / "docs" / lang / "users.md").write_text(f"---\ntitle: Users\n---\n\n{body}\n")
-    embedder = FakeEmbedder()
-    ingest(
-        [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")],
-        IndexStore(tmp_path / "i"),
-        embedder,
-        Chunker(min_tokens=0),
-        show_progress=False,
+    bot = _over(
+        tmp_path,
+        {
+            "en/users.md": "## Add a user\n\nOpen the list of users and click Add.",
+            "da/users.md": "## Tilføj bruger\n\nÅbn listen og klik Tilføj. Lisään käyttäjän näin.",
+        },
     )
-    bot = Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.0))
     answer = bot.ask("Miten lisään käyttäjän?", lang="fi")
     assert answer.citations[0].url == "https://x/en/users#add-a-user"
