@@ -45,6 +45,12 @@ _INLINE_LINK = re.compile(
     r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(?:<([^<>\n]*)>|((?:[^()\s<>]|\([^()\s]*\))*))"
     r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)"""
 )
+# An embedded player (a demo video) becomes a line naming it, linked to what it plays: the
+# text around it ("Watch this demo…") means nothing without it.
+_IFRAME = re.compile(r"<iframe\b([^>]*)>(?:\s*</iframe\s*>)?", re.I)
+_SRC = re.compile(r"""\bsrc\s*=\s*["']([^"'\s]+)["']""", re.I)
+_TITLE = re.compile(r"""\btitle\s*=\s*["']([^"'<>]*)["']""", re.I)
+_MAX_EMBED_LABEL = 80
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
 _AUTOLINK_SCHEMES = ("http:", "https:", "mailto:", "ftp:")
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
@@ -264,6 +270,16 @@ class MarkupRenderer:
                 out.links.append((_restore(match.group(1), spans), target))
             return match.group(1)
 
+        def embedded(match: re.Match[str]) -> str:
+            src, title = _SRC.search(match.group(1)), _TITLE.search(match.group(1))
+            if src is None or not src.group(1).lower().startswith(("https:", "http:")):
+                return ""
+            label = title.group(1).strip() if title else ""
+            label = label if 0 < len(label) <= _MAX_EMBED_LABEL else "Video"
+            out.links.append((label, src.group(1)))
+            return f"\n\n{label}\n\n"
+
+        text = _IFRAME.sub(embedded, text)
         text = _AUTOLINK.sub(autolink, text)
         text = _REF_LINK.sub(ref_link, _INLINE_LINK.sub(inline_link, text))
         text = strip_tags(_ESCAPED_TAG.sub("", _BR.sub("\n", text)))

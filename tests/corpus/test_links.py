@@ -68,3 +68,27 @@ def test_alt_text_that_names_a_picture_is_dropped() -> None:
     assert "01" not in out
     assert "Fill in the tabs." in out
     assert "Diagram of the water tank" in out
+
+
+def test_an_embedded_video_becomes_a_line_linked_to_it() -> None:
+    renderer = MarkupRenderer(Path("."), lambda path: "")
+    text = (
+        "Watch this demo.\n\n"
+        '<Frame caption="An older version">\n  <iframe\n    width="100%"\n'
+        '    src="https://www.youtube-nocookie.com/embed/abc"\n    title="(This video shows an'
+        ' older version of the product, so the design may look different. Steps are the same.)"'
+        "\n    allowfullscreen\n  ></iframe>\n</Frame>\n\n(length: 1:46)\n\n"
+        '<iframe src="https://player.example.com/1" title="Add a user"></iframe>\n'
+        '<iframe src="javascript:alert(1)"></iframe>\n'
+    )
+    rendered = renderer.render(Path("a.md"), text)
+    assert rendered.text.split("\n\n") == [
+        "Watch this demo.",
+        "Video",
+        "(length: 1:46)",
+        "Add a user\n",
+    ]
+    assert rendered.links == [
+        ("Video", "https://www.youtube-nocookie.com/embed/abc"),
+        ("Add a user", "https://player.example.com/1"),
+    ]
