@@ -257,6 +257,11 @@ class ChatHandlers:
             conv.messages.append({"role": "assistant", "content": text})
             yield message, list(conv.messages), conv, keep
             return
+        if len(question) > MAX_QUESTION_CHARS:
+            # Left in the box to be shortened: a limit on the box would cut it without a word.
+            conv.messages.append({"role": "assistant", "content": strings(conv.lang)["too_long"]})
+            yield message, list(conv.messages), conv, keep
+            return
         conv.messages.append({"role": "user", "content": _literal(question)})
         yield "", list(conv.messages), conv, keep
         history = conv.questions[-HISTORY_LIMIT:]
@@ -351,7 +356,6 @@ def build_page(
                 label=text["placeholder"],
                 show_label=False,
                 placeholder=text["placeholder"],
-                max_length=MAX_QUESTION_CHARS,
                 container=False,
                 scale=6,
                 elem_id="question",

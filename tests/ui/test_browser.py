@@ -143,6 +143,20 @@ def test_a_question_is_shown_exactly_as_typed(guide_served: Served, new_page: Ne
     assert "/x" not in fetched
 
 
+def test_a_question_over_the_limit_is_kept_whole_with_the_reason(
+    guide_served: Served, new_page: NewPage
+) -> None:
+    page = new_page()
+    page.goto(f"{guide_served.url}/?lang=en")
+    long = "How do I index my own help articles? " * 60
+    box = page.locator("#question textarea")
+    box.fill(long)
+    box.press("Enter")
+    expect(page.locator("#chat [data-testid='bot']")).to_contain_text("The question is too long")
+    assert box.input_value() == long
+    expect(page.locator("#chat [data-testid='user']")).to_have_count(0)
+
+
 @pytest.mark.parametrize(
     ("path", "locale", "lang", "title"),
     [

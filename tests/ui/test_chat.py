@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from assistant import Answer, Citation, QuestionError
 from assistant._answer import not_found
+from assistant._assistant import MAX_QUESTION_CHARS
 from corpus import Chunk
 from ui._chat import (
     ADMIN_PAGE,
@@ -23,7 +24,7 @@ from ui._chat import (
     PageKind,
     render_answer,
 )
-from ui._i18n import guide_examples
+from ui._i18n import guide_examples, strings
 from ui._service import AnswerService, example_titles
 
 QUESTION = "How do I install the coffee machine?"
@@ -148,6 +149,17 @@ def test_a_blank_message_asks_nothing(
     spy = Spy(service, monkeypatch)
     conv = Conversation()
     assert run(ChatHandlers(service, CHAT_PAGE), conv, "   ") == [("   ", [], conv, gr.skip())]
+    assert spy.calls == []
+
+
+def test_a_question_over_the_limit_stays_in_the_box_with_the_reason(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Spy(service, monkeypatch)
+    long = "Varför? " * (MAX_QUESTION_CHARS // 8 + 1)
+    (box, chat, _, _), *more = run(ChatHandlers(service, CHAT_PAGE), Conversation(lang="sv"), long)
+    assert box == long and more == []
+    assert chat == [{"role": "assistant", "content": strings("sv")["too_long"]}]
     assert spy.calls == []
 
 
