@@ -19,7 +19,7 @@ from embeddings import Embedder, IndexStore
 MAX_QUESTION_CHARS = 2000
 #: Even odds on the ranker's calibrated relevance: an extractive answer whose first article is
 #: likelier wrong than right says it is only the closest match. On the tune questions, out of
-#: fold, 21 of the 49 answers with relevance from 0.1 to 0.5 were right, 92 of the 117 above.
+#: fold, 20 of the 46 answers with relevance from 0.1 to 0.5 were right, 92 of the 119 above.
 LIKELY = 0.5
 _log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Assistant:
         detected = self.question_languages(question, reader_lang)
         langs = [lang] if lang else detected
         # The words are searched in the language they are written in; a fixed answer language
-        # (a page's `?lang=`) only decides which translation is cited.
+        # (the API's `lang`) only decides which translation is cited.
         search = [lang, *(d for d in detected if d != lang)] if lang in detected else detected
         k = top_k or self.top_k
         retrieval = self.retriever.retrieve(question, search, k, admin=admin, prefer=langs)

@@ -257,7 +257,7 @@ class ChatHandlers:
             conv.messages.append({"role": "assistant", "content": text})
             yield message, list(conv.messages), conv, keep
             return
-        if len(question) > MAX_QUESTION_CHARS:
+        if len(" ".join(question.split())) > MAX_QUESTION_CHARS:  # measured as the assistant does
             # Left in the box to be shortened: a limit on the box would cut it without a word.
             conv.messages.append({"role": "assistant", "content": strings(conv.lang)["too_long"]})
             yield message, list(conv.messages), conv, keep
