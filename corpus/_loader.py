@@ -10,7 +10,10 @@ from typing import Any
 
 import frontmatter
 import yaml
+from lingua import Language
 
+from corpus._html import language_code
+from corpus._links import article_urls, missing_links
 from corpus._markup import MarkupRenderer, include_path, plain_text
 from corpus._model import Article, LoadReport, Skipped
 
@@ -30,6 +33,8 @@ KEPT_META = (
 )
 _SNIPPET_DIRS = {"includes", "snippets", "_snippets", "node_modules"}
 _LANG_DIR = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+#: The codes a language folder is named by (ISO 639-1, `no` too): `faq/` or `api/` is no language.
+_LANGUAGES = frozenset({lg.iso_code_639_1.name.lower() for lg in Language.all()} | {"no"})
 _H1 = re.compile(r"^#\s+(.+?)\s*(?:\{#[^}]*\})?\s*$", re.M)
 _IMPORT_TARGET = re.compile(r"""^\s*import\s+\w+\s+from\s+["']([^"']+)["']""", re.M)
 _INCLUDE_TARGET = re.compile(r"\[!include\s*\[[^\]]*\]\(\s*<?([^)>\s]+)>?\s*\)\]", re.I)
@@ -163,10 +168,11 @@ def _inside(root: Path, paths: Iterator[Path], warn: Callable[..., None]) -> lis
 def load_corpus(
     root: Path,
     url_template: str = DEFAULT_URL_TEMPLATE,
-    default_lang: str = "en",
+    default_lang: str | None = None,
     on_warning: Warn | None = None,
 ) -> LoadReport:
-    """Load every article below `root`; bad files are skipped or degraded, never fatal."""
+    """Load every article below `root`; bad files are skipped or degraded, never fatal. An
+    article outside a language folder is in `default_lang`, English with a warning if none."""
     report = LoadReport()
 
     def warn(item: Skipped, *, skipped: bool) -> None:
@@ -180,6 +186,7 @@ def load_corpus(
     graph = _include_graph(root, paths)
     included = _included_files(graph)
     renderer = MarkupRenderer(root, _read_body)
+    defaulted = 0
     for path in paths:
         if _in_snippet_dir(root, path):
             continue
@@ -192,7 +199,7 @@ def load_corpus(
                 warn(Skipped(path, f"include cycle ({trail}); not indexed"), skipped=True)
             continue
         try:
-            article = _load_article(root, path, renderer, url_template, default_lang, warn)
+            article = _load_article(root, path, renderer, url_template, default_lang or "en", warn)
         except (OSError, ValueError) as exc:
             warn(Skipped(path, str(exc)), skipped=True)
             continue
@@ -200,8 +207,54 @@ def load_corpus(
             warn(Skipped(path, f"could not be read ({type(exc).__name__}: {exc})"), skipped=True)
             continue
         if article is not None:
+            defaulted += not _lang_folder(root, path) and not article.meta.get("language")
             report.articles.append(article)
+    report.articles = _one_per_language(root, report.articles, warn)
+    urls = article_urls(report.articles)
+    broken = [(a, found) for a in report.articles if (found := missing_links(a, urls))]
+    if broken:
+        first, found = broken[0]
+        more = f" and {len(broken) - 1} other file(s)" if len(broken) > 1 else ""
+        reason = (
+            f"{sum(len(f) for _, f in broken)} link(s) in {len(broken)} file(s) name articles "
+            f"not in the corpus and are kept as text: {first.source} ({', '.join(found[:3])})"
+            f"{more}"
+        )
+        warn(Skipped(root, reason), skipped=False)
+    if defaulted and default_lang is None:
+        reason = (
+            f"{defaulted} article(s) outside a language folder (en/, sv/, pt-BR/, ...) and "
+            f"without `language:` in front matter are labelled 'en': if that is wrong, set "
+            "default_language for this corpus in config.yaml"
+        )
+        warn(Skipped(root, reason), skipped=False)
     return report
+
+
+def _lang_folder(root: Path, path: Path) -> str:
+    """The language folder `path` is in, as written (`en`, `pt-BR`), or ""."""
+    parts = path.relative_to(root).parts
+    name = parts[0] if len(parts) > 1 else ""
+    return name if _LANG_DIR.match(name) and language_code(name) in _LANGUAGES else ""
+
+
+def _one_per_language(
+    root: Path, articles: list[Article], warn: Callable[..., None]
+) -> list[Article]:
+    """One article per (language, id): two folders of one language (`en` and `en-US`) holding
+    the same id keep the one in the folder named by the bare code, else the first by name."""
+    kept: dict[tuple[str, str], Article] = {}
+    for article in sorted(
+        articles, key=lambda a: (_lang_folder(root, Path(a.source)) != a.lang, str(a.source))
+    ):
+        other = kept.setdefault((article.lang, article.id), article)
+        if other is not article:
+            reason = (
+                f"same article as {other.source} (both language '{article.lang}', id "
+                f"'{article.id}'); not indexed"
+            )
+            warn(Skipped(article.source, reason), skipped=True)
+    return [a for a in articles if kept[(a.lang, a.id)] is a]
 
 
 def _load_article(
@@ -230,18 +283,20 @@ def _load_article(
     if not rendered.text.strip() or not re.sub(r"^#.*$", "", rendered.text, flags=re.M).strip():
         warn(Skipped(path, "no body"), skipped=True)
         return None
-    rel = path.relative_to(root).with_suffix("")
-    parts = rel.parts
-    has_lang_dir = len(parts) > 1 and bool(_LANG_DIR.match(parts[0]))
-    lang = str(meta.get("language") or (parts[0] if has_lang_dir else default_lang)).lower()
-    article_id = "/".join(parts[1:] if has_lang_dir else parts)
+    parts = path.relative_to(root).with_suffix("").parts
+    folder = _lang_folder(root, path)
+    # Language-wise an article is its base code (`en-US` is `en`: the stemmer, stop words and
+    # detection know `en`), but its URL keeps the folder as the site publishes it.
+    written = str(meta.get("language") or folder or default_lang)
+    lang = language_code(written)
+    article_id = "/".join(parts[1:] if folder else parts)
     h1 = _H1.search(rendered.text)
     title = h1.group(1) if h1 else str(meta.get("title") or path.stem)
     return Article(
         id=article_id,
         lang=lang,
         title=title,
-        url=article_url(url_template, lang, article_id),
+        url=article_url(url_template, folder or written, article_id),
         body=rendered.text,
         source=path,
         meta=meta,

@@ -24,6 +24,12 @@ _HEADING_ANCHOR = re.compile(
 _ALERT = re.compile(r"^(\s*)>\s*\[!(NOTE|TIP|CAUTION|WARNING|IMPORTANT)\]\s*$", re.I | re.M)
 _QUOTED = re.compile(r"^(\s*)>\s?")
 _ICON = re.compile(r"<Icon\b[^>]*?/>|<Icon\b[^>]*>.*?</Icon>|<i\s[^>]*>\s*</i>", re.S)
+_ICON_LABEL = re.compile(r"""\b(?:aria-label|title|alt)\s*=\s*["']([^"'<>]*)["']""", re.I)
+_ICON_NAME = re.compile(r"""\bicon\s*=\s*["']([\w-]+)["']|\b(?:ph|fa|bi|mdi)-([\w-]+)""")
+_ICON_STYLE = {"bold", "fill", "duotone", "thin", "light", "regular", "solid"}
+# An opening tag alone on its line, whose content MDX reads without its indentation.
+_BLOCK_OPEN = re.compile(r"^([ \t]*)<([A-Za-z][\w.-]*)\b[^<>]*(?<!/)>[ \t]*$")
+_DOCFX_VIDEO = re.compile(r"^[ \t]*>[ \t]*\[!Video[ \t]+([^\]\s]*)[ \t]*\][ \t]*$", re.I | re.M)
 _EMPTY_PARENS = re.compile(r"\(\s*\)")
 _TITLED = re.compile(
     r"""<(Tab|Step|Card|Accordion|Expandable|Update)\b[^>]*?\btitle=["']([^"']*)["'][^>]*>"""
@@ -170,7 +176,7 @@ class MarkupRenderer:
         """Render `text` (the body of `path`); includes resolve relative to `path`."""
         out = Rendered(text="")
         imports = {name: target for name, target in _IMPORT.findall(text)}
-        text = _EXPORT.sub("", _IMPORT.sub("", text))
+        text = _dedent_blocks(_EXPORT.sub("", _IMPORT.sub("", text)), path.suffix.lower() == ".mdx")
         defs = {m.group(1).lower(): m.group(2) for m in _REF_DEF.finditer(text)}
         parts = []
         for is_code, run in split_code(text):
@@ -241,8 +247,15 @@ class MarkupRenderer:
 
             text = snippet.sub(mdx_snippet, text)
         text = _HEADING_ANCHOR.sub(lambda m: f"{m.group(1)} {m.group(3)} {{#{m.group(2)}}}", text)
-        text = _dequote_alerts(text)
-        text = _EMPTY_PARENS.sub("", _ICON.sub("", text))
+
+        def video(match: re.Match[str]) -> str:
+            if not match.group(1).lower().startswith(("https:", "http:")):
+                return ""
+            out.links.append(("Video", match.group(1)))
+            return "\nVideo\n"
+
+        text = _dequote_alerts(_DOCFX_VIDEO.sub(video, text))
+        text = _EMPTY_PARENS.sub("", _ICON.sub(_icon, text))
         text = _TITLED.sub(lambda m: f"\n**{m.group(2)}**\n", text)
         text = _IMAGE.sub(lambda m: _alt(m.group(1) or m.group(2) or ""), text)
         text = _IMG_TAG.sub(lambda m: _alt(m.group(1)), text)
@@ -298,6 +311,89 @@ def _unescape(match: re.Match[str]) -> str:
     # Markdown and HTML both display as `<`, so it never becomes a tag.
     char = match.group(1)
     return "&lt;" if char == "<" and _TAG_START.match(match.string, match.end() - 1) else char
+
+
+def _icon(match: re.Match[str]) -> str:
+    """An inline icon as the words a sentence needs in its place: its label (`aria-label`,
+    `title`), else its name; nothing where it only decorates (alone on its line, in
+    parentheses, beside a bold button name, between sentences)."""
+    text, tag = match.string, match.group(0)
+    before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()].rstrip()
+    end = text.find("\n", match.end())
+    after = text[match.end() : len(text) if end < 0 else end].lstrip()
+    if (not before and not after) or before.endswith("**") or after.startswith("**"):
+        return ""
+    label = _ICON_LABEL.search(tag)
+    if label and label.group(1).strip():
+        return label.group(1).strip()
+    if not before[-1:].isalnum() or after.startswith(("(", "<", "[", "`", "*", "_")):
+        return ""
+    names = [n for m in _ICON_NAME.finditer(tag) if (n := m.group(1) or m.group(2))]
+    name = next((n for n in names if n not in _ICON_STYLE), "").replace("-", " ")
+    return name if name.endswith("icon") else f"{name} icon".strip()
+
+
+def _code_interior(lines: list[str]) -> list[bool]:
+    """Per line, whether it is inside a fenced code block (its fences excluded)."""
+    inside: list[bool] = []
+    fence = ""
+    for line in lines:
+        match = _FENCE.match(line)
+        if (
+            fence
+            and match
+            and match.group(2).startswith(fence)
+            and not line.strip().strip(fence[0])
+        ):
+            inside.append(False)
+            fence = ""
+        elif not fence and match:
+            inside.append(False)
+            fence = match.group(2)
+        else:
+            inside.append(bool(fence))
+    return inside
+
+
+def _closing(lines: list[str], code: list[bool], start: int, name: str) -> int | None:
+    """The line that closes the tag `name` opened on line `start`, if any."""
+    opens = re.compile(rf"<{re.escape(name)}\b[^<>]*(?<!/)>")
+    closes = re.compile(rf"</{re.escape(name)}\s*>")
+    depth = 1
+    for j in range(start + 1, len(lines)):
+        if not code[j]:
+            depth += len(opens.findall(lines[j])) - len(closes.findall(lines[j]))
+            if depth <= 0:
+                return j
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _dedent_blocks(text: str, mdx: bool) -> str:
+    """The content of block components (`<Steps>`, `<Step>`, `<Tab>`, `<Note>`; in MDX any
+    tag) moved left to the tag's own indent: MDX never reads indentation as code, Markdown
+    would. Relative indentation, code blocks' included, is kept."""
+    lines = text.split("\n")
+    code = _code_interior(lines)
+    for i, line in enumerate(lines):
+        match = None if code[i] else _BLOCK_OPEN.match(line)
+        if not match or not (mdx or match.group(2)[0].isupper()):
+            continue
+        end = _closing(lines, code, i, match.group(2))
+        if end is None:
+            continue
+        closing_only = lines[end].strip() == f"</{match.group(2)}>"
+        body = range(i + 1, end if closing_only else end + 1)
+        indents = [_indent(lines[j]) for j in body if lines[j].strip() and not code[j]]
+        shift = min(indents, default=0) - len(match.group(1))
+        if shift > 0:
+            for j in range(i + 1, end + 1):
+                lead = _indent(lines[j])
+                lines[j] = lines[j][min(lead, shift) :]
+    return "\n".join(lines)
 
 
 def _alt(text: str) -> str:

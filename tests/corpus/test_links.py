@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from corpus import Article, article_urls, section_links
-from corpus._links import resolve
+from corpus._links import missing_links, resolve
 from corpus._markup import MarkupRenderer
 
 
-def _article(article_id: str, lang: str = "sv", links: tuple[tuple[str, str], ...] = ()) -> Article:
+def _article(
+    article_id: str, lang: str = "sv", links: tuple[tuple[str, str], ...] = (), body: str = ""
+) -> Article:
     url = f"https://docs.example.com/{lang}/{article_id.removesuffix('index').rstrip('/')}"
-    return Article(article_id, lang, article_id, url, "", Path(f"{article_id}.md"), links=links)
+    return Article(article_id, lang, article_id, url, body, Path(f"{article_id}.md"), links=links)
 
 
+USERS_SV = "# Användare\n\n## Lägg till en användare\n\nText.\n\n```\n# Ändra inte\n```\n"
 ARTICLES = [
     _article("admin/users/add", links=(("Edit users", "./update#edit"), ("Roles", "./role/"))),
-    _article("admin/users/update"),
+    _article("admin/users/update", body=USERS_SV),
     _article("admin/users/role/index"),
     _article("admin/users/update", lang="en"),
+    _article("admin/index"),
 ]
 URLS = article_urls(ARTICLES)
 
@@ -35,6 +40,63 @@ def test_relative_targets_open_the_articles_published_page() -> None:
         == "https://docs.example.com/sv/admin/users/update"
     )
     assert resolve(add, "#steps", URLS) == "https://docs.example.com/sv/admin/users/add#steps"
+
+
+def test_root_relative_links_may_name_the_language_folder() -> None:
+    add = ARTICLES[0]
+    assert (
+        resolve(add, "/sv/admin/users/update#edit", URLS)
+        == "https://docs.example.com/sv/admin/users/update#edit"
+    )
+    assert (
+        resolve(add, "/en/admin/users/update", URLS)
+        == "https://docs.example.com/en/admin/users/update"
+    )
+    assert (
+        resolve(add, "/en-US/admin/users/update", URLS)
+        == "https://docs.example.com/en/admin/users/update"
+    )
+    assert (
+        resolve(add, "../../../en/admin/users/update.md", URLS)
+        == "https://docs.example.com/en/admin/users/update"
+    )
+    assert resolve(add, "../", URLS) == "https://docs.example.com/sv/admin"
+    assert resolve(add, "/de/admin/users/update", URLS) is None
+
+
+def test_a_root_relative_link_may_give_the_published_path() -> None:
+    guide = [
+        Article("index", "en", "Guide", "/guide/en", "", Path("en/index.md")),
+        Article("setup/widget", "en", "Widget", "/guide/en/setup/widget", "", Path("w.md")),
+    ]
+    urls = article_urls(guide)
+    assert resolve(guide[0], "/guide/en/setup/widget#embed", urls) == "/guide/en/setup/widget#embed"
+    assert resolve(guide[1], "/guide/en/", urls) == "/guide/en"
+    assert missing_links(replace(guide[0], links=(("w", "/guide/en/setup/widget"),)), urls) == []
+
+
+def test_an_anchor_spelled_without_accents_gets_the_pages_own() -> None:
+    add = ARTICLES[0]
+    page = "https://docs.example.com/sv/admin/users/update"
+    assert resolve(add, "./update#lagg-till-en-anvandare", URLS) == f"{page}#lägg-till-en-användare"
+    assert resolve(add, "./update#lägg-till-en-användare", URLS) == f"{page}#lägg-till-en-användare"
+    # An anchor the page does not have, but for accents either, stays as written.
+    assert resolve(add, "./update#andra-inte", URLS) == f"{page}#andra-inte"
+    assert resolve(add, "./update#edit", URLS) == f"{page}#edit"
+
+
+def test_links_to_articles_the_corpus_lacks_are_listed_once() -> None:
+    links = (
+        ("a", "./missing"),
+        ("b", "./missing"),
+        ("c", "/sv/admin/gone#x"),
+        ("d", "./update"),
+        ("e", "../../media/shot.png"),
+        ("f", "https://example.com/x"),
+        ("g", "#top"),
+    )
+    article = _article("admin/users/add", links=links)
+    assert missing_links(article, URLS) == ["./missing", "/sv/admin/gone#x"]
 
 
 def test_web_addresses_are_kept_and_anything_else_is_not_linked() -> None:

@@ -151,3 +151,78 @@ def test_yaml_language_no_is_norwegian(tmp_path: Path) -> None:
     article = load_corpus(tmp_path).articles[0]
     assert article.lang == "no"
     assert article.meta["language"] == "no"
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text, "utf-8")
+
+
+def test_region_folders_are_their_base_language_with_the_folder_in_the_url(
+    tmp_path: Path,
+) -> None:
+    for folder in ("en-US", "pt-BR", "nb-NO"):
+        _write(tmp_path, f"{folder}/setup.md", "# Setup\n\nText.\n")
+    report = load_corpus(tmp_path, "https://docs.example.com/{lang}/{id}")
+    found = {(a.lang, a.url) for a in report.articles}
+    assert found == {
+        ("en", "https://docs.example.com/en-US/setup"),
+        ("pt", "https://docs.example.com/pt-BR/setup"),
+        ("no", "https://docs.example.com/nb-NO/setup"),
+    }
+    assert not report.warnings
+
+
+def test_two_folders_of_one_language_keep_one_article_and_name_both(tmp_path: Path) -> None:
+    _write(tmp_path, "en-US/setup.md", "# Setup (US)\n\nText.\n")
+    _write(tmp_path, "en/setup.md", "# Setup\n\nText.\n")
+    _write(tmp_path, "en-US/only-us.md", "# Only US\n\nText.\n")
+    report = load_corpus(tmp_path, "https://docs.example.com/{lang}/{id}")
+    kept = sorted((a.lang, a.id, a.url) for a in report.articles)
+    assert kept == [
+        ("en", "only-us", "https://docs.example.com/en-US/only-us"),
+        ("en", "setup", "https://docs.example.com/en/setup"),
+    ]
+    [skipped] = report.skipped
+    assert skipped.path == tmp_path / "en-US" / "setup.md"
+    assert str(tmp_path / "en" / "setup.md") in skipped.reason
+
+
+def test_a_corpus_without_language_folders_says_once_which_language_it_assumed(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path, "belts.md", "# Belts\n\nText.\n")
+    _write(tmp_path, "guide/rollers.md", "# Rollers\n\nText.\n")
+    _write(tmp_path, "guide/sv.md", "---\nlanguage: sv\n---\n# Band\n\nText.\n")
+    report = load_corpus(tmp_path)
+    assert sorted(a.lang for a in report.articles) == ["en", "en", "sv"]
+    [warning] = report.warnings
+    assert warning.path == tmp_path
+    assert "2 article(s)" in warning.reason and "'en'" in warning.reason
+    assert "default_language" in warning.reason
+    chosen = load_corpus(tmp_path, default_lang="de")
+    assert sorted(a.lang for a in chosen.articles) == ["de", "de", "sv"]
+    assert not chosen.warnings
+
+
+def test_links_to_missing_articles_make_one_warning_naming_the_first_file(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path, "en/a.md", "# A\n\n[B](b.md), [C](c.md), [C again](c.md#x), [D](d.md).\n")
+    _write(tmp_path, "en/b.md", "# B\n\n[A](/en/a) and [the sheet](sheet.pdf).\n")
+    _write(tmp_path, "en/e.md", "# E\n\n[F](f.md).\n")
+    report = load_corpus(tmp_path)
+    [warning] = report.warnings
+    assert warning.path == tmp_path
+    assert warning.reason.startswith("4 link(s) in 2 file(s) name articles not in the corpus")
+    assert f"{tmp_path / 'en' / 'a.md'} (c.md, c.md#x, d.md) and 1 other file(s)" in warning.reason
+
+
+def test_a_topic_folder_is_no_language_folder(tmp_path: Path) -> None:
+    _write(tmp_path, "faq/billing.md", "# Billing\n\nText.\n")
+    _write(tmp_path, "pt-BR/faq/billing.md", "# Cobrança\n\nTexto.\n")
+    report = load_corpus(tmp_path, default_lang="en")
+    assert sorted((a.lang, a.id) for a in report.articles) == [
+        ("en", "faq/billing"),
+        ("pt", "faq/billing"),
+    ]

@@ -71,8 +71,9 @@ def test_twenty_rounds_of_two_ingests(tmp_path: Path) -> None:
                     continue
                 losers += 1
                 assert round_ % 2, f"round {round_}: {name} waited and still failed: {output}"
-                assert output.startswith(BUSY), (name, output, exception)
-                assert output.count("\n") == 1, output
+                # The corpus's own warnings (a link to a missing article) may come first.
+                assert output.splitlines()[-1].startswith(BUSY), (name, output, exception)
+                assert output.count(BUSY) == 1, output
             assert any(code == 0 for _, _, code, _, _ in outcomes), outcomes
             loaded = store.load()
             assert loaded.chunks, f"round {round_}: empty index"
@@ -99,6 +100,7 @@ def test_an_ingest_that_cannot_get_the_index_says_so_in_one_line(tmp_path: Path)
             timeout=300,
         )
     assert done.returncode == 1
-    assert done.stderr == (
-        f"{BUSY}{tmp_path / 'index'}; run this one again when it has finished (waited 0.5 s)\n"
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"{BUSY}{tmp_path / 'index'}; run this one again when it has finished (waited 0.5 s)"
     )
