@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant._assistant import MAX_QUESTION_CHARS
+from assistant._lang import language_code
 from assistant._model import Answer
 from corpus import Chunk
 
@@ -31,12 +33,16 @@ METRIC_HELP = {
     "success@k": "share of answerable questions with a gold article among the first k articles",
     "recall@5": "share of each question's gold articles found in the first 5, averaged",
     "mrr@10": "mean reciprocal rank of the first gold article within 10",
-    "section@1": "share of answerable questions whose first citation is a gold article's "
-    "answering section (the `section` heading, in any language version)",
+    "section@1": "share of answerable questions with a `section` heading whose first citation "
+    "is a gold article's answering section (that heading, in any language version)",
     "declined": "share of out-of-scope questions (empty gold) declined",
     "over_declined": "share of answerable questions declined",
     "same_lang": "share of first citations in the question's language",
 }
+#: The row of questions without a `lang`: their language is detected, as for a reader's.
+DETECTED = "detected"
+#: How many unknown gold ids or sections a warning names.
+SHOWN = 5
 _WORD = re.compile(r"\w+")
 
 
@@ -52,25 +58,50 @@ class EvalQuestion:
 
 
 def read_questions(path: Path) -> list[EvalQuestion]:
-    """Parse an eval file; a bad line raises ValueError naming the file and line."""
+    """Parse an eval file (UTF-8 JSONL); a bad line raises ValueError naming the file and
+    line, and so does a file without questions."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        at = data[: exc.start].count(b"\n") + 1
+        message = f"invalid UTF-8 at byte {exc.start}; save the file as UTF-8"
+        raise ValueError(f"{path}:{at}: {message}") from None
     questions = []
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            questions.append(
-                EvalQuestion(
-                    id=str(data.get("id", number)),
-                    lang=str(data.get("lang", "")),
-                    question=str(data["question"]),
-                    gold=tuple(str(g) for g in data.get("gold", [])),
-                    section=str(data.get("section") or ""),
-                )
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"{path}:{number}: not a question line ({exc})") from exc
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            questions.append(_question(line, path, number))
+    if not questions:
+        raise ValueError(f"{path}: no questions")
     return questions
+
+
+def _question(line: str, path: Path, number: int) -> EvalQuestion:
+    where = f"{path}:{number}"
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        raise ValueError(f"{where}: not a JSON line ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected a JSON object with a question")
+    question = data.get("question")
+    if not isinstance(question, str):
+        raise ValueError(f'{where}: needs a "question" string')
+    if not question.split():
+        raise ValueError(f"{where}: the question is empty")
+    if len(" ".join(question.split())) > MAX_QUESTION_CHARS:
+        raise ValueError(f"{where}: the question is over {MAX_QUESTION_CHARS} characters")
+    gold = data.get("gold", [])
+    if not isinstance(gold, list) or not all(isinstance(g, str) and g for g in gold):
+        raise ValueError(f"{where}: gold must be a list of article ids")
+    lang = data.get("lang")
+    code = language_code(lang) if isinstance(lang, str) else None
+    if lang is not None and code is None:
+        raise ValueError(f"{where}: lang {lang!r} is not a language code such as en, sv or nb")
+    section = data.get("section") or ""
+    if not isinstance(section, str):
+        raise ValueError(f"{where}: section must be a heading")
+    return EvalQuestion(str(data.get("id", number)), code or "", question, tuple(gold), section)
 
 
 def heading_key(text: str) -> str:
@@ -109,6 +140,47 @@ def section_names(chunks: Sequence[Chunk]) -> SectionNames:
     return names
 
 
+def gold_problems(
+    questions: Sequence[EvalQuestion],
+    chunks: Sequence[Chunk],
+    source: str,
+    names: SectionNames | None = None,
+) -> list[str]:
+    """Warnings, one line per kind, naming the gold ids of `source` that are in no article of
+    the index (`chunks`) and the `section` headings in none of their gold articles: typos that
+    would silently count as misses."""
+    names = names or section_names(chunks)
+    headings: dict[tuple[bool, str], set[str]] = {}
+    for chunk in chunks:
+        named = names(chunk)
+        for qualified in (False, True):
+            headings.setdefault((qualified, _article(chunk, qualified)), set()).update(named)
+    unknown: dict[str, None] = {}
+    sections = []
+    for q in questions:
+        found = [headings.get((_qualified(q), g)) for g in q.gold]
+        unknown.update((g, None) for g, h in zip(q.gold, found, strict=True) if h is None)
+        known = [h for h in found if h is not None]
+        if q.section and known and heading_key(q.section) not in set().union(*known):
+            sections.append(f"{q.id} {q.section!r}")
+    problems = []
+    if unknown:
+        problems.append(
+            f"{source}: {len(unknown)} gold article ids are in no indexed article (scored as "
+            f"misses): {_first(list(unknown))}"
+        )
+    if sections:
+        problems.append(
+            f"{source}: {len(sections)} sections are in none of their gold articles (scored as "
+            f"misses): {_first(sections)}"
+        )
+    return problems
+
+
+def _first(items: list[str]) -> str:
+    return ", ".join(items[:SHOWN]) + (", …" if len(items) > SHOWN else "")
+
+
 @dataclass
 class _Row:
     q: EvalQuestion
@@ -141,29 +213,41 @@ def _summary(rows: list[_Row]) -> dict[str, float | int | None]:
         return round(sum(values) / n, 3) if n else None
 
     n = len(answerable)
+    sectioned = [r for r in answerable if r.q.section]
     return {
         "questions": len(rows),
         "answerable": n,
+        "sectioned": len(sectioned),
         "success@1": mean((success(r, 1) for r in answerable), n),
         "success@5": mean((success(r, 5) for r in answerable), n),
         "recall@5": mean((recall(r, 5) for r in answerable), n),
         "mrr@10": mean((rr(r) for r in answerable), n),
-        "section@1": mean((float(r.section_hit) for r in answerable), n),
+        "section@1": mean((float(r.section_hit) for r in sectioned), len(sectioned)),
         "declined": mean((float(not r.answer.citations) for r in unanswerable), len(unanswerable)),
         "over_declined": mean((float(not r.answer.citations) for r in answerable), n),
         "same_lang": mean(
-            (float(r.answer.citations[0].lang == r.q.lang) for r in cited), len(cited)
+            (float(r.answer.citations[0].lang == (r.q.lang or r.answer.language)) for r in cited),
+            len(cited),
         ),
         "p50_ms": round(float(np.percentile(ms, 50)), 1) if ms else None,
         "p95_ms": round(float(np.percentile(ms, 95)), 1) if ms else None,
     }
 
 
+def _qualified(q: EvalQuestion) -> bool:
+    """Gold ids name articles unqualified (`admin/getting-started`) unless they give a corpus."""
+    return any(":" in g for g in q.gold)
+
+
+def _article(chunk: Chunk, qualified: bool) -> str:
+    return chunk.doc_id if qualified else chunk.article_id
+
+
 def _section_hit(q: EvalQuestion, answer: Answer, names: SectionNames | None) -> bool:
     if not answer.citations or not answer.hits or not q.section:
         return False
     first = answer.hits[0].chunk
-    if first.article_id not in q.gold:
+    if _article(first, _qualified(q)) not in q.gold:
         return False
     found = names(first) if names else {heading_key(h) for h in first.headings}
     return heading_key(q.section) in found
@@ -181,13 +265,11 @@ def evaluate(
         started = time.perf_counter()
         answer = ask(q.question)
         ms = (time.perf_counter() - started) * 1000
-        # Gold ids name articles unqualified (`admin/getting-started`) unless they give a corpus.
-        qualified = any(":" in g for g in q.gold)
         chunks = {h.chunk.doc_id: h.chunk for h in answer.hits}
-        ranking = [c.doc_id if qualified else c.article_id for c in chunks.values()]
+        ranking = [_article(c, _qualified(q)) for c in chunks.values()]
         rows.append(_Row(q, ranking, answer, ms, _section_hit(q, answer, names)))
     by_language = {
-        lang: _summary([r for r in rows if r.q.lang == lang])
+        lang or DETECTED: _summary([r for r in rows if r.q.lang == lang])
         for lang in sorted({r.q.lang for r in rows})
     }
     misses = [
@@ -213,4 +295,14 @@ def format_table(result: dict[str, object]) -> str:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = ["  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
     out.insert(1, "  ".join("-" * w for w in widths))
+    overall = result["overall"]
+    assert isinstance(overall, dict)
+    sectioned, answerable = overall["sectioned"], overall["answerable"]
+    if not sectioned and answerable:
+        out.append("section@1: no question names a section.")
+    elif sectioned < answerable:
+        out.append(
+            f"section@1 is over the {sectioned} of {answerable} answerable questions that name "
+            "a section."
+        )
     return "\n".join(out)

@@ -126,13 +126,22 @@ def _engine(url: str) -> tuple[Engine, Path | None]:
     try:
         engine = create_engine(parsed, pool_pre_ping=True)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        hint = _DRIVER_HINTS.get(
+            parsed.get_backend_name(),
+            f"install the driver SQLAlchemy names for {parsed.drivername}",
+        )
         raise ValueError(
-            f"database_url: cannot open {parsed.drivername} databases ({exc}); install its "
-            "driver, e.g. pip install psycopg"
+            f"database_url: cannot open {parsed.drivername} databases ({exc}); {hint}"
         ) from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine, Path(str(parsed.database)).parent if is_file_sqlite else None
+
+
+_DRIVER_HINTS = {
+    "postgresql": 'pip install -e ".[postgres]" and use postgresql+psycopg://user@host/db',
+    "mysql": "pip install pymysql and use mysql+pymysql://user@host/db",
+}
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

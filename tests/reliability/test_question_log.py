@@ -9,6 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from assistant import Answer
@@ -77,3 +78,8 @@ def test_processes_lose_no_row(tmp_path: Path) -> None:
         proc.join(timeout=120)
     assert [proc.exitcode for proc in procs] == [0, 0, 0, 0]
     assert _count(db) == (4 * ROWS, 4 * ROWS, "ok")
+
+
+def test_a_database_without_its_driver_names_the_driver_to_install() -> None:
+    with pytest.raises(ValueError, match=r"pip install pymysql and use mysql\+pymysql://"):
+        QuestionLog("mysql+nosuchdriver://user@host/db")
