@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,9 @@ class Tuned:
     translation_margin: float
     parent_margin: float
     intro_margin: float = 0.0
+    #: How much nearer a question's vector comes to its own language's version of an article
+    #: than to the nearest other translation (see `_tune.own_language_lead`).
+    own_language_lead: float = 0.0
     trained_on: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
 
@@ -49,14 +53,38 @@ class Tuned:
         return out
 
     def save(self, path: Path) -> None:
-        """Write the values as JSON."""
-        path.write_text(json.dumps(asdict(self), indent=1, ensure_ascii=False) + "\n", "utf-8")
+        """Write the values as JSON, making the folder if need be; ValueError names the file
+        when it cannot be written."""
+        text = json.dumps(asdict(self), indent=1, ensure_ascii=False) + "\n"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot write the ranker file ({exc.strerror})") from exc
+
+
+def check_writable(path: Path) -> None:
+    """ValueError naming `path` when a ranker file could not be written there, so that a
+    long `assistant tune` fails at its start rather than its end."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if path.is_dir() or not os.access(path if path.exists() else folder, os.W_OK):
+        raise ValueError(
+            f"{path}: cannot write the ranker file there; name another with --out or "
+            "retrieval.ranker in config.yaml"
+        )
 
 
 def load_tuned(path: Path = TUNED_FILE) -> Tuned:
-    """Read a tuned file; ValueError names the file when it does not fit these features."""
+    """Read a tuned file; ValueError names the file when it is missing, is not a ranker file
+    or was made for other features."""
+    if not path.is_file():
+        raise ValueError(f"{path}: no such ranker file; run `assistant tune` to write it")
     try:
-        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        data = json.loads(path.read_text("utf-8"))
+        if not isinstance(data, dict) or "weights" not in data:
+            raise ValueError("it has no weights")
         fields: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v
             for k, v in data.items()
@@ -67,4 +95,10 @@ def load_tuned(path: Path = TUNED_FILE) -> Tuned:
         raise ValueError(f"{path}: not a tuned ranker file ({exc}); run `assistant tune`") from exc
     if tuned.features != FEATURES:
         raise ValueError(f"{path}: made for other features; run `assistant tune` again")
+    for vector in (tuned.mean, tuned.scale, tuned.weights):
+        if len(vector) != len(FEATURES) or not all(isinstance(v, int | float) for v in vector):
+            raise ValueError(
+                f"{path}: not a tuned ranker file (a vector that is not "
+                f"{len(FEATURES)} numbers); run `assistant tune`"
+            )
     return tuned

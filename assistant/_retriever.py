@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
+from assistant._answer import answering_section
 from assistant._features import ArticleTable, Evidence, candidate_features
 from assistant._lexical import LexicalIndex
 from assistant._model import Hit
@@ -202,7 +203,8 @@ class Retriever:
         prefer: Sequence[str] = (),
     ) -> Retrieval:
         """The `top_k` best articles for `question`; `langs` lists the question's languages,
-        most likely first, and `prefer` the languages to cite in first (default `langs`)."""
+        most likely first, and `prefer` the languages to cite in first (default `langs`); a
+        first preferred language other than the question's is a fixed answer language."""
         if not self.index.chunks:
             return Retrieval([], 0.0, False)
         if self.params.mode == "bm25":
@@ -217,15 +219,22 @@ class Retriever:
                 if self.params.mode == "dense"
                 else np.argsort(-relevance, kind="stable")
             )
+            own = langs[0] if prefer and prefer[0] != langs[0] else None
             hits = [
                 self._hit(
-                    docs[i], best[docs[i]], [*prefer, *langs], float(relevance[i]), lex_rows, qv
+                    docs[i],
+                    best[docs[i]],
+                    [*prefer, *langs],
+                    float(relevance[i]),
+                    lex_rows,
+                    qv,
+                    own,
                 )
                 for i in order[:top_k]
             ]
         top = hits[0].score if hits else 0.0
         relevant = bool(hits) and top >= self.params.min_relevance
-        lead = self.section_text(hits[0].chunk) if hits else ""
+        lead = self.section_text(answering_section(hits[0].chunk, question)) if hits else ""
         return Retrieval(hits, top, relevant, lead, ev.unknown_names)
 
     def _lexical_only(self, question: str, langs: Sequence[str], top_k: int) -> Retrieval:
@@ -241,7 +250,7 @@ class Retriever:
             Hit(self.index.chunks[row], score=1.0, dense=0.0, lexical=score)
             for row, score in ranked
         ]
-        lead = self.section_text(hits[0].chunk) if hits else ""
+        lead = self.section_text(answering_section(hits[0].chunk, question)) if hits else ""
         return Retrieval(hits, 1.0 if hits else 0.0, bool(hits), lead)
 
     def section_text(
@@ -251,11 +260,12 @@ class Retriever:
         shorter than `min_chars` (an intro that only names a video says little alone), or
         while they are its own sub-sections and it is shorter than `with_children` (an
         overview's advice sits in the sub-sections under it). A sub-section ends with the
-        headings of its sibling sub-sections, so the reader sees what else its part covers."""
+        headings of its sibling sub-sections, so the reader sees what else its part covers.
+        When `chunk` is cited for a later one of its merged sections, the text starts there."""
         rows = self.table.rows[self.table.doc_of[chunk.doc_id]][chunk.lang]
         chunks = [self.index.chunks[r] for r in rows]
         following = [c for c in chunks if c.ordinal > chunk.ordinal]
-        parts = [chunk.text.strip()]
+        parts = [_from_cited_part(chunk)]
         for nxt in following[: most - 1]:
             size = sum(len(p) for p in parts)
             child = len(nxt.headings) > len(chunk.headings) >= 1 and (
@@ -286,22 +296,29 @@ class Retriever:
         relevance: float,
         lex_rows: dict[int, float],
         qv: npt.NDArray[np.float32],
+        own: str | None = None,
     ) -> Hit:
         """The article's section to cite: in the first preferred language that has the article,
         unless another language's version fits clearly better (a partial translation), or in
-        the fallback language when the docs have none in the reader's; within
+        the fallback language when the docs have none in the reader's. When the answer language
+        is fixed to another, the question's `own` language counts `own_language_lead` less,
+        since a question's vector comes nearer its own language's version of any article.
+        Within
         it, the section whose cosine plus weighted lexical score is highest, the article's
         intro (the text before its first heading) counting `intro_margin` less."""
         t = self.params.tuned
         preferred = (*langs, self.params.fallback_language)
         order = [lg for lg in dict.fromkeys(preferred) if lg in best]
         order += [lg for lg in best if lg not in order]
-        top = max(sim for _, sim in best.values())
+        near = {
+            lg: sim - (t.own_language_lead if lg == own else 0.0) for lg, (_, sim) in best.items()
+        }
+        top = max(near.values())
         fallback = self.params.fallback_language
         if langs[0] not in self.table.languages and fallback in best:
             lang = fallback  # how near other translations come says nothing to this reader
         else:
-            lang = next(lg for lg in order if best[lg][1] >= top - t.translation_margin)
+            lang = next(lg for lg in order if near[lg] >= top - t.translation_margin)
         rows = self.table.rows[doc][lang]
         sims = self.index.vectors[rows] @ qv
         lexical = np.asarray([lex_rows.get(r, 0.0) for r in rows])
@@ -338,3 +355,22 @@ class Retriever:
             and scores[i] >= scores[at] - self.params.tuned.parent_margin
         ]
         return intro if intro is not None and close else at
+
+
+def _from_cited_part(chunk: Chunk) -> str:
+    """The chunk's text from the merged section it is cited for (`Chunk.section`) on, without
+    that section's heading line, which the answer shows above it; the whole text otherwise."""
+    pieces = chunk.part_texts()
+    at = next(
+        (
+            i
+            for i, (p, _) in enumerate(pieces)
+            if (p.headings, p.anchor) == (chunk.headings, chunk.anchor)
+        ),
+        0,
+    )
+    if at == 0:
+        return chunk.text.strip()
+    text = "".join(t for _, t in pieces[at:]).strip()
+    heading = f"**{chunk.headings[-1]}**" if chunk.headings else ""
+    return text[len(heading) :].strip() if heading and text.startswith(heading) else text

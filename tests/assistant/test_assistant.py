@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from assistant import Assistant, QuestionError
 from assistant._answer import MESSAGES
 from assistant._ingest import CorpusSource, ingest
 from assistant._lang import LanguageGuesser
-from assistant._retriever import RetrievalParams
+from assistant._retriever import RetrievalParams, shipped_tuned
 from corpus import Chunker
 from embeddings import FakeEmbedder, IndexStore
 from tests.conftest import DATA
@@ -54,6 +55,23 @@ def test_a_section_missing_from_a_translation_is_cited_from_the_original(
     assert (
         answer.citations[0].url == "https://docs.example.com/en/guide/setup#configure-the-grinder"
     )
+
+
+def test_a_fixed_answer_language_discounts_the_questions_own_language(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    ingest(
+        [CorpusSource(DATA / "mdx", "https://docs.example.com/{lang}/{id}")],
+        IndexStore(tmp_path / "index"),
+        embedder,
+        Chunker(max_tokens=200, min_tokens=10),
+        show_progress=False,
+    )
+    leading = dataclasses.replace(shipped_tuned(), own_language_lead=1.0)
+    params = RetrievalParams(min_score=0.0, tuned=leading)
+    answer = Assistant(tmp_path / "index", embedder, params).ask(
+        "grinder size config panel barista", lang="sv"
+    )
+    assert answer.citations[0].lang == "sv"
 
 
 def test_never_cites_two_translations_of_one_article(assistant: Assistant) -> None:
@@ -225,3 +243,30 @@ def test_a_reader_whose_language_the_docs_lack_gets_the_fallback_translation(
     )
     answer = bot.ask("Miten lisään käyttäjän?", lang="fi")
     assert answer.citations[0].url == "https://x/en/users#add-a-user"
+
+
+def test_a_merged_section_is_shown_from_its_own_text(tmp_path: Path) -> None:
+    docs = tmp_path / "docs" / "en"
+    docs.mkdir(parents=True)
+    (docs / "start.md").write_text(
+        "---\ntitle: Getting started\n---\n# Getting started\n\n"
+        "## Install\n\nRun the installer as administrator.\n\n"
+        "## Notes\n\nThe first sync takes forty minutes.\n\n"
+        "## Backups\n\nBackups are written nightly at two o'clock.\n",
+        "utf-8",
+    )
+    embedder = FakeEmbedder()
+    ingest(
+        [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")],
+        IndexStore(tmp_path / "index"),
+        embedder,
+        Chunker(max_tokens=200, min_tokens=10),
+        show_progress=False,
+    )
+    answer = Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.0)).ask(
+        "When are backups written nightly?", lang="en"
+    )
+    assert answer.citations[0].url == "https://x/en/start#backups"
+    shown = answer.text.split("[1]", 1)[1]
+    assert shown.lstrip().startswith("Backups are written nightly")
+    assert "installer" not in shown and "**Backups**" not in shown
