@@ -38,7 +38,7 @@ class CorpusSource:
 
     path: Path | None = None
     url_template: str = ""
-    default_lang: str = "en"
+    default_lang: str | None = None
     name: str = ""
     kind: str = "markdown"
     url: str = ""
@@ -71,12 +71,22 @@ def _load(
     if source.kind == "website":
         site = SiteSource(source.url, source.sitemap, source.politeness)
         return load_site(
-            site, state_dir / STATE_FILE, source.name, source.default_lang, detect, on_warning
+            site,
+            state_dir / STATE_FILE,
+            source.name,
+            source.default_lang or "en",
+            detect,
+            on_warning,
         )
     assert source.path is not None
     if source.kind == "html":
         return load_html_folder(
-            source.path, source.base_url, source.name, source.default_lang, detect, on_warning
+            source.path,
+            source.base_url,
+            source.name,
+            source.default_lang or "en",
+            detect,
+            on_warning,
         )
     loaded = load_corpus(
         source.path, source.url_template or "{id}", source.default_lang, on_warning

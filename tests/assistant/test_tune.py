@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner, Result
 
 from assistant import Assistant
 from assistant._eval import EvalQuestion
@@ -13,7 +16,10 @@ from assistant._features import FEATURES
 from assistant._ingest import CorpusSource, ingest
 from assistant._ranker import load_tuned
 from assistant._retriever import RetrievalParams
+from assistant._setup import open_assistant
 from assistant._tune import bootstrap, tune
+from assistant.cli import main
+from assistant.settings import load_settings
 from corpus import Chunker
 from embeddings import FakeEmbedder, IndexStore
 
@@ -31,17 +37,21 @@ TOPICS = {
 }
 
 
-@pytest.fixture
-def assistant(tmp_path: Path) -> Assistant:
+def _write_docs(folder: Path) -> None:
     for article, (en, sv) in TOPICS.items():
         for lang, words in (("en", en), ("sv", sv)):
-            path = tmp_path / "docs" / lang / f"{article}.md"
+            path = folder / lang / f"{article}.md"
             path.parent.mkdir(parents=True, exist_ok=True)
             title = words.split()[0].title()
             path.write_text(f"# {title}\n\n## Steps\n\n{words} {words}.\n\n## More\n\nOther.\n")
-    (tmp_path / "docs" / "en" / "calendar" / "index.md").write_text(
+    (folder / "en" / "calendar" / "index.md").write_text(
         "# Calendar\n\n- [Invite](invite.md)\n- [Recurrence](recurrence.md)\n"
     )
+
+
+@pytest.fixture
+def assistant(tmp_path: Path) -> Assistant:
+    _write_docs(tmp_path / "docs")
     embedder = FakeEmbedder()
     ingest(
         [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")],
@@ -81,6 +91,8 @@ def test_tune_chooses_every_value_and_the_file_loads_back(
     assert 0 < tuned.min_relevance < 1 and 0 < tuned.see_also < 1
     assert tuned.figures["cv_success@5"] >= 0.5
     assert any("cross-validated" in line for line in said)
+    # The fake embedder puts each question far nearer its own language's words.
+    assert tuned.own_language_lead > 0
     path = tmp_path / "tuned.json"
     tuned.save(path)
     assert load_tuned(path) == tuned
@@ -103,3 +115,64 @@ def test_a_file_for_other_features_is_refused(tmp_path: Path) -> None:
     path.write_text('{"features": ["x"]}', "utf-8")
     with pytest.raises(ValueError, match="assistant tune"):
         load_tuned(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "no such ranker file; run `assistant tune` to write it"),
+        ("[1]", "not a tuned ranker file (it has no weights)"),
+        ('{"weights": [1]}', "not a tuned ranker file (Tuned.__init__() missing"),
+    ],
+)
+def test_a_missing_or_foreign_file_is_named(tmp_path: Path, text: str | None, message: str) -> None:
+    path = tmp_path / "ranker.json"
+    if text is not None:
+        path.write_text(text, "utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_tuned(path)
+    assert str(raised.value).startswith(f"{path}: {message}")
+
+
+def test_a_vector_of_the_wrong_length_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ranker.json"
+    bootstrap().save(path)
+    data = json.loads(path.read_text("utf-8"))
+    data["weights"] = data["weights"][:-1]
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ValueError, match="not a tuned ranker file"):
+        load_tuned(path)
+
+
+def test_tune_writes_the_configured_ranker_and_every_command_reads_it(tmp_path: Path) -> None:
+    _write_docs(tmp_path / "docs")
+    config = tmp_path / "conf" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(
+        "corpora:\n  - {path: ../docs, url_template: 'https://x/{lang}/{id}'}\n"
+        "embedder: {backend: fake, model: hashing}\n"
+        "retrieval: {ranker: models/ranker.json}\n",
+        "utf-8",
+    )
+    questions = tmp_path / "questions.jsonl"
+    lines = [json.dumps(dataclasses.asdict(q)) for q in _questions()]
+    questions.write_text("\n".join(lines) + "\n", "utf-8")
+    ranker = config.parent / "models" / "ranker.json"
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, ["--config", str(config), *args])
+
+    missing = run("ask", "how do I invite colleagues?")
+    assert missing.exit_code == 1
+    assert missing.output == (
+        f"Error: retrieval.ranker: {ranker}: no such ranker file; "
+        "run `assistant tune` to write it\n"
+    )
+    tuned = run("tune", str(questions))
+    assert tuned.exit_code == 0, tuned.output
+    assert f"Wrote {ranker}." in tuned.output
+    assert open_assistant(load_settings(config)).retriever.params.tuned == load_tuned(ranker)
+    assert run("ask", "how do I invite colleagues?").exit_code == 0
+    other = tmp_path / "other.json"
+    assert run("tune", "--out", str(other), str(questions)).exit_code == 0
+    assert load_tuned(other).features == FEATURES

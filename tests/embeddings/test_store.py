@@ -6,9 +6,11 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,7 +27,13 @@ from embeddings import (
     IndexStore,
     build_index,
 )
-from embeddings._store import article_heads, new_manifest
+from embeddings._store import (
+    EmbeddingCache,
+    IndexUnwritableError,
+    article_heads,
+    embed_with_cache,
+    new_manifest,
+)
 
 
 def _chunks(n: int, prefix: str = "topic") -> list[Chunk]:
@@ -228,3 +236,41 @@ def test_a_second_writer_waits_then_says_another_ingest_is_writing(tmp_path: Pat
         build_index(_chunks(3), FakeEmbedder(), waiter, show_progress=False)
     build_index(_chunks(3), FakeEmbedder(), waiter, show_progress=False)
     assert len(waiter.load().chunks) == 3
+
+
+def test_progress_counts_cached_texts_as_the_report_counts_reused(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "cache.sqlite", "fake:hashing")
+    seen: list[tuple[int, int]] = []
+
+    def progress(todo: int, cached: int) -> Callable[[int], None]:
+        seen.append((todo, cached))
+        return lambda n: None
+
+    try:
+        texts = ["create a project", "create a project", "delete a contact"]
+        _, embedded = embed_with_cache(texts, FakeEmbedder(), cache, progress=progress)
+        assert (embedded, seen[-1]) == (2, (2, 0)), "a repeated text is no cache hit"
+        _, embedded = embed_with_cache([*texts, "new"], FakeEmbedder(), cache, progress=progress)
+        assert (embedded, seen[-1]) == (1, (1, 2))
+    finally:
+        cache.close()
+
+
+def test_an_unwritable_index_folder_is_one_clear_error(tmp_path: Path) -> None:
+    file = tmp_path / "file"
+    file.write_text("x", "utf-8")
+    for path, why in [(file, "it is a file"), (file / "idx", f"{file} is a file, not a folder")]:
+        store = IndexStore(path)
+        with pytest.raises(IndexUnwritableError, match=re.escape(f"to {path} ({why}): set")):
+            store.check_writable()
+        with pytest.raises(IndexUnwritableError, match="set index_dir to a folder you can write"):
+            build_index(_chunks(2), FakeEmbedder(), store, show_progress=False)
+    cache = IndexStore(tmp_path / "index", cache_path=file / "cache.sqlite")
+    with pytest.raises(IndexUnwritableError, match="set embedding_cache to a folder"):
+        cache.check_writable()
+
+
+def test_checking_a_new_index_folder_creates_it_and_leaves_nothing_in_it(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "a" / "index")
+    store.check_writable()
+    assert store.path.is_dir() and not any(store.path.iterdir())

@@ -63,7 +63,10 @@ def test_the_rate_is_validated_and_the_environment_overrides_it(tmp_path: Path) 
     )
     for off in ("off", "null"):
         assert load_settings(config, {"ASSISTANT_RATE_LIMIT": off}).server.rate_limit is None
-    with pytest.raises(SettingsError, match=r"server\.rate_limit: .*'lots' is not a rate"):
+    with pytest.raises(
+        SettingsError,
+        match=r"ASSISTANT_RATE_LIMIT='lots' \(server\.rate_limit\): 'lots' is not a rate",
+    ):
         load_settings(config, {"ASSISTANT_RATE_LIMIT": "lots"})
     config.write_text("server:\n  trusted_proxies: [proxy.local]\n", "utf-8")
     with pytest.raises(SettingsError, match=r"server\.trusted_proxies: .*not an IP address"):
