@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -104,12 +105,14 @@ class Assistant:
         # The words are searched in the language they are written in; a fixed answer language
         # (the API's `lang`) only decides which translation is cited.
         search = [lang, *(d for d in detected if d != lang)] if lang in detected else detected
+        fixed = lang if lang and detected[0] != lang else None
         k = top_k or self.top_k
-        retrieval = self.retriever.retrieve(question, search, k, admin=admin, prefer=langs)
+        search_for = functools.partial(
+            self.retriever.retrieve, langs=search, top_k=k, admin=admin, prefer=langs, fixed=fixed
+        )
+        retrieval = search_for(question)
         if history:
-            joined = self.retriever.retrieve(
-                f"{question} {history[-1]}", search, k, admin=admin, prefer=langs
-            )
+            joined = search_for(f"{question} {history[-1]}")
             if joined.hits and joined.relevance > retrieval.relevance:
                 first = retrieval.hits[0].chunk.doc_id if retrieval.hits else None
                 if joined.hits[0].chunk.doc_id != first or not retrieval.relevant:

@@ -201,10 +201,12 @@ class Retriever:
         top_k: int = 5,
         admin: bool = False,
         prefer: Sequence[str] = (),
+        fixed: str | None = None,
     ) -> Retrieval:
         """The `top_k` best articles for `question`; `langs` lists the question's languages,
-        most likely first, and `prefer` the languages to cite in first (default `langs`); a
-        first preferred language other than the question's is a fixed answer language."""
+        most likely first, and `prefer` the languages to cite in first (default `langs`).
+        `fixed` is the answer's language when the caller fixed it to another than the
+        question's."""
         if not self.index.chunks:
             return Retrieval([], 0.0, False)
         if self.params.mode == "bm25":
@@ -219,7 +221,6 @@ class Retriever:
                 if self.params.mode == "dense"
                 else np.argsort(-relevance, kind="stable")
             )
-            own = langs[0] if prefer and prefer[0] != langs[0] else None
             hits = [
                 self._hit(
                     docs[i],
@@ -228,7 +229,7 @@ class Retriever:
                     float(relevance[i]),
                     lex_rows,
                     qv,
-                    own,
+                    fixed,
                 )
                 for i in order[:top_k]
             ]
@@ -296,14 +297,13 @@ class Retriever:
         relevance: float,
         lex_rows: dict[int, float],
         qv: npt.NDArray[np.float32],
-        own: str | None = None,
+        fixed: str | None = None,
     ) -> Hit:
         """The article's section to cite: in the first preferred language that has the article,
         unless another language's version fits clearly better (a partial translation), or in
-        the fallback language when the docs have none in the reader's. When the answer language
-        is fixed to another, the question's `own` language counts `own_language_lead` less,
-        since a question's vector comes nearer its own language's version of any article.
-        Within
+        the fallback language when the docs have none in the reader's. A `fixed` answer language
+        other than the question's counts `own_language_lead` more, since a question's vector
+        comes nearer its own language's version of any article (and its neighbours'). Within
         it, the section whose cosine plus weighted lexical score is highest, the article's
         intro (the text before its first heading) counting `intro_margin` less."""
         t = self.params.tuned
@@ -311,7 +311,7 @@ class Retriever:
         order = [lg for lg in dict.fromkeys(preferred) if lg in best]
         order += [lg for lg in best if lg not in order]
         near = {
-            lg: sim - (t.own_language_lead if lg == own else 0.0) for lg, (_, sim) in best.items()
+            lg: sim + (t.own_language_lead if lg == fixed else 0.0) for lg, (_, sim) in best.items()
         }
         top = max(near.values())
         fallback = self.params.fallback_language

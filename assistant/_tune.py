@@ -335,8 +335,8 @@ def own_language_lead(retriever: Retriever, samples: Sequence[Sample]) -> float:
     """The 90th percentile, over the answerable questions whose first gold article is in their
     language and another, of how much nearer the question's vector comes to its own
     language's version than to the nearest other translation. A fixed answer language (the
-    API's `lang`) discounts the question's own language by it when choosing the translation
-    to cite, so that a faithful translation is cited rather than the original."""
+    API's `lang`) counts it more when choosing the translation to cite, so that a faithful
+    translation is cited rather than the question's own language's version."""
     table, vectors = retriever.table, retriever.index.vectors
     leads = []
     for s in samples:

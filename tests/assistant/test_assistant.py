@@ -57,7 +57,7 @@ def test_a_section_missing_from_a_translation_is_cited_from_the_original(
     )
 
 
-def test_a_fixed_answer_language_discounts_the_questions_own_language(tmp_path: Path) -> None:
+def test_a_fixed_answer_language_counts_the_lead_of_the_questions_own(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
     ingest(
         [CorpusSource(DATA / "mdx", "https://docs.example.com/{lang}/{id}")],
