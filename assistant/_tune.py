@@ -314,13 +314,14 @@ def _candidate_recall(samples: Sequence[Sample]) -> float:
 def _section_score(
     retriever: Retriever, samples: Sequence[Sample], names: Callable[[Any], set[str]]
 ) -> tuple[float, float]:
-    """Share of answerable questions whose first hit is a gold article cited at its answering
-    section, and share cited in the question's language."""
-    hits = same = n = 0
+    """Share of the answerable questions that name a section whose first hit is a gold
+    article cited at that section, and share of answerable questions cited in their language."""
+    hits = same = n = sectioned = 0
     for s in samples:
         if not s.question.gold:
             continue
         n += 1
+        sectioned += bool(s.question.section)
         found = retriever.retrieve(s.question.question, s.langs, top_k=1).hits
         if not found:
             continue
@@ -328,7 +329,7 @@ def _section_score(
         same += int(chunk.lang == s.question.lang)
         if chunk.article_id in s.question.gold and s.question.section:
             hits += int(heading_key(s.question.section) in names(chunk))
-    return hits / max(n, 1), same / max(n, 1)
+    return hits / max(sectioned, 1), same / max(n, 1)
 
 
 def own_language_lead(retriever: Retriever, samples: Sequence[Sample]) -> float:

@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from assistant import Assistant
-from assistant._eval import EvalQuestion
+from assistant._eval import EvalQuestion, section_names
 from assistant._features import FEATURES
 from assistant._ingest import CorpusSource, ingest
 from assistant._ranker import load_tuned
 from assistant._retriever import RetrievalParams
 from assistant._setup import open_assistant
-from assistant._tune import bootstrap, tune
+from assistant._tune import _section_score, bootstrap, collect, tune
 from assistant.cli import main
 from assistant.settings import load_settings
 from corpus import Chunker
@@ -176,3 +176,14 @@ def test_tune_writes_the_configured_ranker_and_every_command_reads_it(tmp_path: 
     other = tmp_path / "other.json"
     assert run("tune", "--out", str(other), str(questions)).exit_code == 0
     assert load_tuned(other).features == FEATURES
+
+
+def test_section_hits_count_only_the_questions_that_name_a_section(assistant: Assistant) -> None:
+    retriever = assistant.retriever
+    named = _questions()[:2]
+    langs = lambda q: ["sv" if "gör" in q else "en"]  # noqa: E731
+    names = section_names(retriever.index.chunks)
+    score, _ = _section_score(retriever, collect(retriever, named, langs), names)
+    unnamed = [dataclasses.replace(q, id=f"{q.id}-", section="") for q in named]
+    both, _ = _section_score(retriever, collect(retriever, [*named, *unnamed], langs), names)
+    assert score > 0 and both == score
