@@ -17,20 +17,34 @@ from embeddings import FakeEmbedder, IndexStore
 from tests.conftest import DATA
 
 
-@pytest.fixture
-def assistant(tmp_path: Path) -> Assistant:
+def _built(
+    tmp_path: Path,
+    sources: list[CorpusSource],
+    chunker: Chunker | None = None,
+    params: RetrievalParams | None = None,
+) -> Assistant:
+    """An assistant over `sources`, ingested with the fake embedder (and short sections merged,
+    by default) into `tmp_path`; nothing declined by default."""
     embedder = FakeEmbedder()
     ingest(
+        sources,
+        IndexStore(tmp_path / "index"),
+        embedder,
+        chunker or Chunker(max_tokens=200, min_tokens=10),
+        show_progress=False,
+    )
+    return Assistant(tmp_path / "index", embedder, params or RetrievalParams(min_score=0.0))
+
+
+@pytest.fixture
+def assistant(tmp_path: Path) -> Assistant:
+    return _built(
+        tmp_path,
         [
             CorpusSource(DATA / "mdx", "https://docs.example.com/{lang}/{id}"),
             CorpusSource(DATA / "docfx", "https://docs.example.com/{lang}/{id}"),
         ],
-        IndexStore(tmp_path / "index"),
-        embedder,
-        Chunker(max_tokens=200, min_tokens=10),
-        show_progress=False,
     )
-    return Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.0))
 
 
 def test_answer_cites_the_section_in_the_readers_language(assistant: Assistant) -> None:
@@ -58,19 +72,10 @@ def test_a_section_missing_from_a_translation_is_cited_from_the_original(
 
 
 def test_a_fixed_answer_language_counts_the_lead_of_the_questions_own(tmp_path: Path) -> None:
-    embedder = FakeEmbedder()
-    ingest(
-        [CorpusSource(DATA / "mdx", "https://docs.example.com/{lang}/{id}")],
-        IndexStore(tmp_path / "index"),
-        embedder,
-        Chunker(max_tokens=200, min_tokens=10),
-        show_progress=False,
-    )
     leading = dataclasses.replace(shipped_tuned(), own_language_lead=1.0)
     params = RetrievalParams(min_score=0.0, tuned=leading)
-    answer = Assistant(tmp_path / "index", embedder, params).ask(
-        "grinder size config panel barista", lang="sv"
-    )
+    bot = _built(tmp_path, [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")], params=params)
+    answer = bot.ask("grinder size config panel barista", lang="sv")
     assert answer.citations[0].lang == "sv"
 
 
@@ -92,15 +97,12 @@ def test_see_also_lists_further_sources_with_numbers(assistant: Assistant) -> No
 @pytest.fixture
 def strict(tmp_path: Path) -> Assistant:
     """An assistant over the Markdown fixtures that declines everything."""
-    embedder = FakeEmbedder()
-    ingest(
+    return _built(
+        tmp_path,
         [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")],
-        IndexStore(tmp_path / "i"),
-        embedder,
         Chunker(),
-        show_progress=False,
+        RetrievalParams(min_score=0.99),
     )
-    return Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.99))
 
 
 def test_nothing_relevant_is_said_in_the_users_language(strict: Assistant) -> None:
@@ -138,17 +140,9 @@ def test_admin_mode_favours_admin_articles(assistant: Assistant) -> None:
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_every_mode_answers(tmp_path: Path, mode: str) -> None:
-    embedder = FakeEmbedder()
-    ingest(
-        [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")],
-        IndexStore(tmp_path / "i"),
-        embedder,
-        Chunker(),
-        show_progress=False,
-    )
-    answer = Assistant(tmp_path / "i", embedder, RetrievalParams(mode=mode, min_score=0.0)).ask(
-        "descale grinder dishwasher carafe", lang="en"
-    )
+    params = RetrievalParams(mode=mode, min_score=0.0)
+    bot = _built(tmp_path, [CorpusSource(DATA / "mdx", "https://x/{lang}/{id}")], Chunker(), params)
+    answer = bot.ask("descale grinder dishwasher carafe", lang="en")
     assert answer.citations[0].article_id == "guide/setup"
 
 
@@ -205,15 +199,9 @@ def _over(tmp_path: Path, articles: dict[str, str]) -> Assistant:
         path = tmp_path / "docs" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"---\ntitle: {path.stem.title()}\n---\n\n{body}\n")
-    embedder = FakeEmbedder()
-    ingest(
-        [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")],
-        IndexStore(tmp_path / "i"),
-        embedder,
-        Chunker(min_tokens=0),
-        show_progress=False,
+    return _built(
+        tmp_path, [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")], Chunker(min_tokens=0)
     )
-    return Assistant(tmp_path / "i", embedder, RetrievalParams(min_score=0.0))
 
 
 def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path: Path) -> None:
@@ -255,17 +243,8 @@ def test_a_merged_section_is_shown_from_its_own_text(tmp_path: Path) -> None:
         "## Backups\n\nBackups are written nightly at two o'clock.\n",
         "utf-8",
     )
-    embedder = FakeEmbedder()
-    ingest(
-        [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")],
-        IndexStore(tmp_path / "index"),
-        embedder,
-        Chunker(max_tokens=200, min_tokens=10),
-        show_progress=False,
-    )
-    answer = Assistant(tmp_path / "index", embedder, RetrievalParams(min_score=0.0)).ask(
-        "When are backups written nightly?", lang="en"
-    )
+    bot = _built(tmp_path, [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")])
+    answer = bot.ask("When are backups written nightly?", lang="en")
     assert answer.citations[0].url == "https://x/en/start#backups"
     shown = answer.text.split("[1]", 1)[1]
     assert shown.lstrip().startswith("Backups are written nightly")
