@@ -348,6 +348,14 @@ def _problems(
     return "; ".join(in_env)
 
 
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
+    """One line naming where the settings file stops being YAML and why."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{where}: not valid YAML: {problem}"
+
+
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
     """Read the settings file `path` (else `ASSISTANT_CONFIG`, else `config.yaml`), apply
     `ASSISTANT_*` overrides and validate. Only the default `config.yaml` may be absent; a file
@@ -376,7 +384,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         except OSError as exc:
             raise SettingsError(f"{path}: cannot read the settings file ({exc.strerror})") from exc
         except yaml.YAMLError as exc:
-            raise SettingsError(f"{path}: not valid YAML: {exc}") from exc
+            raise SettingsError(_yaml_problem(path, exc)) from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise SettingsError(f"{path}: expected a mapping of settings at the top level")
         data = loaded or {}

@@ -209,3 +209,17 @@ def test_ingesting_no_corpora_says_so(tmp_path: Path) -> None:
     settings = load_settings(path, environ={})
     with pytest.raises(SettingsError, match=r"^corpora: the settings list no corpus to ingest"):
         run_ingest(settings, show_progress=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("server:\n  port: [7860\n", ":3:1:"), ("server:\n\tport: 7860\n", ":2:1:")],
+)
+def test_a_yaml_mistake_is_one_line_naming_where(tmp_path: Path, text: str, where: str) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(text, "utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config, {})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{config}{where} not valid YAML: ")
