@@ -241,8 +241,10 @@ def ingest(
     website URL (its sitemap.xml, or a page to crawl from); the other corpora in the index
     are kept. Without TARGETS, rebuild the index from the corpora in config.yaml.
 
-    A folder holds one folder per language (en/, sv/, …) of .md/.mdx articles or saved .html
-    pages. Only changed sections are re-embedded, a website is re-read with conditional
+    A folder holds one folder per language (en/, sv/, en-US/, …) of .md/.mdx articles or saved
+    .html pages; {lang} in a URL template is that folder's name. Articles outside a language
+    folder are in the corpus's default_language (English, with a warning, when it has none).
+    Only changed sections are re-embedded, a website is re-read with conditional
     requests, and the previous index stays usable until the new one is complete. Broken
     files and pages are skipped with a warning.
     """
