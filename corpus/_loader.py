@@ -186,7 +186,6 @@ def load_corpus(
     graph = _include_graph(root, paths)
     included = _included_files(graph)
     renderer = MarkupRenderer(root, _read_body)
-    defaulted = 0
     for path in paths:
         if _in_snippet_dir(root, path):
             continue
@@ -207,7 +206,6 @@ def load_corpus(
             warn(Skipped(path, f"could not be read ({type(exc).__name__}: {exc})"), skipped=True)
             continue
         if article is not None:
-            defaulted += not _lang_folder(root, path) and not article.meta.get("language")
             report.articles.append(article)
     report.articles = _one_per_language(root, report.articles, warn)
     urls = article_urls(report.articles)
@@ -221,6 +219,10 @@ def load_corpus(
             f"{more}"
         )
         warn(Skipped(root, reason), skipped=False)
+    defaulted = sum(
+        not _lang_folder(root, Path(a.source)) and not a.meta.get("language")
+        for a in report.articles
+    )
     if defaulted and default_lang is None:
         reason = (
             f"{defaulted} article(s) outside a language folder (en/, sv/, pt-BR/, ...) and "
