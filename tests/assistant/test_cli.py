@@ -235,7 +235,7 @@ def test_an_index_dir_that_cannot_be_written_fails_before_parsing(
     assert not parsed
 
 
-def test_an_unknown_embedding_model_is_one_clear_line(
+def test_an_unknown_embedding_model_is_one_clear_line_before_parsing(
     tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class NoModel:
@@ -246,6 +246,8 @@ def test_an_unknown_embedding_model_is_one_clear_line(
     monkeypatch.setattr(module, "SentenceTransformer", NoModel, raising=False)
     monkeypatch.setitem(sys.modules, "sentence_transformers", module)
     monkeypatch.setattr("embeddings._embedders._hub_unreachable", lambda: None)
+    parsed = []
+    monkeypatch.setattr("assistant._ingest._load", lambda *a, **k: parsed.append(1))
     other = tmp_path / "st.yaml"
     other.write_text(
         config.read_text().replace("backend: fake", "backend: sentence-transformers"), "utf-8"
@@ -256,6 +258,7 @@ def test_an_unknown_embedding_model_is_one_clear_line(
         "Error: cannot load embedding model 'hashing': hashing is not a local folder; set "
     )
     assert "Traceback" not in result.output
+    assert not parsed  # the model fails before the corpus is read
 
 
 def test_interrupting_an_ingest_says_what_became_of_the_index(

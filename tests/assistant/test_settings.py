@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from assistant._setup import run_ingest
 from assistant.cli import main
-from assistant.settings import GUIDE_DIR, SettingsError, load_settings
+from assistant.settings import GUIDE_DIR, SettingsError, load_settings, normalize_origin
 
 
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,6 +139,14 @@ def test_bad_corpora_say_what_to_fix(tmp_path: Path, corpora: str, message: str)
             "retrieval: {fallback_language: english}\n",
             "retrieval.fallback_language: 'english' is not a language code",
         ),
+        (
+            "server: {allowed_origins: [help.example.com]}\n",
+            "server.allowed_origins: 'help.example.com' is not an origin",
+        ),
+        (
+            "llm: {base_url: 'localhost:11434/v1', model: llama3}\n",
+            "llm.base_url: 'localhost:11434/v1' is not an http(s) URL",
+        ),
     ],
 )
 def test_values_that_would_be_used_wrongly_are_refused(
@@ -157,13 +165,15 @@ def test_values_that_look_odd_but_work_are_kept(tmp_path: Path) -> None:
     path.write_text(
         "corpora:\n  - {path: a, url_template: '/docs/{lang}/{id}'}\n"
         "embedder: {model: multilingual-e5-small}\n"
-        "retrieval: {fallback_language: sv-SE}\n",
+        "retrieval: {fallback_language: sv-SE}\n"
+        "server: {allowed_origins: ['HTTPS://Help.Example.com:443/']}\n",
         "utf-8",
     )
     settings = load_settings(path, environ={})
     assert settings.corpora[0].url_template == "/docs/{lang}/{id}"  # a link on this server
     assert settings.embedder.model == "intfloat/multilingual-e5-small"  # the index's name
     assert settings.retrieval.fallback_language == "sv"
+    assert settings.server.allowed_origins == ["https://help.example.com"]
     path.write_text("embedder: {backend: sentence-transformers, model: my/model}\n", "utf-8")
     assert load_settings(path, environ={}).embedder.model == "my/model"
 
@@ -223,3 +233,40 @@ def test_a_yaml_mistake_is_one_line_naming_where(tmp_path: Path, text: str, wher
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith(f"{config}{where} not valid YAML: ")
+
+
+@pytest.mark.parametrize(
+    ("value", "origin"),
+    [
+        ("https://help.example.com", "https://help.example.com"),
+        ("https://Help.Example.com/", "https://help.example.com"),
+        ("https://help.example.com:443", "https://help.example.com"),
+        ("http://localhost:3000", "http://localhost:3000"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("https://bücher.example", "https://xn--bcher-kva.example"),
+    ],
+)
+def test_origins_are_written_as_browsers_send_them(value: str, origin: str) -> None:
+    assert normalize_origin(value) == origin
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "help.example.com",
+        "ftp://example.com",
+        "https://example.com/help",
+        "https://*.example.com",
+        "*",
+        "https://user@example.com",
+        "https://example.com:99999",
+        "https://example.com/?a=1",
+    ],
+)
+def test_anything_but_an_origin_is_refused_with_the_setting_named(
+    tmp_path: Path, value: str
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"server: {{allowed_origins: ['{value}']}}\n", "utf-8")
+    with pytest.raises(SettingsError, match=r"server\.allowed_origins: .* is not an origin"):
+        load_settings(path, environ={})
