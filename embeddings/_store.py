@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,7 @@ class Manifest:
     chunks: int
     articles: int
     languages: dict[str, int]
+    """Articles per language."""
     embed_max_chars: int
     created: float
     versions: dict[str, str]
@@ -422,9 +424,7 @@ def new_manifest(
     embed_max_chars: int,
 ) -> Manifest:
     """A manifest for a generation built now from `chunks`."""
-    languages: dict[str, int] = {}
-    for chunk in chunks:
-        languages[chunk.lang] = languages.get(chunk.lang, 0) + 1
+    languages = Counter(lang for lang, _ in {(c.lang, c.doc_id) for c in chunks})
     return Manifest(
         backend=embedder.backend,
         model=embedder.model,

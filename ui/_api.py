@@ -246,7 +246,7 @@ def api_router(service: AnswerService, limiter: RateLimiter | None = None) -> AP
 
     @router.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:
-        """Whether the index is loaded, its counts of chunks, articles and chunks per language,
+        """Whether the index is loaded, its counts of chunks, articles and articles per language,
         and the model."""
         health = service.health()
         return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)

