@@ -126,7 +126,7 @@ def with_links(text: str, links: Sequence[tuple[str, str]]) -> str:
 def answering_section(chunk: Chunk, question: str) -> Chunk:
     """`chunk` with the headings and anchor of its merged section that shares the most words
     with `question` (heading words count twice; words every section has count for nothing);
-    the chunk's own first section on a tie."""
+    on a tie, the section the chunk is cited at (`Chunk.section`), by default its first."""
     parts = chunk.part_texts()
     if len(parts) < 2:
         return chunk
@@ -138,7 +138,8 @@ def answering_section(chunk: Chunk, question: str) -> Chunk:
         len((asked & body) - common) + len((asked & head) - common)
         for body, head in zip(bodies, heads, strict=True)
     ]
-    best = max(range(len(parts)), key=lambda i: (scores[i], -i))
+    cited = [(part.headings, part.anchor) == (chunk.headings, chunk.anchor) for part, _ in parts]
+    best = max(range(len(parts)), key=lambda i: (scores[i], cited[i], -i))
     return chunk.section(parts[best][0])
 
 

@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 
 import faiss
@@ -103,6 +103,7 @@ class Retriever:
         self.languages = self.table.languages
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._parts: OrderedDict[tuple[str, ...], npt.NDArray[np.float32]] = OrderedDict()
         self._blas = _BlasGuard()
         admin_heads = self.table.admin[self.table.head_doc] > 0
         projections = index.summaries[admin_heads] @ self.table.admin_direction
@@ -222,14 +223,18 @@ class Retriever:
                 else np.argsort(-relevance, kind="stable")
             )
             hits = [
-                self._hit(
-                    docs[i],
-                    best[docs[i]],
-                    [*prefer, *langs],
-                    float(relevance[i]),
-                    lex_rows,
+                self._nearest_part(
+                    self._hit(
+                        docs[i],
+                        best[docs[i]],
+                        [*prefer, *langs],
+                        float(relevance[i]),
+                        lex_rows,
+                        qv,
+                        fixed,
+                    ),
+                    langs[0],
                     qv,
-                    fixed,
                 )
                 for i in order[:top_k]
             ]
@@ -335,6 +340,29 @@ class Retriever:
             dense=float(sims[at]),
             lexical=lex_rows.get(row, 0.0),
         )
+
+    def _nearest_part(self, hit: Hit, lang: str, qv: npt.NDArray[np.float32]) -> Hit:
+        """A hit on merged sections written in another language than the question's, cited
+        at the section nearest the question's vector: the shared words that choose the
+        section otherwise (`answering_section`) are few across languages. The sections'
+        vectors are embedded on first use and remembered."""
+        chunk = hit.chunk
+        parts = chunk.part_texts()
+        if len(parts) < 2 or chunk.lang == lang:
+            return hit
+        texts = tuple(f"{chunk.section(part).breadcrumb}\n{text}" for part, text in parts)
+        with self._lock:
+            vectors = self._parts.get(texts)
+            if vectors is not None:
+                self._parts.move_to_end(texts)
+        if vectors is None:
+            vectors = np.asarray(self.embedder.embed_passages(texts), dtype=np.float32)
+            with self._lock:
+                self._parts[texts] = vectors
+                while len(self._parts) > QUERY_CACHE_SIZE:
+                    self._parts.popitem(last=False)
+        at = int(np.argmax(vectors @ qv))
+        return replace(hit, chunk=chunk.section(parts[at][0]))
 
     def _overview_of(self, rows: Sequence[int], scores: npt.NDArray[np.float64], at: int) -> int:
         """The parent section's intro instead of the sub-section at `at` when at least one

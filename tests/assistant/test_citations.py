@@ -46,6 +46,15 @@ def test_without_a_telling_word_the_chunks_own_section_is_cited(tmp_path: Path) 
     assert _cited(chunk, "") == ("Guide › Uninstall", "https://x/en/a#uninstall")
 
 
+def test_without_a_telling_word_a_chunk_cited_at_a_later_section_stays_there(
+    tmp_path: Path,
+) -> None:
+    chunk = _chunk(tmp_path)
+    support = chunk.section(chunk.parts[1])
+    assert _cited(support, "Hur gör jag?") == ("Guide › Support", "https://x/en/a#support")
+    assert _cited(support, "How do I remove the app?")[0] == "Guide › Uninstall"
+
+
 def test_an_extractive_answer_is_headed_by_the_cited_section(tmp_path: Path) -> None:
     chunk = _chunk(tmp_path)
     answer = extractive("licence expires", "en", [Hit(chunk, 0.9, 0.9, 0.0)], True, 0.8)
