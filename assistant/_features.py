@@ -6,14 +6,19 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
 
+from assistant._lang import WORD
 from corpus import Chunk
 from embeddings import LoadedIndex
 
 ADMIN_AUDIENCES = {"admin", "settings", "administrator"}
+VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "youtu.be", "vimeo.com", "wistia.net")
+#: A section that links a video and says fewer words than this besides only shows the video.
+MEDIA_WORDS = 30
 
 FEATURES = (
     "dense_best",
@@ -63,6 +68,20 @@ def is_admin(chunk: Chunk) -> bool:
     )
 
 
+def is_media_only(chunk: Chunk) -> bool:
+    """Whether a section only shows a video: it links one (an embed or a link to a video
+    host) and says fewer than `MEDIA_WORDS` words besides its label."""
+    videos = {
+        label
+        for label, url in chunk.links
+        if (urlsplit(url).hostname or "").removeprefix("www.").endswith(VIDEO_HOSTS)
+    }
+    if not videos:
+        return False
+    prose = [line for line in chunk.text.splitlines() if line.strip() not in videos]
+    return len(WORD.findall(" ".join(prose))) < MEDIA_WORDS
+
+
 def _hub_share(texts: Sequence[str]) -> float:
     """Share of an article's lines that are short bullet items (not numbered steps): a page
     that only points elsewhere is mostly such lines."""
@@ -91,6 +110,7 @@ class ArticleTable:
         self.head_doc = np.array([self.doc_of[h.doc_id] for h in heads], dtype=np.int64)
         self.head_lang = np.array([h.lang for h in heads], dtype=object)
         self.is_intro = np.array([not c.headings for c in chunks], dtype=np.float64)
+        self.media_only = np.array([is_media_only(c) for c in chunks], dtype=bool)
         self.languages = {c.lang for c in chunks}
         first = [chunks[next(iter(self.rows[d].values()))[0]] for d in range(len(self.docs))]
         self.article_ids = [c.article_id for c in first]

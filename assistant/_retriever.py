@@ -262,25 +262,33 @@ class Retriever:
     def section_text(
         self, chunk: Chunk, min_chars: int = 300, most: int = 3, with_children: int = 900
     ) -> str:
-        """The chunk's text, followed by the next sections of the same article while it is
-        shorter than `min_chars` (an intro that only names a video says little alone), or
-        while they are its own sub-sections and it is shorter than `with_children` (an
-        overview's advice sits in the sub-sections under it). A sub-section ends with the
+        """The cited section's text, followed by its own sub-sections while it is shorter than
+        `with_children` (an overview's advice sits in the sub-sections under it). An article's
+        intro (the text before its first heading) shorter than `min_chars` is followed by the
+        next sections too (an intro that only names a video says little alone), and so is a
+        section that was split in pieces by the rest of it; any other section ends where the
+        next one at its level begins. A sub-section ends with the
         headings of its sibling sub-sections, so the reader sees what else its part covers.
         When `chunk` is cited for a later one of its merged sections, the text starts there."""
         rows = self.table.rows[self.table.doc_of[chunk.doc_id]][chunk.lang]
         chunks = [self.index.chunks[r] for r in rows]
-        following = [c for c in chunks if c.ordinal > chunk.ordinal]
-        parts = [_from_cited_part(chunk)]
-        for nxt in following[: most - 1]:
-            size = sum(len(p) for p in parts)
-            child = len(nxt.headings) > len(chunk.headings) >= 1 and (
-                nxt.headings[: len(chunk.headings)] == chunk.headings
-            )
-            if size >= min_chars and not (child and size < with_children):
-                break
+        pieces = _cited_parts(chunk)
+        for nxt in [c for c in chunks if c.ordinal > chunk.ordinal][: most - 1]:
             heading = nxt.headings[-1] if nxt.headings and nxt.headings != chunk.headings else ""
-            parts.append(f"**{heading}**\n\n{nxt.text.strip()}" if heading else nxt.text.strip())
+            text = f"**{heading}**\n\n{nxt.text.strip()}" if heading else nxt.text.strip()
+            pieces.append((nxt.headings, text))
+        parts = [pieces[0][1]]
+        for headings, text in pieces[1:]:
+            size = sum(len(p) for p in parts)
+            own = len(headings) >= len(chunk.headings) >= 1 and (
+                headings[: len(chunk.headings)] == chunk.headings
+            )
+            child = own and len(headings) > len(chunk.headings)
+            if not (child and size < with_children) and (
+                size >= min_chars or (chunk.headings and not own)
+            ):
+                break
+            parts.append(text)
         parent = chunk.headings[:-1]
         if parent:
             siblings = dict.fromkeys(
@@ -310,7 +318,8 @@ class Retriever:
         other than the question's counts `own_language_lead` more, since a question's vector
         comes nearer its own language's version of any article (and its neighbours'). Within
         it, the section whose cosine plus weighted lexical score is highest, the article's
-        intro (the text before its first heading) counting `intro_margin` less."""
+        intro (the text before its first heading) counting `intro_margin` less. A section that
+        only shows a video is cited as the article's first section after the intro."""
         t = self.params.tuned
         preferred = (*langs, self.params.fallback_language)
         order = [lg for lg in dict.fromkeys(preferred) if lg in best]
@@ -333,6 +342,15 @@ class Retriever:
             scores = scores + t.section_lexical_weight * lexical / peak
         scores = scores - t.intro_margin * self.table.is_intro[rows]
         at = self._overview_of(rows, scores, int(np.argmax(scores)))
+        media = self.table.media_only[rows]
+        if media[at] and not media.all():
+            # A video shows the article's procedure, which its first section after the intro
+            # tells: that is cited, and the page it links to has the video.
+            texts = sorted(
+                (i for i in range(len(rows)) if not media[i]),
+                key=lambda i: self.index.chunks[rows[i]].ordinal,
+            )
+            at = next((i for i in texts if not self.table.is_intro[rows[i]]), texts[0])
         row = rows[at]
         return Hit(
             chunk=self.index.chunks[row],
@@ -385,9 +403,9 @@ class Retriever:
         return intro if intro is not None and close else at
 
 
-def _from_cited_part(chunk: Chunk) -> str:
-    """The chunk's text from the merged section it is cited for (`Chunk.section`) on, without
-    that section's heading line, which the answer shows above it; the whole text otherwise."""
+def _cited_parts(chunk: Chunk) -> list[tuple[tuple[str, ...], str]]:
+    """The chunk's merged sections from the one it is cited for (`Chunk.section`) on, as
+    `(headings, text)`: the first without its heading line, which the answer shows above it."""
     pieces = chunk.part_texts()
     at = next(
         (
@@ -397,8 +415,9 @@ def _from_cited_part(chunk: Chunk) -> str:
         ),
         0,
     )
-    if at == 0:
-        return chunk.text.strip()
-    text = "".join(t for _, t in pieces[at:]).strip()
-    heading = f"**{chunk.headings[-1]}**" if chunk.headings else ""
-    return text[len(heading) :].strip() if heading and text.startswith(heading) else text
+    found = [(p.headings, text.strip()) for p, text in pieces[at:]]
+    heading = f"**{chunk.headings[-1]}**" if chunk.headings and at > 0 else ""
+    first = found[0][1]
+    if heading and first.startswith(heading):
+        found[0] = (found[0][0], first[len(heading) :].strip())
+    return found

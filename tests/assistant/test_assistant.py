@@ -205,6 +205,42 @@ def _over(tmp_path: Path, articles: dict[str, str]) -> Assistant:
     )
 
 
+def test_a_section_that_only_shows_a_video_is_cited_as_the_articles_steps(
+    tmp_path: Path,
+) -> None:
+    bot = _over(
+        tmp_path,
+        {
+            "en/users.md": "Administrators give every new user a name and a licence.\n\n"
+            "## Steps\n\n1. Open the Users screen.\n1. Click Add below the list.\n\n"
+            "## Troubleshooting\n\nA new user who cannot log in needs the activation mail.\n\n"
+            "## Video: Add a new user\n\nWatch how to add a new user.\n\n"
+            '<iframe src="https://www.youtube-nocookie.com/embed/x1"></iframe>\n\n'
+            "(video length 1:46)",
+        },
+    )
+    answer = bot.ask("Watch how to add a new user video", lang="en")
+    assert answer.citations[0].url == "https://x/en/users#steps"
+    assert "Click Add below the list." in answer.text
+    assert "activation" not in answer.text
+
+
+def test_a_short_section_ends_where_the_next_section_begins(tmp_path: Path) -> None:
+    bot = _over(
+        tmp_path,
+        {
+            "en/start.md": "## Notes\n\nThe first sync takes forty minutes.\n\n"
+            "## Backups\n\nBackups are written nightly.\n\n"
+            "## Licences\n\nEach user needs a licence.\n\n### Moving one\n\nOpen the card.",
+        },
+    )
+    chunks = {c.anchor: c for c in bot.retriever.index.chunks}
+    assert bot.retriever.section_text(chunks["notes"]) == "The first sync takes forty minutes."
+    assert bot.retriever.section_text(chunks["licences"]) == (
+        "Each user needs a licence.\n\n**Moving one**\n\nOpen the card."
+    )
+
+
 def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path: Path) -> None:
     bot = _over(
         tmp_path,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from assistant._llm import ChatMessage, LLMError, OpenAICompatibleClient
 from assistant._setup import llm_from
-from assistant.settings import LLMSettings, Settings, SettingsError
+from assistant.settings import LLMSettings, Settings, SettingsError, load_settings
 from tests.assistant.llm_stub import Reply, StubLLMServer, refused_url
 
 KEY = "sk-test-5ecret-key-0123456789"
@@ -143,9 +144,11 @@ def test_the_key_is_not_in_the_clients_repr() -> None:
 
 
 @pytest.mark.parametrize("url", ["localhost:11434/v1", "ftp://x/v1", "http:///v1"])
-def test_a_bad_base_url_names_the_setting(url: str) -> None:
-    with pytest.raises(SettingsError, match=r"llm\.base_url"):
-        llm_from(Settings(llm=LLMSettings(base_url=url)))
+def test_a_bad_base_url_names_the_setting(tmp_path: Path, url: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"llm: {{base_url: '{url}', model: m}}\n", "utf-8")
+    with pytest.raises(SettingsError, match=r"llm\.base_url: .* is not an http\(s\) URL"):
+        load_settings(path, environ={})
 
 
 def test_settings_become_a_client_with_the_key_from_the_named_variable(
