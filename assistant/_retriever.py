@@ -267,9 +267,9 @@ class Retriever:
         intro (the text before its first heading) shorter than `min_chars` is followed by the
         next sections too (an intro that only names a video says little alone), and so is a
         section that was split in pieces by the rest of it; any other section ends where the
-        next one at its level begins. A sub-section ends with the
-        headings of its sibling sub-sections, so the reader sees what else its part covers.
-        When `chunk` is cited for a later one of its merged sections, the text starts there."""
+        next one at its level begins. A sub-section ends with the headings of its sibling
+        sub-sections, so the reader sees what else its part covers. When `chunk` is cited for
+        a later one of its merged sections, the text starts there."""
         rows = self.table.rows[self.table.doc_of[chunk.doc_id]][chunk.lang]
         chunks = [self.index.chunks[r] for r in rows]
         pieces = _cited_parts(chunk)
