@@ -3,6 +3,7 @@ that ranks them on one calibrated scale (also used to decline and for see-also).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,8 @@ from corpus import Chunk
 from embeddings import Embedder, LoadedIndex
 
 QUERY_CACHE_SIZE = 2048
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+_LIST_ITEM = re.compile(r"^([ \t]*)([*+-]|\d+[.)])[ \t]")
 
 
 @cache
@@ -260,33 +263,52 @@ class Retriever:
         return Retrieval(hits, 1.0 if hits else 0.0, bool(hits), lead)
 
     def section_text(
-        self, chunk: Chunk, min_chars: int = 300, most: int = 3, with_children: int = 900
+        self,
+        chunk: Chunk,
+        min_chars: int = 300,
+        most: int = 3,
+        with_children: int = 900,
+        whole: int = 4000,
     ) -> str:
-        """The cited section's text, followed by its own sub-sections while it is shorter than
-        `with_children` (an overview's advice sits in the sub-sections under it). An article's
-        intro (the text before its first heading) shorter than `min_chars` is followed by the
-        next sections too (an intro that only names a video says little alone), and so is a
-        section that was split in pieces by the rest of it; any other section ends where the
-        next one at its level begins. A sub-section ends with the headings of its sibling
-        sub-sections, so the reader sees what else its part covers. When `chunk` is cited for
-        a later one of its merged sections, the text starts there."""
+        """The cited section's text: all of it when it was split into several chunks (up to
+        `whole` characters, the cited piece always in), followed by its own sub-sections while
+        it is shorter than `with_children` (an overview's advice sits in the sub-sections under
+        it). An article's intro (the text before its first heading) shorter than `min_chars` is
+        followed by the next sections too (an intro that only names a video says little
+        alone); any other section ends where the next one at its level begins. A sub-section
+        ends with the headings of its sibling sub-sections, so the reader sees what else its
+        part covers. When `chunk` is cited for a later one of its merged sections, the text
+        starts there."""
         rows = self.table.rows[self.table.doc_of[chunk.doc_id]][chunk.lang]
-        chunks = [self.index.chunks[r] for r in rows]
+        chunks = sorted((self.index.chunks[r] for r in rows), key=lambda c: c.ordinal)
         pieces = _cited_parts(chunk)
-        for nxt in [c for c in chunks if c.ordinal > chunk.ordinal][: most - 1]:
-            heading = nxt.headings[-1] if nxt.headings and nxt.headings != chunk.headings else ""
-            text = f"**{heading}**\n\n{nxt.text.strip()}" if heading else nxt.text.strip()
-            pieces.append((nxt.headings, text))
         parts = [pieces[0][1]]
+        later = [c for c in chunks if c.ordinal > chunk.ordinal]
+        if len(pieces) == len(chunk.part_texts()):  # cited at its first section
+            for c in reversed([c for c in chunks if c.ordinal < chunk.ordinal]):
+                if c.headings != chunk.headings or sum(map(len, parts)) >= whole:
+                    break
+                parts.insert(0, _lines(c.text))
+        if len(pieces) == 1:  # the section goes on in the chunks after it
+            while later and later[0].headings == chunk.headings:
+                if sum(map(len, parts)) >= whole:
+                    break
+                parts.append(_lines(later.pop(0).text))
+            later = [c for c in later if c.headings != chunk.headings]
+        for nxt in later[: most - 1]:
+            heading = nxt.headings[-1] if nxt.headings else ""
+            pieces.append(
+                (
+                    nxt.headings,
+                    f"**{heading}**\n\n{nxt.text.strip()}" if heading else nxt.text.strip(),
+                )
+            )
         for headings, text in pieces[1:]:
             size = sum(len(p) for p in parts)
-            own = len(headings) >= len(chunk.headings) >= 1 and (
+            child = len(headings) > len(chunk.headings) >= 1 and (
                 headings[: len(chunk.headings)] == chunk.headings
             )
-            child = own and len(headings) > len(chunk.headings)
-            if not (child and size < with_children) and (
-                size >= min_chars or (chunk.headings and not own)
-            ):
+            if not (child and size < with_children) and (size >= min_chars or chunk.headings):
                 break
             parts.append(text)
         parent = chunk.headings[:-1]
@@ -403,6 +425,20 @@ class Retriever:
         return intro if intro is not None and close else at
 
 
+def _lines(text: str) -> str:
+    """A piece of a split section without blank lines around it. A piece split inside a
+    nested list lost its first item's indentation: that item gets the next one's back."""
+    lines = _LEADING_BLANK_LINES.sub("", text).rstrip().split("\n")
+    nxt = next((line for line in lines[1:] if line.strip()), "")
+    first, second = _LIST_ITEM.match(lines[0]), _LIST_ITEM.match(nxt)
+    same_kind = bool(first and second) and (
+        first.group(2)[0].isdigit() == second.group(2)[0].isdigit()  # type: ignore[union-attr]
+    )
+    if same_kind and first and second and not first.group(1) and second.group(1):
+        lines[0] = second.group(1) + lines[0]
+    return "\n".join(lines)
+
+
 def _cited_parts(chunk: Chunk) -> list[tuple[tuple[str, ...], str]]:
     """The chunk's merged sections from the one it is cited for (`Chunk.section`) on, as
     `(headings, text)`: the first without its heading line, which the answer shows above it."""
@@ -415,7 +451,7 @@ def _cited_parts(chunk: Chunk) -> list[tuple[tuple[str, ...], str]]:
         ),
         0,
     )
-    found = [(p.headings, text.strip()) for p, text in pieces[at:]]
+    found = [(p.headings, _lines(text)) for p, text in pieces[at:]]
     heading = f"**{chunk.headings[-1]}**" if chunk.headings and at > 0 else ""
     first = found[0][1]
     if heading and first.startswith(heading):

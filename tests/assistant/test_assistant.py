@@ -241,6 +241,33 @@ def test_a_short_section_ends_where_the_next_section_begins(tmp_path: Path) -> N
     )
 
 
+def test_a_section_split_into_pieces_is_shown_whole_with_its_lists_indented(
+    tmp_path: Path,
+) -> None:
+    steps = "\n".join(
+        f"1. Do step {n} of the setup.\n\n    * First detail of step {n}.\n"
+        f"    * Second detail of step {n}.\n"
+        for n in range(1, 9)
+    )
+    docs = tmp_path / "docs" / "en"
+    docs.mkdir(parents=True)
+    (docs / "setup.md").write_text(
+        f"# Setup\n\n## Steps\n\n{steps}\n## Support\n\nMail the helpdesk.\n", "utf-8"
+    )
+    source = CorpusSource(tmp_path / "docs", "https://x/{lang}/{id}")
+    bot = _built(tmp_path, [source], Chunker(max_tokens=40, min_tokens=0))
+    pieces = [c for c in bot.retriever.index.chunks if c.headings == ("Steps",)]
+    assert len(pieces) >= 3
+    for piece in pieces:
+        text = bot.retriever.section_text(piece)
+        assert text.startswith("1. Do step 1 of the setup.")
+        assert text.rstrip().endswith("    * Second detail of step 8.")
+        assert "\n* " not in text  # no nested item lost its indentation at a split
+        assert "helpdesk" not in text
+    assert "step 8" not in bot.retriever.section_text(pieces[1], whole=100)
+    assert "step 1 " not in bot.retriever.section_text(pieces[-1], whole=100)
+
+
 def test_a_list_of_links_to_other_articles_is_never_cited_as_the_answer(tmp_path: Path) -> None:
     bot = _over(
         tmp_path,
