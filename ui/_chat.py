@@ -146,10 +146,12 @@ def _literal(text: str) -> str:
 
 def render_answer(answer: Answer, lang: str) -> str:
     """The answer as Markdown for the chat, its sources as numbered links in `lang`; when the
-    docs have no answer, the page's own not-found message."""
+    docs have no answer, the answer's not-found message (which names what the docs never
+    mention) if it is in `lang`, else the page's own, and a hint either way."""
     text = strings(lang)
     found = bool(answer.citations)
-    parts = [answer.text if found else f"{text['not_found']} {text['not_found_hint']}"]
+    declined = answer.text if normalize_language(answer.language) == lang else ""
+    parts = [answer.text if found else f"{declined or text['not_found']} {text['not_found_hint']}"]
     if answer.notice:
         parts.append(f"_{_escape(answer.notice)}_")
     if found:

@@ -359,6 +359,13 @@ def test_not_found_speaks_the_page_language_and_keeps_a_notice() -> None:
     assert "Bronnen" not in text
 
 
+def test_not_found_in_the_page_language_names_what_the_docs_never_mention() -> None:
+    declined = not_found("Kan jeg bruke WhatsApp?", "no", unknown=["WhatsApp"])
+    text = render_answer(declined, "no")
+    assert text.startswith("Jeg fant ikke dette i dokumentasjonen. Den nevner aldri “WhatsApp”.")
+    assert text.endswith("Prøv å omformulere spørsmålet, eller spør om én ting om gangen.")
+
+
 def test_the_answer_survives_a_broken_log(
     service: AnswerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
