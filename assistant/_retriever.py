@@ -226,21 +226,19 @@ class Retriever:
                 else np.argsort(-relevance, kind="stable")
             )
             hits = [
-                self._nearest_part(
-                    self._hit(
-                        docs[i],
-                        best[docs[i]],
-                        [*prefer, *langs],
-                        float(relevance[i]),
-                        lex_rows,
-                        qv,
-                        fixed,
-                    ),
-                    langs[0],
+                self._hit(
+                    docs[i],
+                    best[docs[i]],
+                    [*prefer, *langs],
+                    float(relevance[i]),
+                    lex_rows,
                     qv,
+                    fixed,
                 )
                 for i in order[:top_k]
             ]
+            if hits:  # the section the answer shows; see-also citations go by shared words alone
+                hits[0] = self._nearest_part(hits[0], langs[0], qv)
         top = hits[0].score if hits else 0.0
         relevant = bool(hits) and top >= self.params.min_relevance
         lead = self.section_text(answering_section(hits[0].chunk, question)) if hits else ""
