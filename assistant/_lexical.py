@@ -36,6 +36,9 @@ COMPOUNDING = frozenset({"de", "sv", "da", "no", "nl"})
 #: Languages that capitalise every noun: there only camel case ("HubSpot") marks a name.
 NOUNS_CAPITALISED = frozenset({"de"})
 _SENTENCE_END = ".!?:"
+#: An inflected name ("SuperOfficessa", "Outlookissa") is its known stem plus this many letters.
+INFLECTION = 4
+MIN_STEM = 5
 
 Compounds = Literal["none", "split", "ngrams", "both"]
 
@@ -197,21 +200,37 @@ class LexicalIndex:
 
     def unknown_names(self, query: str, lang: str) -> tuple[str, ...]:
         """The words of `query` that look like names and occur nowhere in any language's
-        sections: camel case ("WhatsApp"), or capitalised inside a sentence ("Slack") and not
-        a compound of known parts. None for a language without sections, where every word
-        would be unknown."""
+        sections: camel case ("WhatsApp"), or, in a language the docs are written in,
+        capitalised inside a sentence ("Slack", "BI") and not a compound of known parts. A
+        known word with an inflection added ("SuperOfficessa") is known; so are all words of
+        one or two letters but acronyms."""
         index = self._indexes.get(lang)
-        if index is None:
-            return ()
         found: list[str] = []
         for match in WORD.finditer(query):
             word = match.group()
-            if len(word) < 3 or any(word.lower() in v for v in self.vocabularies.values()):
+            if (len(word) < 3 and not (len(word) == 2 and word.isupper())) or self._known(word):
                 continue
             before = query[: match.start()].rstrip()
             inside = bool(before) and before[-1] not in _SENTENCE_END
             camel = any(c.isupper() for c in word[1:]) and not word.isupper()
-            capitalised = inside and word[0].isupper() and lang not in NOUNS_CAPITALISED
-            if camel or (capitalised and len(index.analyzer.analyze(word.lower())[0]) == 1):
+            # Without sections in `lang`, a capitalised word may as well be a place or a
+            # person ("Saksan"): only camel case counts there.
+            capitalised = (
+                index is not None
+                and inside
+                and word[0].isupper()
+                and lang not in NOUNS_CAPITALISED
+                and len(index.analyzer.analyze(word.lower())[0]) == 1
+            )
+            if camel or capitalised:
                 found.append(word)
         return tuple(dict.fromkeys(found))
+
+    def _known(self, word: str) -> bool:
+        """Whether a language's sections use `word`, or the word less an ending of up to
+        `INFLECTION` letters (at least `MIN_STEM` left)."""
+        lowered = word.lower()
+        lengths = range(max(MIN_STEM, len(lowered) - INFLECTION), len(lowered))
+        forms = [lowered, *(lowered[:n] for n in lengths)]
+        vocabularies = self.vocabularies.values()
+        return any(form in vocabulary for vocabulary in vocabularies for form in forms)

@@ -17,6 +17,7 @@ SECTIONS = [
     ("sv", "Skapa en ny försäljning från företagskortet."),
     ("en", "How to create a new sale in the sales module."),
     ("en", "Change the preferences of a user."),
+    ("en", "Install SuperOffice on the server."),
 ]
 LANGS = [lang for lang, _ in SECTIONS]
 TEXTS = [text for _, text in SECTIONS]
@@ -72,7 +73,9 @@ def test_languages_and_unknown_language(index: LexicalIndex) -> None:
         ("How do I change the preferences of a User?", "en", ()),
         ("Ändra inställningar med BankID", "sv", ("BankID",)),
         ("Ändra Användarinställningar", "sv", ()),
-        ("Miten lähetän WhatsApp-viestin?", "fi", ()),
+        ("How do I create a new sale in Power BI?", "en", ("Power", "BI")),
+        ("Miten lähetän WhatsApp-viestin?", "fi", ("WhatsApp",)),
+        ("Voiko SuperOfficessa tehdä Gantt-kaavion Saksan kanssa?", "fi", ()),
     ],
 )
 def test_names_no_section_mentions(
