@@ -206,7 +206,7 @@ GUIDE_EXAMPLES: dict[str, tuple[str, ...]] = {
         "Hoe koppel ik een taalmodel?",
     ),
     "fi": (
-        "Miten indeksoin omat ohjeartikkelini?",
+        "Miten indeksoin omat Markdown-ohjeartikkelini?",
         "Miten upotan widgetin verkkosivustolleni?",
         "Miten yhdistän kielimallin?",
     ),
