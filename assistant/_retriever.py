@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
+from typing import TypeVar
 
 import faiss
 import numpy as np
@@ -25,6 +26,7 @@ from corpus import Chunk
 from embeddings import Embedder, LoadedIndex
 
 QUERY_CACHE_SIZE = 2048
+_Key = TypeVar("_Key", bound=Hashable)
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 _LIST_ITEM = re.compile(r"^([ \t]*)([*+-]|\d+[.)])[ \t]")
 
@@ -128,18 +130,33 @@ class Retriever:
     def query_vector(self, question: str) -> npt.NDArray[np.float32]:
         """The question's vector; recent questions come from a cache (help centers hear the
         same questions again and again)."""
+
+        def embed() -> npt.NDArray[np.float32]:
+            vector = np.asarray(self.embedder.embed_queries([question])[0], dtype=np.float32)
+            vector.flags.writeable = False
+            return vector
+
+        return self._remembered(self._queries, question, embed)
+
+    def _remembered(
+        self,
+        cache: OrderedDict[_Key, npt.NDArray[np.float32]],
+        key: _Key,
+        make: Callable[[], npt.NDArray[np.float32]],
+    ) -> npt.NDArray[np.float32]:
+        """`cache[key]`, made by `make` and kept among the `QUERY_CACHE_SIZE` latest when
+        missing; the model runs outside the lock."""
         with self._lock:
-            cached = self._queries.get(question)
-            if cached is not None:
-                self._queries.move_to_end(question)
-                return cached
-        vector = np.asarray(self.embedder.embed_queries([question])[0], dtype=np.float32)
-        vector.flags.writeable = False
+            found = cache.get(key)
+            if found is not None:
+                cache.move_to_end(key)
+                return found
+        value = make()
         with self._lock:
-            self._queries[question] = vector
-            while len(self._queries) > QUERY_CACHE_SIZE:
-                self._queries.popitem(last=False)
-        return vector
+            cache[key] = value
+            while len(cache) > QUERY_CACHE_SIZE:
+                cache.popitem(last=False)
+        return value
 
     def evidence(
         self, question: str, langs: Sequence[str], admin: bool = False
@@ -366,11 +383,11 @@ class Retriever:
         if media[at] and not media.all():
             # A video shows the article's procedure, which its first section after the intro
             # tells: that is cited, and the page it links to has the video.
-            texts = sorted(
+            prose = sorted(
                 (i for i in range(len(rows)) if not media[i]),
                 key=lambda i: self.index.chunks[rows[i]].ordinal,
             )
-            at = next((i for i in texts if not self.table.is_intro[rows[i]]), texts[0])
+            at = next((i for i in prose if not self.table.is_intro[rows[i]]), prose[0])
         row = rows[at]
         return Hit(
             chunk=self.index.chunks[row],
@@ -389,16 +406,11 @@ class Retriever:
         if len(parts) < 2 or chunk.lang == lang:
             return hit
         texts = tuple(f"{chunk.section(part).breadcrumb}\n{text}" for part, text in parts)
-        with self._lock:
-            vectors = self._parts.get(texts)
-            if vectors is not None:
-                self._parts.move_to_end(texts)
-        if vectors is None:
-            vectors = np.asarray(self.embedder.embed_passages(texts), dtype=np.float32)
-            with self._lock:
-                self._parts[texts] = vectors
-                while len(self._parts) > QUERY_CACHE_SIZE:
-                    self._parts.popitem(last=False)
+        vectors = self._remembered(
+            self._parts,
+            texts,
+            lambda: np.asarray(self.embedder.embed_passages(texts), dtype=np.float32),
+        )
         at = int(np.argmax(vectors @ qv))
         return replace(hit, chunk=chunk.section(parts[at][0]))
 
@@ -429,10 +441,13 @@ def _lines(text: str) -> str:
     lines = _LEADING_BLANK_LINES.sub("", text).rstrip().split("\n")
     nxt = next((line for line in lines[1:] if line.strip()), "")
     first, second = _LIST_ITEM.match(lines[0]), _LIST_ITEM.match(nxt)
-    same_kind = bool(first and second) and (
-        first.group(2)[0].isdigit() == second.group(2)[0].isdigit()  # type: ignore[union-attr]
-    )
-    if same_kind and first and second and not first.group(1) and second.group(1):
+    if (
+        first
+        and second
+        and not first.group(1)
+        and second.group(1)
+        and first.group(2)[0].isdigit() == second.group(2)[0].isdigit()
+    ):
         lines[0] = second.group(1) + lines[0]
     return "\n".join(lines)
 

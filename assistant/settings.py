@@ -107,9 +107,7 @@ class CorpusSettings(_Section):
     @field_validator("sitemap", "start_url", "base_url")
     @classmethod
     def _http(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+        return _http_url(value)
 
     @field_validator("name")
     @classmethod
@@ -141,6 +139,15 @@ def default_name(location: str) -> str:
         host = urlsplit(location).hostname or "site"
         return re.sub(r"[^\w.-]", "-", host)
     return re.sub(r"[^\w.-]", "-", Path(location).name) or "docs"
+
+
+def _http_url(value: str | None, hint: str = "") -> str | None:
+    """`value` without surrounding blanks when it is an http(s) URL; ValueError otherwise."""
+    if value is None:
+        return None
+    if not re.match(r"^https?://[^/\s]+", value.strip()):
+        raise ValueError(f"{value!r} is not an http(s) URL{hint}")
+    return value.strip()
 
 
 def normalize_origin(value: str) -> str:
@@ -235,12 +242,10 @@ class LLMSettings(_Section):
     @field_validator("base_url")
     @classmethod
     def _http(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^/\s]+", value.strip()):
-            raise ValueError(
-                f"{value!r} is not an http(s) URL; write the API's base, "
-                "e.g. https://api.openai.com/v1 or http://localhost:11434/v1"
-            )
-        return value.strip() if value is not None else None
+        return _http_url(
+            value,
+            "; write the API's base, e.g. https://api.openai.com/v1 or http://localhost:11434/v1",
+        )
 
 
 class ServerSettings(_Section):
