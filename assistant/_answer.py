@@ -186,14 +186,13 @@ def extractive(
     question: str,
     lang: str,
     hits: Sequence[Hit],
-    confident: bool,
     see_also_floor: float,
     body: str | None = None,
     sure: bool = True,
 ) -> Answer:
     """The first hit's section (`body`, default its text) cited as [1]; the further hits whose
     relevance reaches `see_also_floor` as see-also. When not `sure`, a first line says that
-    this is only the closest match."""
+    this is only the closest match, and the answer is not `confident`."""
     best = hits[0]
     others = [h for h in hits[1:] if h.score >= see_also_floor]
     kept = [best, *others]
@@ -213,6 +212,6 @@ def extractive(
         text=text,
         citations=citations,
         language=lang,
-        confident=confident,
+        confident=sure,
         hits=list(hits),
     )

@@ -181,9 +181,13 @@ class Assistant:
         if not retrieval.relevant:
             yield not_found(question, langs[0], unknown=retrieval.unknown)
             return
+        sure = retrieval.relevance >= LIKELY
         if self.llm is not None and not failed:
             try:
-                yield from generate(self.llm, question, langs[0], retrieval.hits, query, stream)
+                for part in generate(self.llm, question, langs[0], retrieval.hits, query, stream):
+                    if isinstance(part, Answer):
+                        part = dataclasses.replace(part, confident=part.confident and sure)
+                    yield part
                 return
             except LLMError as exc:
                 failed = True
@@ -192,10 +196,9 @@ class Assistant:
             question,
             langs[0],
             retrieval.hits,
-            confident=retrieval.relevant,
             see_also_floor=self.params.tuned.see_also,
             body=retrieval.lead,
-            sure=retrieval.relevance >= LIKELY,
+            sure=sure,
         )
         if failed:
             answer = dataclasses.replace(answer, notice=message(langs[0], "llm_failed"))

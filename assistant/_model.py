@@ -33,7 +33,8 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the assistant says to a question, with its sources."""
+    """What the assistant says to a question, with its sources. `confident` is false when the
+    docs have no answer or the first source is only the closest match."""
 
     id: str
     question: str

@@ -57,18 +57,20 @@ def test_without_a_telling_word_a_chunk_cited_at_a_later_section_stays_there(
 
 def test_an_extractive_answer_is_headed_by_the_cited_section(tmp_path: Path) -> None:
     chunk = _chunk(tmp_path)
-    answer = extractive("licence expires", "en", [Hit(chunk, 0.9, 0.9, 0.0)], True, 0.8)
+    answer = extractive("licence expires", "en", [Hit(chunk, 0.9, 0.9, 0.0)], 0.8)
     assert answer.text.startswith("**Guide › Support** [1]")
     assert answer.citations[0].url == "https://x/en/a#support"
+    assert answer.confident
 
 
 def test_an_unsure_answer_says_first_that_it_is_the_closest_match(tmp_path: Path) -> None:
     chunk = _chunk(tmp_path)
     hits = [Hit(chunk, 0.3, 0.9, 0.0)]
-    answer = extractive("licence expires", "sv", hits, True, 0.8, sure=False)
+    answer = extractive("licence expires", "sv", hits, 0.8, sure=False)
     first, blank, heading = answer.text.splitlines()[:3]
     assert first.startswith("_Det här kanske inte svarar exakt") and first.endswith("_")
     assert (blank, heading) == ("", "**Guide › Support** [1]")
+    assert not answer.confident
 
 
 def test_a_short_list_of_links_to_other_articles_is_not_merged_into_a_chunk(tmp_path: Path) -> None:

@@ -86,6 +86,15 @@ def test_the_model_writes_the_answer_citing_the_retrieved_section(
     assert user["content"].index('<source id="1" title="Book a meeting room"') >= 0
 
 
+def test_a_generated_answer_from_only_the_closest_match_is_not_confident(
+    index: Path, stub: StubLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = assistant_for(index, stub.url, monkeypatch)  # nothing is declined
+    stub.script(Reply("Rooms are booked from the calendar [1]."))
+    answer = assistant.ask("Where can I park my bicycle overnight?", lang="en")
+    assert answer.citations and not answer.confident
+
+
 def test_a_swedish_question_asks_for_a_swedish_answer(
     assistant: Assistant, stub: StubLLMServer
 ) -> None:
