@@ -406,7 +406,8 @@ def tune(ctx: click.Context, questions: Path, out: Path | None) -> None:
     figures = tuned.figures
     click.echo(
         f"Cross-validated on {figures['questions']} questions ({figures['folds']} folds by "
-        f"article): success@1 {figures['cv_success@1']}, success@5 {figures['cv_success@5']}, "
+        f"article, mean of {figures['fold_assignments']} fold assignments): success@1 "
+        f"{figures['cv_success@1']}, success@5 {figures['cv_success@5']}, "
         f"out of scope declined {figures['cv_declined']}, answerable declined "
         f"{figures['cv_over_declined']}; decline below relevance {tuned.min_relevance}."
     )

@@ -18,14 +18,15 @@ from assistant._lang import LanguageGuesser
 from assistant._ranker import Tuned
 from assistant._retriever import RetrievalParams, Retriever
 from assistant._tune import (
+    CV_SEEDS,
     Sample,
     choose_threshold,
     collect,
-    cross_validate,
     decline_curve,
     figures,
     group_by_article,
     pseudo_questions,
+    repeated_cv,
 )
 from bench._report import log, table
 from bench._searches import SEARCH_SEEDS, link_questions, searches_table
@@ -65,14 +66,14 @@ def _as_answer(retriever: Retriever, question: str, ranking: Sequence[str]) -> A
 
 
 def _ordered_figures(
-    samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]]
+    samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]], repeats: int = 1
 ) -> list[object]:
     thr = choose_threshold(samples, scores)
-    f = figures(samples, scores, thr)
+    f = figures(samples, scores, thr, repeats)
     return [
         round(f.success_at_1, 3),
         round(f.success_at_5, 3),
-        f"{f.declined}/{f.out_of_scope}",
+        f"{f.declined:g}/{f.out_of_scope}",
         round(f.over_declined, 3),
         round(thr, 2),
     ]
@@ -91,19 +92,18 @@ def run(setup: Setup) -> list[str]:
     weak = collect(retriever, pseudo_questions(retriever.index.chunks), langs_of)
     links = collect(retriever, link_questions(retriever.index.chunks), langs_of)
     group_by_article([*samples, *weak, *links])
-    learned = _ablate(samples, weak, tuned, ())
+    pooled, learned = _ablate(samples, weak, tuned, ())
     dense_at = FEATURES.index("dense_best")
     dense_order = [s.rows[:, dense_at] for s in samples]
-    no_lexical = _ablate(samples, weak, tuned, ("lexical_",))
-    no_article = _ablate(samples, weak, tuned, ("title_", "summary_"))
-    no_name = _ablate(samples, weak, tuned, ("unknown_name",))
-    rows = [
-        ["learned ranker (ours, cross-validated)", *_ordered_figures(samples, learned)],
-        ["  without lexical features", *_ordered_figures(samples, no_lexical)],
-        ["  without title/summary features", *_ordered_figures(samples, no_article)],
-        ["  without the unknown-name feature", *_ordered_figures(samples, no_name)],
-        ["no ranker: best section cosine", *_ordered_figures(samples, dense_order)],
-    ]
+    repeats = len(CV_SEEDS)
+    rows = [["learned ranker (ours, cross-validated)", *_ordered_figures(pooled, learned, repeats)]]
+    for name, prefixes in (
+        ("  without lexical features", ("lexical_",)),
+        ("  without title/summary features", ("title_", "summary_")),
+        ("  without the unknown-name feature", ("unknown_name",)),
+    ):
+        rows.append([name, *_ordered_figures(*_ablate(samples, weak, tuned, prefixes), repeats)])
+    rows.append(["no ranker: best section cosine", *_ordered_figures(samples, dense_order)])
     known = retriever.table
     naive = [
         [
@@ -118,7 +118,7 @@ def run(setup: Setup) -> list[str]:
     out_of_scope = len(samples) - len(answerable)
     naive_row = ["naive hybrid (equal-weight RRF over chunks)", round(float(s1), 3)]
     rows.append([*naive_row, round(float(s5), 3), f"0/{out_of_scope}", 0.0, "never"])
-    curve = decline_curve(samples, learned)
+    curve = decline_curve(pooled, learned, repeats)
     log("ranking: link texts as searches")
     searches = searches_table(samples, weak, links, tuned)
     dev = _dev(setup, assistant, retriever)
@@ -128,8 +128,8 @@ def run(setup: Setup) -> list[str]:
     return [
         table(
             f"Tune questions ({len(samples)}, {len(answerable)} answerable), full index, "
-            "5-fold cross-validation grouped by article (no article on both sides); decline "
-            "point chosen inside the same out-of-fold scores",
+            "5-fold cross-validation grouped by article (no article on both sides), mean of "
+            f"{repeats} fold assignments; decline point chosen inside the same out-of-fold scores",
             [
                 "pipeline",
                 "success@1",
@@ -141,8 +141,8 @@ def run(setup: Setup) -> list[str]:
             rows,
         ),
         table(
-            "Decline curve (tune questions, out-of-fold relevance of the first article): "
-            f"shipped decline point {tuned.min_relevance}",
+            "Decline curve (tune questions, out-of-fold relevance of the first article, mean "
+            f"of {repeats} fold assignments): shipped decline point {tuned.min_relevance}",
             ["threshold", "answered right", "answered wrong", "declined"],
             curve,
         ),
@@ -164,9 +164,10 @@ def run(setup: Setup) -> list[str]:
 
 def _ablate(
     samples: Sequence[Sample], weak: Sequence[Sample], tuned: Tuned, prefixes: tuple[str, ...]
-) -> list[npt.NDArray[np.float64]]:
-    """Out-of-fold scores of the shipped model's settings (regularisation, weak weight)
-    trained without the features whose names start with `prefixes` (none: all kept)."""
+) -> tuple[list[Sample], list[npt.NDArray[np.float64]]]:
+    """Out-of-fold scores, pooled over the fold assignments, of the shipped model's settings
+    (regularisation, weak weight) trained without the features whose names start with
+    `prefixes` (none: all kept)."""
     keep = [i for i, name in enumerate(FEATURES) if not prefixes or not name.startswith(prefixes)]
 
     def masked(group: Sequence[Sample]) -> list[Sample]:
@@ -179,7 +180,7 @@ def _ablate(
 
     c = float(tuned.figures.get("C", 1.0))
     weight = float(tuned.figures.get("weak_weight", 0.0))
-    return cross_validate(masked(samples), tuned, c, masked(weak), weight)
+    return repeated_cv(masked(samples), tuned, c, masked(weak), weight)
 
 
 def _dev(setup: Setup, assistant: Assistant, retriever: Retriever) -> dict[str, dict[str, object]]:

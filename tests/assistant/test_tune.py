@@ -17,7 +17,16 @@ from assistant._ingest import CorpusSource, ingest
 from assistant._ranker import load_tuned
 from assistant._retriever import RetrievalParams
 from assistant._setup import open_assistant
-from assistant._tune import _section_score, bootstrap, collect, tune
+from assistant._tune import (
+    CV_SEEDS,
+    _section_score,
+    bootstrap,
+    collect,
+    decline_curve,
+    figures,
+    repeated_cv,
+    tune,
+)
 from assistant.cli import main
 from assistant.settings import load_settings
 from corpus import Chunker
@@ -108,6 +117,17 @@ def test_folds_never_split_an_article(assistant: Assistant) -> None:
     for s in samples:
         for article in s.question.gold:
             assert owner.setdefault(article, s.group) == s.group
+
+
+def test_figures_pooled_over_fold_assignments_count_per_assignment(assistant: Assistant) -> None:
+    samples = collect(assistant.retriever, _questions(), lambda q: ["en"])
+    pooled, scores = repeated_cv(samples, bootstrap(), 1.0)
+    assert len(pooled) == len(scores) == len(samples) * len(CV_SEEDS)
+    everything_declined = figures(pooled, scores, 1.01, repeats=len(CV_SEEDS))
+    assert (everything_declined.declined, everything_declined.out_of_scope) == (2, 2)
+    assert everything_declined.success_at_1 == 0
+    *_, (threshold, right, wrong, declined) = decline_curve(pooled, scores, len(CV_SEEDS))
+    assert (threshold, right + wrong, declined) == (1.0, 0, len(samples))
 
 
 def test_a_file_for_other_features_is_refused(tmp_path: Path) -> None:
