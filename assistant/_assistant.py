@@ -98,7 +98,9 @@ class Assistant:
         A follow-up is searched alone and with the previous question. The second wins when it
         is more relevant and finds another article ("And how do I delete it?") or the first
         finds nothing relevant; else the follow-up's own search picks the section, which the
-        previous question would outweigh (bench/RESULTS.md, follow-up section)."""
+        previous question would outweigh. It never wins with the previous question's own first
+        article when the follow-up alone does not find that among its hits: that is a new topic
+        carried by the previous question's words (bench/RESULTS.md, follow-up section)."""
         question = _checked(question)
         detected = self.question_languages(question, reader_lang)
         langs = [lang] if lang else detected
@@ -113,10 +115,22 @@ class Assistant:
         retrieval = search_for(question)
         if history:
             joined = search_for(f"{question} {history[-1]}")
-            if joined.hits and joined.relevance > retrieval.relevance:
-                first = retrieval.hits[0].chunk.doc_id if retrieval.hits else None
-                if joined.hits[0].chunk.doc_id != first or not retrieval.relevant:
-                    retrieval = joined
+            found = joined.hits[0].chunk.doc_id if joined.hits else None
+            alone = [hit.chunk.doc_id for hit in retrieval.hits]
+
+            def echoed() -> bool:
+                """The previous question, searched in its own languages, finds `found` first."""
+                own = self.question_languages(history[-1], reader_lang)
+                previous = self.retriever.retrieve(history[-1], own, top_k=k, admin=admin)
+                return bool(previous.hits) and previous.hits[0].chunk.doc_id == found
+
+            if (
+                found
+                and joined.relevance > retrieval.relevance
+                and (alone[:1] != [found] or not retrieval.relevant)
+                and (found in alone or not echoed())
+            ):
+                retrieval = joined
         return retrieval, langs
 
     def ask(

@@ -1,7 +1,8 @@
 """Follow-up questions without an LLM: pairs of turns in six languages, over the bundled guide
 and (when the corpus is there) a slice of it, and pairs whose follow-up refers back ("And how
-do I delete it?") over the whole index. Each follow-up must be answered from its own article
-and section, not from the previous turn's."""
+do I delete it?") or turns to a new topic over the whole index. Each follow-up must be
+answered from its own article and section, not from the previous turn's; one the docs don't
+cover (empty gold) must be declined."""
 
 from __future__ import annotations
 
@@ -29,12 +30,18 @@ SLICE_IDS = (
     "project/learn/create",
 )
 DISTRACTORS = 8
+#: The tables run over the whole index when it is given: their key, file and what they test.
+WHOLE_INDEX = (
+    ("pronouns", "followups-pronouns.jsonl", "refer back"),
+    ("new_topic", "followups-new-topic.jsonl", "turn to a new topic"),
+)
 COLUMNS = ("article@1", "section@1", "repeats", "p50_ms")
 
 
 @dataclass(frozen=True)
 class Pair:
-    """A first question, its follow-up, and the follow-up's gold article and sections."""
+    """A first question, its follow-up, and the follow-up's gold article and sections (none
+    when the docs don't cover the follow-up)."""
 
     lang: str
     first: str
@@ -81,7 +88,8 @@ def _if_not_relevant(alone: Retrieval, joined: Retrieval) -> Retrieval:
 
 def score(assistant: Assistant, pairs: list[Pair]) -> dict[str, dict[str, object]]:
     """Per strategy: the share of follow-ups whose first hit is the gold article, the gold
-    section, and the share answered from the first question's article instead."""
+    section (both: declined, when there is no gold), and the share answered from the first
+    question's article instead."""
     results: dict[str, dict[str, object]] = {}
     firsts = {p.first: assistant.retrieve(p.first)[0] for p in pairs}
     for name, strategy in STRATEGIES.items():
@@ -93,8 +101,12 @@ def score(assistant: Assistant, pairs: list[Pair]) -> dict[str, dict[str, object
             ms.append((time.perf_counter() - started) * 1000)
             top = retrieval.hits[0].chunk if retrieval.relevant and retrieval.hits else None
             before = firsts[pair.first].hits[0].chunk.article_id if firsts[pair.first].hits else ""
-            article += bool(top and top.article_id == pair.gold)
-            section += bool(top and top.article_id == pair.gold and top.anchor in pair.sections)
+            if not pair.gold:
+                article += top is None
+                section += top is None
+            else:
+                article += bool(top and top.article_id == pair.gold)
+                section += bool(top and top.article_id == pair.gold and top.anchor in pair.sections)
             repeats += bool(top and top.article_id == before != pair.gold)
         n = len(pairs)
         results[name] = {
@@ -146,15 +158,16 @@ def run(setup: Setup) -> list[str]:
             f"articles + {sample} random (seed {setup.seed}); {report.articles} files)"
         )
         tables.append(_table(title, on_slice))
-    pronouns = read_pairs(DATA / "followups-pronouns.jsonl")
-    if (setup.index / "manifest.json").exists() and {p.gold for p in pronouns} <= {
-        d.article_id for d in docs
-    }:
-        log(f"follow-ups: {len(pronouns)} pairs that refer back, over {setup.index}")
-        on_index = score(_assistant(setup.index, setup), pronouns)
-        data["pronouns"] = on_index
-        langs = sorted({p.lang for p in pronouns})
-        title = f"Follow-ups that refer back ({', '.join(langs)}), over the whole index"
-        tables.append(_table(title, on_index))
+    known = {d.article_id for d in docs}
+    tables_of = [(key, about, read_pairs(DATA / file)) for key, file, about in WHOLE_INDEX]
+    runs = [(k, a, ps) for k, a, ps in tables_of if {p.gold for p in ps if p.gold} <= known]
+    if runs and (setup.index / "manifest.json").exists():
+        whole = _assistant(setup.index, setup)
+        for key, about, pairs in runs:
+            log(f"follow-ups: {len(pairs)} pairs that {about}, over {setup.index}")
+            data[key] = on_index = score(whole, pairs)
+            langs = sorted({p.lang for p in pairs})
+            title = f"Follow-ups that {about} ({', '.join(langs)}), over the whole index"
+            tables.append(_table(title, on_index))
     setup.record("followup", data)
     return tables

@@ -1,6 +1,7 @@
 """Follow-ups without an LLM: searched alone and with the previous question, which wins only
 when it is more relevant and finds another article or the follow-up alone finds nothing
-relevant; links of the docs shown as links in answers."""
+relevant, and never with the previous question's own article that the follow-up alone does not
+find (a new topic); links of the docs shown as links in answers."""
 
 from __future__ import annotations
 
@@ -33,18 +34,21 @@ def assistant(tmp_path: Path) -> Assistant:
 
 
 def _scripted(
-    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, script: dict[str, tuple[float, str]]
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, script: dict[str, tuple[Any, ...]]
 ) -> list[str]:
-    """Record every query the retriever gets; a query in `script` finds its article first with
-    its relevance (relevant from 0.5), any other finds nothing relevant."""
+    """Record every query the retriever gets; a query in `script`, `(relevance, *articles)`,
+    finds just those articles in that order with its relevance (relevant from 0.5), any other
+    finds every article but nothing relevant."""
     asked: list[str] = []
     real = assistant.retriever.retrieve
 
     def retrieve(query: str, langs: Sequence[str], top_k: int, **kwargs: Any) -> Retrieval:
         asked.append(query)
         found = real(query, langs, 10, **kwargs)
-        relevance, article = script.get(query, (0.01, ""))
-        hits = sorted(found.hits, key=lambda h: h.chunk.article_id != article)
+        if query not in script:
+            return Retrieval(found.hits, 0.01, False, found.lead)
+        relevance, *articles = script[query]
+        hits = [h for a in articles for h in found.hits if h.chunk.article_id == a]
         return Retrieval(hits, relevance, relevance >= 0.5, found.lead)
 
     monkeypatch.setattr(assistant.retriever, "retrieve", retrieve)
@@ -52,6 +56,8 @@ def _scripted(
 
 
 FIRST = "How do I install the machine?"
+#: The article that answers FIRST.
+PREVIOUS = (0.9, "guide/setup")
 
 
 @pytest.mark.parametrize(
@@ -72,11 +78,53 @@ def test_the_previous_question_wins_when_more_relevant_elsewhere_or_alone_finds_
 ) -> None:
     followup = "And how do I clean it?"
     both = f"{followup} {FIRST}"
-    asked = _scripted(assistant, monkeypatch, {followup: alone, both: joined})
+    asked = _scripted(assistant, monkeypatch, {followup: alone, both: joined, FIRST: PREVIOUS})
     retrieval, _ = assistant.retrieve(followup, history=[FIRST])
-    assert asked == [followup, both]
+    assert asked[:2] == [followup, both]
     expected = alone if answered_by == "alone" else joined
     assert (retrieval.relevance, retrieval.hits[0].chunk.article_id) == expected
+
+
+@pytest.mark.parametrize(
+    ("alone", "cited"),
+    [((0.8, "guide/index"), ["guide/index"]), ((0.2, "guide/index"), [])],
+)
+def test_a_new_topic_is_answered_alone_or_declined_not_from_the_previous_question(
+    assistant: Assistant,
+    monkeypatch: pytest.MonkeyPatch,
+    alone: tuple[float, str],
+    cited: list[str],
+) -> None:
+    followup = "What is in the fridge?"
+    both = f"{followup} {FIRST}"
+    _scripted(
+        assistant, monkeypatch, {followup: alone, both: (0.95, "guide/setup"), FIRST: PREVIOUS}
+    )
+    answer = assistant.ask(followup, history=[FIRST])
+    assert [c.article_id for c in answer.citations[:1]] == cited
+    assert answer.confident == bool(cited)
+
+
+def test_the_previous_question_s_article_wins_when_the_follow_up_alone_finds_it_too(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    followup = "And how do I clean it?"
+    both = f"{followup} {FIRST}"
+    script = {followup: (0.6, "guide/index", "guide/setup"), both: (0.9, "guide/setup")}
+    _scripted(assistant, monkeypatch, {**script, FIRST: PREVIOUS})
+    retrieval, _ = assistant.retrieve(followup, history=[FIRST])
+    assert (retrieval.relevance, retrieval.hits[0].chunk.article_id) == (0.9, "guide/setup")
+
+
+@pytest.mark.parametrize("previous", ["   ", "coffee " * 400])
+def test_a_blank_or_overlong_previous_question_is_searched_without_error(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, previous: str
+) -> None:
+    followup = "What is in the fridge?"
+    script = {followup: (0.2, "guide/index"), f"{followup} {previous}": (0.9, "guide/setup")}
+    asked = _scripted(assistant, monkeypatch, script)
+    retrieval, _ = assistant.retrieve(followup, history=[previous])
+    assert asked[2:] == [previous] and retrieval.hits
 
 
 def test_a_question_without_history_is_searched_once(
