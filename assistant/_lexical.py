@@ -199,32 +199,49 @@ class LexicalIndex:
         return index.search(query, k) if index else []
 
     def unknown_names(self, query: str, lang: str) -> tuple[str, ...]:
-        """The words of `query` that look like names and occur nowhere in any language's
-        sections: camel case ("WhatsApp"), or, in a language the docs are written in,
-        capitalised inside a sentence ("Slack", "BI") and not a compound of known parts. A
-        known word with an inflection added ("SuperOfficessa") is known; so are all words of
-        one or two letters but acronyms."""
+        """The names in `query` that occur nowhere in any language's sections: a word that is
+        camel case ("WhatsApp"), or, in a language the docs are written in, capitalised inside
+        a sentence ("Slack", "BI") and not a compound of known parts, together with the
+        capitalised words right beside it ("Power BI"). A known word with an inflection added
+        ("SuperOfficessa") is known; so are all words of one or two letters but acronyms."""
         index = self._indexes.get(lang)
-        found: list[str] = []
-        for match in WORD.finditer(query):
+        words = list(WORD.finditer(query))
+
+        def inside(n: int) -> bool:
+            before = query[: words[n].start()].rstrip()
+            return bool(before) and before[-1] not in _SENTENCE_END
+
+        def capital(n: int) -> bool:
+            return words[n].group()[0].isupper()
+
+        def joined(n: int) -> bool:
+            """Words `n` and `n + 1` are one space apart."""
+            return query[words[n].end() : words[n + 1].start()] == " "
+
+        spans: list[str] = []
+        for n, match in enumerate(words):
             word = match.group()
             if (len(word) < 3 and not (len(word) == 2 and word.isupper())) or self._known(word):
                 continue
-            before = query[: match.start()].rstrip()
-            inside = bool(before) and before[-1] not in _SENTENCE_END
             camel = any(c.isupper() for c in word[1:]) and not word.isupper()
             # Without sections in `lang`, a capitalised word may as well be a place or a
             # person ("Saksan"): only camel case counts there.
             capitalised = (
                 index is not None
-                and inside
+                and inside(n)
                 and word[0].isupper()
                 and lang not in NOUNS_CAPITALISED
                 and len(index.analyzer.analyze(word.lower())[0]) == 1
             )
-            if camel or capitalised:
-                found.append(word)
-        return tuple(dict.fromkeys(found))
+            if not (camel or capitalised):
+                continue
+            first, last = n, n
+            while first > 0 and inside(first - 1) and capital(first - 1) and joined(first - 1):
+                first -= 1
+            while last + 1 < len(words) and capital(last + 1) and joined(last):
+                last += 1
+            spans.append(query[words[first].start() : words[last].end()])
+        return tuple(dict.fromkeys(spans))
 
     def _known(self, word: str) -> bool:
         """Whether a language's sections use `word`, or the word less an ending of up to
