@@ -34,7 +34,7 @@ from ui._chat import (
     build_page,
 )
 from ui._guide import guide_page
-from ui._i18n import LANGUAGES, strings
+from ui._i18n import LANGUAGES, gradio_translations, strings
 from ui._limits import RateLimiter
 from ui._log import QuestionLog
 from ui._policy import EmbedGuard, EmbedPolicy, SecurityHeaders, embed_policy, request_origin
@@ -47,10 +47,12 @@ _MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace
 # The chat's clear (trash) button sits in its top right corner, over the first question and
 # over the copy button under a question as the conversation scrolls: the messages start below
 # it, and a question needs no copy button. On a phone the send button's share of the row is
-# narrower than some languages' label, which must still fit.
+# narrower than some languages' label, which must still fit. A warning's heading is Gradio's
+# English "Warning" on every page: its icon says as much, and its text is in the page's language.
 _CSS = """
 #header h1 { margin-bottom: 0.25rem; }
 footer { display: none !important; }
+.toast-body.warning .toast-title { display: none !important; }
 #chat .message-wrap { padding-top: 36px; }
 #chat .message-buttons-right { display: none !important; }
 #send { min-width: max-content !important; }
@@ -190,6 +192,7 @@ def create_app(
         return _redirect("/admin/", request)
 
     theme = gr.themes.Soft(primary_hue="blue", font=_SYSTEM_FONTS, font_mono=_MONO_FONTS)
+    i18n = gr.I18n(**gradio_translations())
     # The catch-all "/" goes last: a mount matches every path below it.
     for path, kind, css, head in (
         ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD + _WIDGET_ESCAPE + _PAGE_HEAD),
@@ -204,6 +207,7 @@ def create_app(
             run_history=False,
             ssr_mode=False,
             theme=theme,
+            i18n=i18n,
             css=css,
             head=head,
             max_file_size=0,  # the chat takes no files (BodyLimit refuses uploads too)

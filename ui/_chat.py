@@ -144,6 +144,13 @@ def _literal(text: str) -> str:
     return _LITERAL_SPECIAL.sub(r"\\\1", text).replace("\n", "\\\n")
 
 
+def _drop(conv: Conversation, *gone: dict[str, str]) -> None:
+    """Remove the `gone` messages (by identity) from `conv`, keeping the answer ids on theirs."""
+    ids = {id(conv.messages[at]): answer for at, answer in conv.answer_ids.items()}
+    conv.messages[:] = [m for m in conv.messages if all(m is not g for g in gone)]
+    conv.answer_ids = {at: ids[id(m)] for at, m in enumerate(conv.messages) if id(m) in ids}
+
+
 def render_answer(answer: Answer, lang: str) -> str:
     """The answer as Markdown for the chat, its sources as numbered links in `lang`; when the
     docs have no answer, the answer's not-found message (which names what the docs never
@@ -185,10 +192,12 @@ class ChatHandlers:
         self.examples = examples or Examples()
 
     def example_set(self, lang: str) -> Any:
-        """The examples and their label in `lang`."""
+        """The examples and their label in `lang`, hidden when there are none in `lang`."""
+        samples = [[q] for q in self.examples.questions(lang, self.kind.admin, self.service)]
         return gr.Dataset(
-            samples=[[q] for q in self.examples.questions(lang, self.kind.admin, self.service)],
+            samples=samples,
             label=strings(lang)["examples"],
+            visible=bool(samples) and not self.kind.compact,
         )
 
     def _client(self, request: gr.Request | None) -> str:
@@ -243,7 +252,9 @@ class ChatHandlers:
     def respond(
         self, message: str, conv: Conversation, request: gr.Request | None = None
     ) -> Iterator[tuple[Any, Chat, Conversation, Any]]:
-        """Show the question at once, then the answer as it is written, then its sources; a
+        """Show the question at once, then the answer as it is written, then its sources. A
+        question over the length limit is no answer: a warning in the page's language says so
+        and the question stays in the box to be shortened, out of the chat and the log; a
         reader over the question limit is asked to wait instead. The question box is emptied
         once, when the question shows, so that the next question can be typed while the answer
         is written. The page's language breaks ties between the languages the question may
@@ -261,10 +272,11 @@ class ChatHandlers:
             return
         if len(" ".join(question.split())) > MAX_QUESTION_CHARS:  # measured as the assistant does
             # Left in the box to be shortened: a limit on the box would cut it without a word.
-            conv.messages.append({"role": "assistant", "content": strings(conv.lang)["too_long"]})
+            gr.Warning(strings(conv.lang)["too_long"])
             yield message, list(conv.messages), conv, keep
             return
-        conv.messages.append({"role": "user", "content": _literal(question)})
+        asked = {"role": "user", "content": _literal(question)}
+        conv.messages.append(asked)
         yield "", list(conv.messages), conv, keep
         history = conv.questions[-HISTORY_LIMIT:]
         # This answer's own message: another question of the same reader (an example clicked)
@@ -295,8 +307,11 @@ class ChatHandlers:
                     reply["content"] = safe_markdown(written)
                 yield keep, list(conv.messages), conv, examples
         except QuestionError:
-            reply["content"] = strings(conv.lang)["too_long"]
-            yield keep, list(conv.messages), conv, keep
+            # The service has forgotten it: refused as above, it leaves the chat too.
+            _drop(conv, asked, reply)
+            gr.Warning(strings(conv.lang)["too_long"])
+            yield message, list(conv.messages), conv, keep
+            return
         conv.questions.append(question)
 
     def clear(self, conv: Conversation) -> tuple[Chat, Conversation, str]:
@@ -363,13 +378,12 @@ def build_page(
                 elem_id="question",
             )
             send = gr.Button(text["send"], variant="primary", scale=1, min_width=80, elem_id="send")
+        samples = handlers.examples.questions(DEFAULT_LANGUAGE, kind.admin, service)
         examples_ = gr.Dataset(
             components=[box],
-            samples=[
-                [q] for q in handlers.examples.questions(DEFAULT_LANGUAGE, kind.admin, service)
-            ],
+            samples=[[q] for q in samples],
             label=text["examples"],
-            visible=not kind.compact,
+            visible=bool(samples) and not kind.compact,
             elem_id="examples",
         )
         clear = gr.Button(
@@ -389,14 +403,19 @@ def build_page(
             "trigger_mode": "always_last",
         }
         asked = gr.on([box.submit, send.click], **answer_io)
-        example = examples_.click(lambda sample: sample[0], examples_, box).then(**answer_io)
+        example = examples_.click(
+            lambda sample: sample[0], examples_, box, show_progress="hidden"
+        ).then(**answer_io)
         # A new conversation stops the answers being written, which would bring the old one back.
         for event in (clear.click, chatbot.clear):
             event(handlers.clear, conv, [chatbot, conv, box], cancels=[asked, example])
-        chatbot.like(handlers.vote, conv, None)
+        # A vote, like the page's relabelling and an example put in the box, has nothing to wait
+        # for: Gradio would show its progress and announce its end to screen readers.
+        chatbot.like(handlers.vote, conv, None, show_progress="hidden")
         page.load(
             handlers.localize,
             conv,
             [conv, language, header, chatbot, box, send, clear, examples_],
+            show_progress="hidden",
         )
     return page

@@ -25,6 +25,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "clear": "New conversation",
         "sources": "Sources",
         "examples": "Examples",
+        "done": "Done",
         "not_found_hint": "Try rephrasing the question, or ask about one thing at a time.",
         "too_long": "The question is too long: keep it under {limit} characters.",
         "rate_limited": "Too many questions in a short time: please wait {seconds} s and "
@@ -48,6 +49,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "clear": "Ny konversation",
         "sources": "Källor",
         "examples": "Exempel",
+        "done": "Klart",
         "not_found_hint": "Försök formulera om frågan, eller fråga om en sak i taget.",
         "too_long": "Frågan är för lång: håll den under {limit} tecken.",
         "rate_limited": "För många frågor på kort tid: vänta {seconds} s och fråga igen.",
@@ -70,6 +72,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "clear": "Ny samtale",
         "sources": "Kilder",
         "examples": "Eksempler",
+        "done": "Ferdig",
         "not_found_hint": "Prøv å omformulere spørsmålet, eller spør om én ting om gangen.",
         "too_long": "Spørsmålet er for langt: hold det under {limit} tegn.",
         "rate_limited": "For mange spørsmål på kort tid: vent {seconds} s og spør igjen.",
@@ -92,6 +95,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "clear": "Ny samtale",
         "sources": "Kilder",
         "examples": "Eksempler",
+        "done": "Færdig",
         "not_found_hint": "Prøv at omformulere spørgsmålet, eller spørg om én ting ad gangen.",
         "too_long": "Spørgsmålet er for langt: hold det under {limit} tegn.",
         "rate_limited": "For mange spørgsmål på kort tid: vent {seconds} s, og spørg igen.",
@@ -114,6 +118,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "clear": "Neues Gespräch",
         "sources": "Quellen",
         "examples": "Beispiele",
+        "done": "Fertig",
         "not_found_hint": "Formulieren Sie die Frage anders, oder fragen Sie nach einer "
         "Sache auf einmal.",
         "too_long": "Die Frage ist zu lang: bitte höchstens {limit} Zeichen.",
@@ -138,6 +143,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "clear": "Nieuw gesprek",
         "sources": "Bronnen",
         "examples": "Voorbeelden",
+        "done": "Klaar",
         "not_found_hint": "Probeer de vraag anders te formuleren, of vraag naar één ding tegelijk.",
         "too_long": "De vraag is te lang: gebruik maximaal {limit} tekens.",
         "rate_limited": "Te veel vragen in korte tijd: wacht {seconds} s en vraag het opnieuw.",
@@ -160,6 +166,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "clear": "Uusi keskustelu",
         "sources": "Lähteet",
         "examples": "Esimerkkejä",
+        "done": "Valmis",
         "not_found_hint": "Kokeile muotoilla kysymys toisin tai kysy yksi asia kerrallaan.",
         "too_long": "Kysymys on liian pitkä: enintään {limit} merkkiä.",
         "rate_limited": "Liian monta kysymystä lyhyessä ajassa: odota {seconds} s ja "
@@ -176,32 +183,32 @@ _STRINGS: dict[str, dict[str, str]] = {
 # setup/models-and-llm; for administrators admin/onboarding, admin/onboarding, setup/embed-widget.
 GUIDE_EXAMPLES: dict[str, tuple[str, ...]] = {
     "en": (
-        "How do I index my own help articles?",
+        "How do I index my own Markdown help articles?",
         "How do I embed the widget on my website?",
         "How do I connect a language model?",
     ),
     "sv": (
-        "Hur indexerar jag mina egna hjälpartiklar?",
+        "Hur indexerar jag mina egna hjälpartiklar i Markdown?",
         "Hur bäddar jag in widgeten på min webbplats?",
         "Hur ansluter jag en språkmodell?",
     ),
     "no": (
-        "Hvordan indekserer jeg mine egne hjelpeartikler?",
+        "Hvordan indekserer jeg mine egne hjelpeartikler i Markdown?",
         "Hvordan bygger jeg inn widgeten på nettstedet mitt?",
         "Hvordan kobler jeg til en språkmodell?",
     ),
     "da": (
-        "Hvordan indekserer jeg mine egne hjælpeartikler?",
+        "Hvordan indekserer jeg mine egne hjælpeartikler i Markdown?",
         "Hvordan indlejrer jeg widgetten på mit websted?",
         "Hvordan tilslutter jeg en sprogmodel?",
     ),
     "de": (
-        "Wie indiziere ich meine eigenen Hilfeartikel?",
+        "Wie indiziere ich meine eigenen Markdown-Hilfeartikel?",
         "Wie binde ich das Widget in meine Website ein?",
         "Wie verbinde ich ein Sprachmodell?",
     ),
     "nl": (
-        "Hoe indexeer ik mijn eigen helpartikelen?",
+        "Hoe indexeer ik mijn eigen Markdown-helpartikelen?",
         "Hoe sluit ik de widget in op mijn website?",
         "Hoe koppel ik een taalmodel?",
     ),
@@ -251,6 +258,8 @@ GUIDE_ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 LANGUAGES = tuple(_STRINGS)
+# Gradio's own name of a language where it differs (its built-in translations use "nb").
+_GRADIO_LOCALES = {"no": "nb"}
 
 
 def normalize_language(tag: str | None) -> str | None:
@@ -289,6 +298,16 @@ def strings(lang: str) -> Mapping[str, str]:
     table["not_found"] = MESSAGES.get(lang, MESSAGES[DEFAULT_LANGUAGE])["not_found"]
     table["too_long"] = table["too_long"].format(limit=MAX_QUESTION_CHARS)
     return table
+
+
+def gradio_translations() -> dict[str, dict[str, str]]:
+    """Gradio's screen-reader status strings that its own translations lack, per locale: it
+    announces the key "common.complete" itself when an event ends. Gradio picks the locale
+    from the browser, not the page."""
+    return {
+        _GRADIO_LOCALES.get(lang, lang): {"common.complete": strings(lang)["done"]}
+        for lang in LANGUAGES
+    }
 
 
 def guide_examples(lang: str, admin: bool = False) -> list[str]:

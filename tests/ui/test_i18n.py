@@ -8,6 +8,7 @@ from assistant._answer import MESSAGES
 from ui._i18n import (
     LANGUAGES,
     accepted_languages,
+    gradio_translations,
     guide_examples,
     language_code,
     normalize_language,
@@ -35,6 +36,13 @@ def test_not_found_reuses_the_assistants_phrase() -> None:
 def test_the_limit_is_filled_in() -> None:
     assert "2000" in strings("sv")["too_long"]
     assert "{limit}" not in strings("fi")["too_long"]
+
+
+def test_gradio_announces_an_event_done_in_its_own_locale_codes() -> None:
+    translations = gradio_translations()
+    assert translations["nb"] == {"common.complete": "Ferdig"}
+    assert translations["fi"] == {"common.complete": strings("fi")["done"]}
+    assert len(translations) == len(LANGUAGES) and "no" not in translations
 
 
 def test_administrators_get_onboarding_examples() -> None:
