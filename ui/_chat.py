@@ -255,10 +255,11 @@ class ChatHandlers:
         """Show the question at once, then the answer as it is written, then its sources. A
         question over the length limit is no answer: a warning in the page's language says so
         and the question stays in the box to be shortened, out of the chat and the log; a
-        reader over the question limit is asked to wait instead. The question box is emptied
-        once, when the question shows, so that the next question can be typed while the answer
-        is written. The page's language breaks ties between the languages the question may
-        be in; the headings around an answer and the examples follow the answer's language."""
+        reader over the question rate is asked the same way to wait and send it again. The
+        question box is emptied once, when the question shows, so that the next question can be
+        typed while the answer is written. The page's language breaks ties between the
+        languages the question may be in; the headings around an answer and the examples follow
+        the answer's language."""
         keep = gr.skip()
         question = message.strip()
         if not question:
@@ -266,8 +267,7 @@ class ChatHandlers:
             return
         wait = self._wait(request)
         if wait is not None:
-            text = strings(conv.lang)["rate_limited"].format(seconds=wait)
-            conv.messages.append({"role": "assistant", "content": text})
+            gr.Warning(strings(conv.lang)["rate_limited"].format(seconds=wait))
             yield message, list(conv.messages), conv, keep
             return
         if len(" ".join(question.split())) > MAX_QUESTION_CHARS:  # measured as the assistant does

@@ -118,9 +118,10 @@ def test_the_chat_asks_the_reader_to_wait_in_their_language(
     conv = Conversation(lang="sv")
     list(handlers.respond("Hur ställer jag in kaffemaskinen?", conv))
     assert len(conv.messages) == 2
-    *_, (box, chat, _conv, _examples) = handlers.respond("Och sedan?", conv)
-    assert chat[-1]["role"] == "assistant"
-    assert chat[-1]["content"].startswith("För många frågor på kort tid: vänta ")
+    # Outside a running page gr.Warning is a Python warning; on the page, a toast.
+    with pytest.warns(UserWarning, match="^För många frågor på kort tid: vänta "):
+        *_, (box, chat, _conv, _examples) = handlers.respond("Och sedan?", conv)
+    assert len(chat) == 2, "no reply to vote on"
     assert box == "Och sedan?", "the question stays in the box to send again"
 
 
@@ -134,6 +135,7 @@ def test_chat_readers_are_told_apart_by_address(service: AnswerService) -> None:
     first, second = Conversation(), Conversation()
     list(handlers.respond("coffee machine", first, _request("198.51.100.1")))
     list(handlers.respond("coffee machine", second, _request("198.51.100.2")))
-    list(handlers.respond("and the grinder?", first, _request("198.51.100.1")))
+    with pytest.warns(UserWarning, match="^Too many questions"):
+        list(handlers.respond("and the grinder?", first, _request("198.51.100.1")))
     assert [m["role"] for m in second.messages] == ["user", "assistant"]
-    assert first.messages[-1]["content"].startswith("Too many questions")
+    assert [m["role"] for m in first.messages] == ["user", "assistant"]

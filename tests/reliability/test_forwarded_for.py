@@ -69,6 +69,7 @@ def test_rotating_forwarded_for_does_not_reset_the_chat_budget(
             expect(bot.last).to_contain_text("Sources")
         box.fill("And the grinder?")
         box.press("Enter")
-        expect(bot.last).to_contain_text("Too many questions")
+        expect(page.locator("[data-testid='toast-body']")).to_contain_text("Too many questions")
+        expect(bot).to_have_count(BUDGET)
     finally:
         context.close()

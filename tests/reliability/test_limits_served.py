@@ -35,9 +35,10 @@ def test_the_api_and_the_chat_share_one_budget_per_client(server: Server, browse
         expect(page.locator("#chat [data-testid='bot']").last).to_contain_text("Källor")
         box.fill("Och kvarnen?")
         box.press("Enter")
-        expect(page.locator("#chat [data-testid='bot']").last).to_contain_text(
+        expect(page.locator("[data-testid='toast-body']")).to_contain_text(
             "För många frågor på kort tid: vänta"
         )
+        expect(page.locator("#chat [data-testid='bot']")).to_have_count(1)
     finally:
         context.close()
     refused = httpx.post(f"{server.url}/api/ask", json=ask, timeout=30)
