@@ -293,7 +293,8 @@ class Retriever:
         alone); any other section ends where the next one at its level begins. A sub-section
         ends with the headings of its sibling sub-sections, so the reader sees what else its
         part covers. When `chunk` is cited for a later one of its merged sections, the text
-        starts there."""
+        starts there. The article's first section after its intro ends with the sections that
+        only show a video, which show what it tells."""
         rows = self.table.rows[self.table.doc_of[chunk.doc_id]][chunk.lang]
         chunks = sorted((self.index.chunks[r] for r in rows), key=lambda c: c.ordinal)
         pieces = _cited_parts(chunk)
@@ -337,6 +338,10 @@ class Retriever:
             )
             if siblings:
                 parts.append(f"*{parent[-1]}:* " + " · ".join(siblings))
+        procedure, videos = self._procedure(rows)
+        if procedure is not None and self.index.chunks[procedure].ordinal == chunk.ordinal:
+            shown = [_lines(self.index.chunks[r].text) for r in videos]
+            parts += [text for text in shown if text not in parts]
         return "\n\n".join(parts)
 
     def _hit(
@@ -379,22 +384,34 @@ class Retriever:
             scores = scores + t.section_lexical_weight * lexical / peak
         scores = scores - t.intro_margin * self.table.is_intro[rows]
         at = self._overview_of(rows, scores, int(np.argmax(scores)))
-        media = self.table.media_only[rows]
-        if media[at] and not media.all():
+        procedure, videos = self._procedure(rows)
+        if self.table.media_only[rows[at]] and procedure is not None:
             # A video shows the article's procedure, which its first section after the intro
-            # tells: that is cited, and the page it links to has the video.
-            prose = sorted(
-                (i for i in range(len(rows)) if not media[i]),
-                key=lambda i: self.index.chunks[rows[i]].ordinal,
-            )
-            at = next((i for i in prose if not self.table.is_intro[rows[i]]), prose[0])
+            # tells: that is cited, and the video's section follows it in the answer.
+            at = rows.index(procedure)
         row = rows[at]
+        chunk = self.index.chunks[row]
+        if row == procedure:
+            shown = (link for r in videos for link in self.index.chunks[r].links)
+            chunk = replace(chunk, links=tuple(dict.fromkeys((*chunk.links, *shown))))
         return Hit(
-            chunk=self.index.chunks[row],
+            chunk=chunk,
             score=relevance,
             dense=float(sims[at]),
             lexical=lex_rows.get(row, 0.0),
         )
+
+    def _procedure(self, rows: Sequence[int]) -> tuple[int | None, list[int]]:
+        """An article version's sections that only show a video, and the row of the section
+        that tells what they show: its first section after the intro (None without videos)."""
+        videos = [r for r in rows if self.table.media_only[r]]
+        prose = sorted(
+            (r for r in rows if not self.table.media_only[r]),
+            key=lambda r: self.index.chunks[r].ordinal,
+        )
+        if not videos or not prose:
+            return None, []
+        return next((r for r in prose if not self.table.is_intro[r]), prose[0]), videos
 
     def _nearest_part(self, hit: Hit, lang: str, qv: npt.NDArray[np.float32]) -> Hit:
         """A hit on merged sections written in another language than the question's, cited

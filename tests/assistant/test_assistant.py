@@ -205,7 +205,7 @@ def _over(tmp_path: Path, articles: dict[str, str]) -> Assistant:
     )
 
 
-def test_a_section_that_only_shows_a_video_is_cited_as_the_articles_steps(
+def test_a_section_that_only_shows_a_video_is_cited_as_the_articles_steps_then_shown(
     tmp_path: Path,
 ) -> None:
     bot = _over(
@@ -223,6 +223,9 @@ def test_a_section_that_only_shows_a_video_is_cited_as_the_articles_steps(
     assert answer.citations[0].url == "https://x/en/users#steps"
     assert "Click Add below the list." in answer.text
     assert "activation" not in answer.text
+    steps, video = answer.text.split("Watch how to add a new user.")
+    assert "Click Add below the list." in steps
+    assert "[Video](https://www.youtube-nocookie.com/embed/x1)" in video, "the video follows"
 
 
 def test_a_short_section_ends_where_the_next_section_begins(tmp_path: Path) -> None:
