@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
+from starlette.middleware import Middleware
 
 from assistant import open_assistant
 from assistant._ingest import IngestReport
@@ -36,6 +37,7 @@ from ui._chat import (
 from ui._guide import guide_page
 from ui._i18n import LANGUAGES, gradio_translations, strings
 from ui._limits import RateLimiter
+from ui._locale import GradioLocale
 from ui._log import QuestionLog
 from ui._policy import EmbedGuard, EmbedPolicy, SecurityHeaders, embed_policy, request_origin
 from ui._service import AnswerService
@@ -211,6 +213,8 @@ def create_app(
             css=css,
             head=head,
             max_file_size=0,  # the chat takes no files (BodyLimit refuses uploads too)
+            # Innermost, so that it sees the page before Gradio's own middleware compresses it.
+            app_kwargs={"middleware": [Middleware(GradioLocale)]},
         )
     return app
 

@@ -26,6 +26,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "examples": "Examples",
         "done": "Done",
+        "copy_message": "Copy message",
+        "copied_message": "Copied message",
         "not_found_hint": "Try rephrasing the question, or ask about one thing at a time.",
         "too_long": "The question is too long: keep it under {limit} characters.",
         "rate_limited": "Too many questions in a short time: please wait {seconds} s and "
@@ -50,6 +52,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sources": "Källor",
         "examples": "Exempel",
         "done": "Klart",
+        "copy_message": "Kopiera meddelandet",
+        "copied_message": "Meddelandet har kopierats",
         "not_found_hint": "Försök formulera om frågan, eller fråga om en sak i taget.",
         "too_long": "Frågan är för lång: håll den under {limit} tecken.",
         "rate_limited": "För många frågor på kort tid: vänta {seconds} s och fråga igen.",
@@ -73,6 +77,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sources": "Kilder",
         "examples": "Eksempler",
         "done": "Ferdig",
+        "copy_message": "Kopier meldingen",
+        "copied_message": "Meldingen er kopiert",
         "not_found_hint": "Prøv å omformulere spørsmålet, eller spør om én ting om gangen.",
         "too_long": "Spørsmålet er for langt: hold det under {limit} tegn.",
         "rate_limited": "For mange spørsmål på kort tid: vent {seconds} s og spør igjen.",
@@ -96,6 +102,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sources": "Kilder",
         "examples": "Eksempler",
         "done": "Færdig",
+        "copy_message": "Kopiér beskeden",
+        "copied_message": "Beskeden er kopieret",
         "not_found_hint": "Prøv at omformulere spørgsmålet, eller spørg om én ting ad gangen.",
         "too_long": "Spørgsmålet er for langt: hold det under {limit} tegn.",
         "rate_limited": "For mange spørgsmål på kort tid: vent {seconds} s, og spørg igen.",
@@ -119,6 +127,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sources": "Quellen",
         "examples": "Beispiele",
         "done": "Fertig",
+        "copy_message": "Nachricht kopieren",
+        "copied_message": "Nachricht kopiert",
         "not_found_hint": "Formulieren Sie die Frage anders, oder fragen Sie nach einer "
         "Sache auf einmal.",
         "too_long": "Die Frage ist zu lang: bitte höchstens {limit} Zeichen.",
@@ -144,6 +154,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sources": "Bronnen",
         "examples": "Voorbeelden",
         "done": "Klaar",
+        "copy_message": "Bericht kopiëren",
+        "copied_message": "Bericht gekopieerd",
         "not_found_hint": "Probeer de vraag anders te formuleren, of vraag naar één ding tegelijk.",
         "too_long": "De vraag is te lang: gebruik maximaal {limit} tekens.",
         "rate_limited": "Te veel vragen in korte tijd: wacht {seconds} s en vraag het opnieuw.",
@@ -167,6 +179,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "sources": "Lähteet",
         "examples": "Esimerkkejä",
         "done": "Valmis",
+        "copy_message": "Kopioi viesti",
+        "copied_message": "Viesti kopioitu",
         "not_found_hint": "Kokeile muotoilla kysymys toisin tai kysy yksi asia kerrallaan.",
         "too_long": "Kysymys on liian pitkä: enintään {limit} merkkiä.",
         "rate_limited": "Liian monta kysymystä lyhyessä ajassa: odota {seconds} s ja "
@@ -300,12 +314,21 @@ def strings(lang: str) -> Mapping[str, str]:
     return table
 
 
+def gradio_locale(lang: str) -> str:
+    """Gradio's code for the page language `lang`. Gradio has no Danish: it shows a page in a
+    language it lacks in English."""
+    return _GRADIO_LOCALES.get(lang, lang)
+
+
 def gradio_translations() -> dict[str, dict[str, str]]:
-    """Gradio's screen-reader status strings that its own translations lack, per locale: it
-    announces the key "common.complete" itself when an event ends. Gradio picks the locale
-    from the browser, not the page."""
+    """The strings of Gradio's own that its translations lack, per Gradio locale: the
+    screen-reader status it announces when an event ends, and the copy button's label."""
     return {
-        _GRADIO_LOCALES.get(lang, lang): {"common.complete": strings(lang)["done"]}
+        gradio_locale(lang): {
+            "common.complete": strings(lang)["done"],
+            "chatbot.copy_message": strings(lang)["copy_message"],
+            "chatbot.copied_message": strings(lang)["copied_message"],
+        }
         for lang in LANGUAGES
     }
 

@@ -93,3 +93,27 @@ def test_the_widget_learns_whether_its_site_may_frame_it(
     assert len(refusals) == 2, refusals
     assert "'https://shop.example'" in refusals[0]
     assert "'https://blog.example'" in refusals[1]
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "locale"),
+    [
+        ("/?lang=sv", "en-US,en;q=0.9", "sv"),
+        ("/admin/?lang=no", "sv-SE", "nb"),
+        ("/widget/?lang=da&accent=%23ff0000", "de", "da"),
+        ("/", "fi-FI,fi;q=0.9,en;q=0.5", "fi"),
+        ("/?lang=en", "sv-SE,sv;q=0.9", "en"),
+        ("/?lang=xx", "pl, de;q=0.5", "de"),
+    ],
+)
+def test_a_page_tells_gradio_its_language_before_gradio_starts(
+    client: TestClient, path: str, accept: str, locale: str
+) -> None:
+    headers = {"Accept-Language": accept, "Accept-Encoding": "br, gzip"}
+    page = client.get(path, headers=headers)
+    head = page.text.split("<head>", 1)[1].lstrip()
+    assert head.startswith(f'<script>(function () {{var code = "{locale}";'), head[:120]
+    assert head.index("navigator") < head.index('type="module"')
+    assert "accept-language" in page.headers["vary"].lower()
+    assert int(page.headers.get("content-length", len(page.content))) == len(page.content)
+    assert client.head(path, headers=headers).headers["content-type"].startswith("text/html")

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.assistant.llm_stub import Reply, StubLLMServer
 from tests.ui.conftest import EXAMPLES, GUIDE, Served, publish, serving
-from ui._i18n import LANGUAGES, strings
+from ui._i18n import LANGUAGES, guide_examples, strings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -98,6 +98,29 @@ def test_page_strings_follow_the_browser_language(
     expect(page.locator("#send")).to_have_text("Senden")
     expect(page.locator("#clear")).to_have_text("Neues Gespräch")
     page.screenshot(path=results / "german.png")
+
+
+@pytest.mark.parametrize(
+    ("lang", "locale", "labels"),
+    [
+        ("sv", "en-US", ("Rensa chatten", "Kopiera meddelandet", "Gilla", "Ogilla")),
+        ("de", "en-US", ("Chat leeren", "Nachricht kopieren", "Gefällt mir", "Gefällt mir nicht")),
+        ("en", "sv-SE", ("Clear", "Copy message", "Like", "Dislike")),
+        # Gradio has no Danish: its labels fall back to English, not to the browser's Swedish.
+        ("da", "sv-SE", ("Clear", "Copy message", "Like", "Dislike")),
+    ],
+)
+def test_gradios_own_labels_follow_the_page_language(
+    guide_served: Served, new_page: NewPage, lang: str, locale: str, labels: tuple[str, ...]
+) -> None:
+    page = new_page(locale=locale)
+    page.goto(f"{guide_served.url}/?lang={lang}")
+    ask(page, guide_examples(lang)[0])
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(1)
+    for label in labels:
+        button = page.locator(f"#chat button[aria-label='{label}']").last
+        expect(button).to_be_visible()
+        expect(button).to_have_attribute("title", label)
 
 
 def test_admin_page_answers_onboarding_questions(
@@ -223,6 +246,7 @@ def test_widget_on_an_allowed_site_answers_in_norwegian(
             "#chat [data-testid='bot'] a[href^='https://docs.superoffice.com/no/']"
         ).first
     ).to_be_visible()
+    expect(widget.locator("#chat button[aria-label='Liker ikke']").first).to_be_visible()
     shot = results / "widget.png"
     page.screenshot(path=shot)
     publish(shot, "widget.png")
@@ -451,7 +475,7 @@ def test_screen_readers_hear_no_untranslated_key(guide_served: Served, new_page:
     page.goto(f"{guide_served.url}/?lang=en")
     ask(page, "How do I index my own Markdown help articles?")
     expect(page.locator("#chat [data-testid='bot']")).to_have_count(1)
-    # Gradio announces an answer written in the browser's language, at most every 5 s.
+    # Gradio announces an answer written in the page's language, at most every 5 s.
     done = strings("en")["done"]
     page.wait_for_function("done => window.shownTexts.includes(done)", arg=done)
     page.evaluate("window.shownTexts = []")

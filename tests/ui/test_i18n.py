@@ -8,6 +8,7 @@ from assistant._answer import MESSAGES
 from ui._i18n import (
     LANGUAGES,
     accepted_languages,
+    gradio_locale,
     gradio_translations,
     guide_examples,
     language_code,
@@ -38,11 +39,13 @@ def test_the_limit_is_filled_in() -> None:
     assert "{limit}" not in strings("fi")["too_long"]
 
 
-def test_gradio_announces_an_event_done_in_its_own_locale_codes() -> None:
+def test_gradio_gets_its_missing_strings_in_its_own_locale_codes() -> None:
     translations = gradio_translations()
-    assert translations["nb"] == {"common.complete": "Ferdig"}
-    assert translations["fi"] == {"common.complete": strings("fi")["done"]}
+    assert translations["nb"]["common.complete"] == "Ferdig"
+    assert translations["sv"]["chatbot.copy_message"] == "Kopiera meddelandet"
+    assert translations["fi"]["common.complete"] == strings("fi")["done"]
     assert len(translations) == len(LANGUAGES) and "no" not in translations
+    assert [gradio_locale(lang) for lang in ("no", "sv", "da")] == ["nb", "sv", "da"]
 
 
 def test_administrators_get_onboarding_examples() -> None:
