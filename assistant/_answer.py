@@ -113,6 +113,11 @@ def _target(url: str) -> str:
     return quote(url, safe=_URL_SAFE).replace("(", "%28").replace(")", "%29")
 
 
+def _label(text: str) -> str:
+    """`text` as a Markdown link text: backslashes and brackets escaped."""
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
 def with_links(text: str, links: Sequence[tuple[str, str]]) -> str:
     """`text` with the first plain mention of each link text turned back into its link, so
     that what the docs link is clickable and nothing else looks like a link."""
@@ -202,7 +207,7 @@ def extractive(
     lines += [f"**{citations[0].breadcrumb}** [1]", "", shown]
     if others:
         lines += ["", f"**{message(lang, 'see_also')}:**"]
-        lines += [f"- {c.breadcrumb} [{c.n}]" for c in citations[1:]]
+        lines += [f"- [{_label(c.breadcrumb)}]({_target(c.url)}) [{c.n}]" for c in citations[1:]]
     # Links the docs themselves have (`Chunk.links`) are kept too; nothing else links anywhere.
     allowed = [c.url for c in citations] + [_target(url) for _, url in best.chunk.links]
     text = safe_markdown(_EXCESS_BLANKS.sub("\n\n", "\n".join(lines)), allowed)

@@ -64,6 +64,7 @@ _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _TAG_START = re.compile(r"<[A-Za-z!?/]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 _BR = re.compile(r"<br\s*/?>", re.I)
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.M)
 _TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:[\s/][^<>]*?)?/?>")
 # MDX makes authors escape inline HTML (`\<i class="icon"\>\</i\>`): such a tag, one with
 # attributes or a closing one, is stripped like any tag; `\<name>` stays as text.
@@ -295,6 +296,8 @@ class MarkupRenderer:
         text = _IFRAME.sub(embedded, text)
         text = _AUTOLINK.sub(autolink, text)
         text = _REF_LINK.sub(ref_link, _INLINE_LINK.sub(inline_link, text))
+        # A line break inside a table cell would end the row: there it is a space.
+        text = _TABLE_ROW.sub(lambda m: _BR.sub(" ", m.group(0)), text)
         text = strip_tags(_ESCAPED_TAG.sub("", _BR.sub("\n", text)))
         text = defuse(_ESCAPE.sub(_unescape, text))
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", _INNER_SPACES.sub(" ", _RULE.sub("", text)))

@@ -63,6 +63,17 @@ def test_an_extractive_answer_is_headed_by_the_cited_section(tmp_path: Path) -> 
     assert answer.confident
 
 
+def test_see_also_lines_link_to_their_sources(tmp_path: Path) -> None:
+    first = _chunk(tmp_path)
+    other = Article(
+        "b", "en", "Tips [beta]", "https://x/en/b", "## Extra\n\nMore.\n", tmp_path / "b.md"
+    )
+    (second,) = Chunker(max_tokens=100, min_tokens=0).split(other)
+    hits = [Hit(first, 0.9, 0.9, 0.0), Hit(second, 0.85, 0.8, 0.0)]
+    answer = extractive("licence expires", "en", hits, 0.8)
+    assert "- [Tips \\[beta\\] › Extra](https://x/en/b#extra) [2]" in answer.text
+
+
 def test_an_unsure_answer_says_first_that_it_is_the_closest_match(tmp_path: Path) -> None:
     chunk = _chunk(tmp_path)
     hits = [Hit(chunk, 0.3, 0.9, 0.0)]

@@ -122,3 +122,14 @@ def test_tags_inside_code_blocks_are_not_components() -> None:
 )
 def test_icons_leave_whole_sentences(source: str, expected: str) -> None:
     assert _render(source + "\n").text.strip() == expected
+
+
+def test_a_line_break_inside_a_table_cell_keeps_the_row_whole() -> None:
+    text = (
+        "| Preference | Meaning |\n|---|---|\n"
+        "| Ask before sending | Asked each time.<br>Default: yes<br/> |\n\n"
+        "First line<br>second line\n"
+    )
+    rows = _render(text, "a.md").text.split("\n")
+    assert rows[2] == "| Ask before sending | Asked each time. Default: yes |"
+    assert rows[4:6] == ["First line", "second line"]
