@@ -51,6 +51,9 @@ _MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace
 # it, and a question needs no copy button. On a phone the send button's share of the row is
 # narrower than some languages' label, which must still fit. A warning's heading is Gradio's
 # English "Warning" on every page: its icon says as much, and its text is in the page's language.
+# Gradio's theme shows no focus on the question box and no border around it. A table too wide
+# for a phone scrolls rather than breaking its words letter by letter, and on a touch screen
+# every button is big enough for a finger.
 _CSS = """
 #header h1 { margin-bottom: 0.25rem; }
 footer { display: none !important; }
@@ -58,6 +61,25 @@ footer { display: none !important; }
 #chat .message-wrap { padding-top: 36px; }
 #chat .message-buttons-right { display: none !important; }
 #send { min-width: max-content !important; }
+#question textarea { border: 1px solid var(--neutral-500) !important; }
+.dark #question textarea { border-color: var(--neutral-400) !important; }
+#question textarea:focus-visible, #send:focus-visible {
+  outline: 2px solid var(--color-accent) !important; outline-offset: 2px !important;
+}
+#chat table { display: block; overflow-x: auto; max-width: 100%; }
+#chat th, #chat td { min-width: 6em; word-break: normal; overflow-wrap: break-word; }
+@media (pointer: coarse) {
+  #chat .icon-button, #chat .scroll-down-button-container button {
+    min-width: 44px !important; min-height: 44px !important;
+  }
+  #examples .gallery-item, #clear { min-height: 44px !important; }
+  #chat .message-wrap { padding-top: 56px; }
+}
+"""
+# The chat and administrators' pages: the chat leaves room below it for the question box on a
+# short screen, a phone's with its keyboard open too.
+_PAGE_CSS = """
+#chat { height: min(520px, max(260px, calc(100dvh - 300px))) !important; }
 """
 _WIDGET_CSS = """
 .gradio-container, .gradio-container .main.app {
@@ -81,10 +103,12 @@ _WIDGET_HEAD = """<script>
   document.head.appendChild(style);
 })();
 </script>"""
-# Escape pressed in the widget closes it, as on the host page: widget.js does so on this message
-# from its frame. It carries nothing, so when the browser tells neither the host's origin
-# (ancestorOrigins) nor its referrer, any parent may receive it.
-_WIDGET_ESCAPE = """<script>
+# The widget talks with widget.js on the host page: Escape pressed in it closes it, as on the host
+# page, and once it has said it is ready (Gradio adds this script after the frame's load event)
+# the host asks it to focus its question box whenever it opens. Its own messages carry nothing,
+# so when the browser tells neither the host's origin (ancestorOrigins) nor its referrer, any
+# parent may receive them; the focus request is taken from the parent frame alone.
+_WIDGET_FRAME = """<script>
 (function () {
   if (window.parent === window) { return; }
   var hosts = window.location.ancestorOrigins;
@@ -95,6 +119,20 @@ _WIDGET_ESCAPE = """<script>
       window.parent.postMessage({ type: "helpcenter-widget:close" }, host);
     }
   });
+  function focusQuestion(tries) {
+    var box = document.querySelector("#question textarea");
+    if (box) { box.focus(); } else if (tries > 0) {
+      setTimeout(function () { focusQuestion(tries - 1); }, 100);
+    }
+  }
+  window.addEventListener("message", function (event) {
+    var message = event.data;
+    if (event.source === window.parent && (host === "*" || event.origin === host) &&
+        message && message.type === "helpcenter-widget:focus") {
+      focusQuestion(100);
+    }
+  });
+  window.parent.postMessage({ type: "helpcenter-widget:ready" }, host);
 })();
 </script>"""
 _PAGE_HEAD = SCROLL_TO_ANSWER + PAGE_LANGUAGE
@@ -197,9 +235,9 @@ def create_app(
     i18n = gr.I18n(**gradio_translations())
     # The catch-all "/" goes last: a mount matches every path below it.
     for path, kind, css, head in (
-        ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD + _WIDGET_ESCAPE + _PAGE_HEAD),
-        ("/admin", ADMIN_PAGE, _CSS, _PAGE_HEAD),
-        ("/", CHAT_PAGE, _CSS, _PAGE_HEAD),
+        ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD + _WIDGET_FRAME + _PAGE_HEAD),
+        ("/admin", ADMIN_PAGE, _CSS + _PAGE_CSS, _PAGE_HEAD),
+        ("/", CHAT_PAGE, _CSS + _PAGE_CSS, _PAGE_HEAD),
     ):
         gr.mount_gradio_app(
             app,

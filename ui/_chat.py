@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import re
 import string
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,6 +19,8 @@ from assistant._assistant import MAX_QUESTION_CHARS
 from assistant._safe import safe_markdown
 from ui._i18n import (
     DEFAULT_LANGUAGE,
+    LANGUAGES,
+    gradio_labels,
     guide_examples,
     normalize_language,
     pick_language,
@@ -43,9 +46,10 @@ _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 Chat = list[dict[str, str]]
 #: Put in every page's head: when a new question appears, scroll it to the top of the chat
 #: (below the clear button), and keep it there while its answer arrives and grows, so that the
-#: answer is read from its start; the reader's own scrolling ends this. A page script, not an
-#: event's `js=`, which Gradio runs through `new Function` and the Content-Security-Policy
-#: (no 'unsafe-eval') forbids.
+#: answer is read from its start; the reader's own hand on the chat ends this (scrolling it, or a
+#: press on any of its buttons, "Scroll down" among them, which sits outside the messages). A
+#: page script, not an event's `js=`, which Gradio runs through `new Function` and the
+#: Content-Security-Policy (no 'unsafe-eval') forbids.
 SCROLL_TO_ANSWER = """<script>
 (function () {
   var seen = 0, pinned = false;
@@ -60,9 +64,9 @@ SCROLL_TO_ANSWER = """<script>
     var question = questions[seen - 1];
     wrap.scrollTop += question.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 36;
   }
-  ["wheel", "touchstart", "mousedown", "keydown"].forEach(function (name) {
+  ["wheel", "touchstart", "pointerdown", "mousedown", "keydown"].forEach(function (name) {
     document.addEventListener(name, function (event) {
-      if (event.target.closest && event.target.closest("#chat .bubble-wrap")) { pinned = false; }
+      if (event.target.closest && event.target.closest("#chat")) { pinned = false; }
     }, { capture: true, passive: true });
   });
   new MutationObserver(function () { requestAnimationFrame(check); })
@@ -70,23 +74,44 @@ SCROLL_TO_ANSWER = """<script>
 })();
 </script>"""
 #: Put in every page's head: give the document the language and title the page was relabelled
-#: in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`).
+#: in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
+#: and give the chat's parts the labels Gradio leaves in English (`gradio_labels`).
 PAGE_LANGUAGE = """<script>
 (function () {
   var root = document.documentElement;
+  var LABELS = /*LABELS*/ {};
+  var gradios = {};
+  Object.keys(LABELS).forEach(function (lang) {
+    Object.keys(LABELS[lang]).forEach(function (label) { gradios[label] = true; });
+  });
+  function has(table, key) { return Object.prototype.hasOwnProperty.call(table, key); }
+  // Gradio's own label is kept beside ours, since the page changes language after it is drawn.
+  function relabel(labels) {
+    document.querySelectorAll("#chat [aria-label], #chat [title]").forEach(function (part) {
+      ["aria-label", "title"].forEach(function (name) {
+        var value = part.getAttribute(name), kept = "data-gradio-" + name;
+        if (value !== null && has(gradios, value)) { part.setAttribute(kept, value); }
+        var gradio = part.getAttribute(kept);
+        if (gradio === null) { return; }
+        var ours = has(labels, gradio) ? labels[gradio] : gradio;
+        if (value !== ours) { part.setAttribute(name, ours); }
+      });
+    });
+  }
   function apply() {
     var chosen = document.querySelector("#page-language [lang]");
     if (!chosen) { return; }
     if (root.lang !== chosen.lang) { root.lang = chosen.lang; }
     if (document.title !== chosen.textContent) { document.title = chosen.textContent; }
+    relabel(LABELS[chosen.lang] || {});
   }
   new MutationObserver(apply).observe(root, {
     childList: true, subtree: true, characterData: true, attributes: true,
-    attributeFilter: ["lang"]
+    attributeFilter: ["lang", "aria-label", "title"]
   });
   apply();
 })();
-</script>"""
+</script>""".replace("/*LABELS*/ {}", json.dumps({lang: gradio_labels(lang) for lang in LANGUAGES}))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "done": "Done",
         "copy_message": "Copy message",
         "copied_message": "Copied message",
+        "conversation": "Conversation",
+        "scroll_down": "Scroll down",
         "not_found_hint": "Try rephrasing the question, or ask about one thing at a time.",
         "too_long": "The question is too long: keep it under {limit} characters.",
         "rate_limited": "Too many questions in a short time: please wait {seconds} s and "
@@ -54,6 +56,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "done": "Klart",
         "copy_message": "Kopiera meddelandet",
         "copied_message": "Meddelandet har kopierats",
+        "conversation": "Konversation",
+        "scroll_down": "Rulla ned",
         "not_found_hint": "Försök formulera om frågan, eller fråga om en sak i taget.",
         "too_long": "Frågan är för lång: håll den under {limit} tecken.",
         "rate_limited": "För många frågor på kort tid: vänta {seconds} s och fråga igen.",
@@ -79,6 +83,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "done": "Ferdig",
         "copy_message": "Kopier meldingen",
         "copied_message": "Meldingen er kopiert",
+        "conversation": "Samtale",
+        "scroll_down": "Rull ned",
         "not_found_hint": "Prøv å omformulere spørsmålet, eller spør om én ting om gangen.",
         "too_long": "Spørsmålet er for langt: hold det under {limit} tegn.",
         "rate_limited": "For mange spørsmål på kort tid: vent {seconds} s og spør igjen.",
@@ -104,6 +110,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "done": "Færdig",
         "copy_message": "Kopiér beskeden",
         "copied_message": "Beskeden er kopieret",
+        "conversation": "Samtale",
+        "scroll_down": "Rul ned",
         "not_found_hint": "Prøv at omformulere spørgsmålet, eller spørg om én ting ad gangen.",
         "too_long": "Spørgsmålet er for langt: hold det under {limit} tegn.",
         "rate_limited": "For mange spørgsmål på kort tid: vent {seconds} s, og spørg igen.",
@@ -129,6 +137,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "done": "Fertig",
         "copy_message": "Nachricht kopieren",
         "copied_message": "Nachricht kopiert",
+        "conversation": "Gesprächsverlauf",
+        "scroll_down": "Nach unten scrollen",
         "not_found_hint": "Formulieren Sie die Frage anders, oder fragen Sie nach einer "
         "Sache auf einmal.",
         "too_long": "Die Frage ist zu lang: bitte höchstens {limit} Zeichen.",
@@ -156,6 +166,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "done": "Klaar",
         "copy_message": "Bericht kopiëren",
         "copied_message": "Bericht gekopieerd",
+        "conversation": "Gesprek",
+        "scroll_down": "Omlaag scrollen",
         "not_found_hint": "Probeer de vraag anders te formuleren, of vraag naar één ding tegelijk.",
         "too_long": "De vraag is te lang: gebruik maximaal {limit} tekens.",
         "rate_limited": "Te veel vragen in korte tijd: wacht {seconds} s en vraag het opnieuw.",
@@ -181,6 +193,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "done": "Valmis",
         "copy_message": "Kopioi viesti",
         "copied_message": "Viesti kopioitu",
+        "conversation": "Keskustelu",
+        "scroll_down": "Vieritä alas",
         "not_found_hint": "Kokeile muotoilla kysymys toisin tai kysy yksi asia kerrallaan.",
         "too_long": "Kysymys on liian pitkä: enintään {limit} merkkiä.",
         "rate_limited": "Liian monta kysymystä lyhyessä ajassa: odota {seconds} s ja "
@@ -274,6 +288,11 @@ GUIDE_ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
 LANGUAGES = tuple(_STRINGS)
 # Gradio's own name of a language where it differs (its built-in translations use "nb").
 _GRADIO_LOCALES = {"no": "nb"}
+# Gradio's labels on a page in a language it has no translations of, which it shows in English:
+# it picks its locale among those it ships alone, whatever `gr.I18n` adds.
+_GRADIO_LACKS = {
+    "da": {"Clear": "Ryd chatten", "Like": "Synes godt om", "Dislike": "Synes ikke om"},
+}
 
 
 def normalize_language(tag: str | None) -> str | None:
@@ -331,6 +350,20 @@ def gradio_translations() -> dict[str, dict[str, str]]:
         }
         for lang in LANGUAGES
     }
+
+
+def gradio_labels(lang: str) -> dict[str, str]:
+    """Our words for the English labels Gradio gives its chat's parts in `lang`: the ones it
+    never translates (the conversation, its "Scroll down" button), and on a page in a language
+    Gradio lacks, its buttons' too."""
+    text = strings(lang)
+    labels = {"chatbot conversation": text["conversation"], "Scroll down": text["scroll_down"]}
+    if lang in _GRADIO_LACKS:
+        labels |= _GRADIO_LACKS[lang] | {
+            "Copy message": text["copy_message"],
+            "Copied message": text["copied_message"],
+        }
+    return labels
 
 
 def guide_examples(lang: str, admin: bool = False) -> list[str]:

@@ -31,8 +31,15 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
     """Open pages in fresh browser contexts (own locale, no shared storage)."""
     contexts = []
 
-    def open_page(locale: str = "en-US", width: int = 1100, height: int = 900) -> Page:
-        context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
+    def open_page(
+        locale: str = "en-US", width: int = 1100, height: int = 900, touch: bool = False
+    ) -> Page:
+        context = browser.new_context(
+            locale=locale,
+            viewport={"width": width, "height": height},
+            is_mobile=touch,
+            has_touch=touch,
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(ANSWER_TIMEOUT_MS)
@@ -106,8 +113,8 @@ def test_page_strings_follow_the_browser_language(
         ("sv", "en-US", ("Rensa chatten", "Kopiera meddelandet", "Gilla", "Ogilla")),
         ("de", "en-US", ("Chat leeren", "Nachricht kopieren", "Gefällt mir", "Gefällt mir nicht")),
         ("en", "sv-SE", ("Clear", "Copy message", "Like", "Dislike")),
-        # Gradio has no Danish: its labels fall back to English, not to the browser's Swedish.
-        ("da", "sv-SE", ("Clear", "Copy message", "Like", "Dislike")),
+        # Gradio has no Danish: the page gives its labels ours, not the browser's Swedish.
+        ("da", "sv-SE", ("Ryd chatten", "Kopiér beskeden", "Synes godt om", "Synes ikke om")),
     ],
 )
 def test_gradios_own_labels_follow_the_page_language(
@@ -121,6 +128,8 @@ def test_gradios_own_labels_follow_the_page_language(
         button = page.locator(f"#chat button[aria-label='{label}']").last
         expect(button).to_be_visible()
         expect(button).to_have_attribute("title", label)
+    log = page.locator("#chat [role='log']")
+    expect(log).to_have_attribute("aria-label", strings(lang)["conversation"])
 
 
 def test_admin_page_answers_onboarding_questions(
@@ -225,6 +234,66 @@ def test_the_send_label_fits_its_button_on_a_phone(
         assert fit["overflow"] <= 0 and fit["left"] >= 0 and fit["right"] >= 0, (lang, fit)
 
 
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_question_box_and_send_show_the_keyboard_focus(
+    guide_served: Served, new_page: NewPage, results: Path, theme: str
+) -> None:
+    page = new_page()
+    page.goto(f"{guide_served.url}/?lang=en&__theme={theme}")
+    box = page.locator("#question textarea")
+    border = box.evaluate("e => getComputedStyle(e).borderTopWidth")
+    assert border != "0px", border
+    box.focus()
+    for focused in (box, page.locator("#send")):
+        expect(focused).to_be_focused()
+        outline = focused.evaluate(
+            "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
+        )
+        assert outline[0] != "none" and outline[1] not in ("0px", ""), outline
+        page.keyboard.press("Tab")
+    page.screenshot(path=results / f"focus-{theme}.png")
+
+
+def test_the_scroll_down_button_leaves_the_answer_it_held(
+    guide_served: Served, new_page: NewPage
+) -> None:
+    page = new_page(height=620)  # a chat 320 px high, shorter than the answer
+    page.goto(f"{guide_served.url}/?lang=en")
+    for n in (1, 2):
+        ask(page, guide_examples("en")[1])
+        expect(_answers(page)).to_have_count(n)
+        expect(_answers(page).last.locator("a").first).to_be_visible()
+    page.wait_for_timeout(500)  # the scroll runs after the answer is drawn
+    wrap = page.locator("#chat .bubble-wrap")
+    held = wrap.evaluate("w => w.scrollTop")
+    assert wrap.evaluate("w => w.scrollHeight - w.clientHeight") > held + 100
+    down = page.locator(f"#chat button[aria-label='{strings('en')['scroll_down']}']")
+    down.click()
+    page.wait_for_timeout(1000)  # long enough for the pinning to pull it back
+    bottom = wrap.evaluate("w => [w.scrollTop, w.scrollHeight - w.clientHeight]")
+    assert bottom[0] > held and bottom[0] >= bottom[1] - 2, (held, bottom)
+
+
+def test_a_phone_shows_the_question_box_and_buttons_for_a_finger(
+    guide_served: Served, new_page: NewPage, results: Path
+) -> None:
+    page = new_page(locale="de-DE", width=375, height=740, touch=True)
+    page.goto(guide_served.url)
+    box = page.locator("#question textarea")
+    expect(page.locator("#send")).to_have_text(strings("de")["send"])
+    bottom = box.evaluate("e => e.getBoundingClientRect().bottom")
+    assert bottom <= 740, bottom
+    ask(page, guide_examples("de")[0])
+    expect(page.locator("#chat button[aria-label='Gefällt mir']")).to_be_visible()
+    page.screenshot(path=results / "phone.png")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('#chat button, #examples button, #clear')]
+            .filter(b => b.offsetWidth && (b.offsetWidth < 40 || b.offsetHeight < 40))
+            .map(b => b.getAttribute('aria-label') || b.innerText)"""
+    )
+    assert small == [], small
+
+
 def test_widget_on_an_allowed_site_answers_in_norwegian(
     served: Served, new_page: NewPage, results: Path
 ) -> None:
@@ -273,6 +342,26 @@ def test_escape_in_the_widget_closes_it_and_focuses_the_launcher(
     expect(launcher).to_have_attribute("aria-expanded", "false")
     expect(page.locator("#helpcenter-widget iframe")).to_be_hidden()
     expect(launcher).to_be_focused()
+
+
+def test_the_widget_opened_from_the_keyboard_takes_the_focus(
+    guide_served: Served, new_page: NewPage
+) -> None:
+    page = new_page(width=1000, height=720)
+    page.goto(guide_served.allowed_site)
+    launcher = page.locator("#helpcenter-widget button.launcher")
+    box = page.frame_locator("#helpcenter-widget iframe").locator("#question textarea")
+    launcher.focus()
+    page.keyboard.press("Enter")
+    expect(box).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(launcher).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(box).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(launcher).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(box).to_be_focused()
 
 
 def test_a_site_not_in_allowed_origins_is_told_how_to_allow_it(
@@ -522,6 +611,50 @@ def test_answer_latency_in_the_chat_page(
     page.screenshot(path=results / "conversation.png")
     with capsys.disabled():
         print(f"\nchat page, Enter to answer shown: p50 {p50 * 1000:.0f} ms over {len(seconds)}")
+
+
+#: A table wider than a phone: three columns of long words.
+WIDE_TABLE = (
+    "| Einstellung | Beschreibung | Standardwert |\n|---|---|---|\n"
+    "| Zugelassene Herkunftsadressen | Webseitenadressen, die das Hilfefenster einbetten dürfen "
+    "| Keine Einbettungsberechtigung |\n"
+    "| Anfragebegrenzung | Höchstzahl gleichzeitiger Benutzeranfragen | Zwanzigtausend |\n\n"
+    "Siehe [1]."
+)
+
+
+def test_a_table_on_a_phone_scrolls_with_its_words_whole(
+    tmp_path: Path, new_page: NewPage, results: Path
+) -> None:
+    with StubLLMServer() as llm:
+        more = f"retrieval:\n  min_score: 0.0\nllm:\n  base_url: {llm.url}\n  model: stub\n"
+        with serving(tmp_path, GUIDE, "backend: fake", more) as served:
+            llm.script(Reply(WIDE_TABLE))
+            page = new_page(width=375, height=740, touch=True)
+            page.goto(f"{served.url}/?lang=de")
+            ask(page, guide_examples("de")[0])
+            table = _answers(page).last.locator("table")
+            expect(table).to_be_visible()
+            table.scroll_into_view_if_needed()
+            page.screenshot(path=results / "table.png")
+            fit = table.evaluate(
+                """t => ({
+                    scrolls: t.scrollWidth > t.clientWidth,
+                    overflow: getComputedStyle(t).overflowX,
+                    page: document.documentElement.scrollWidth,
+                    broken: [...t.querySelectorAll('td, th')].filter(cell => {
+                        const words = cell.textContent.trim().split(/\\s+/);
+                        const range = document.createRange();
+                        range.selectNodeContents(cell);
+                        const lines = new Set([...range.getClientRects()]
+                            .map(r => Math.round(r.top))).size;
+                        return lines > words.length;
+                    }).map(cell => cell.textContent),
+                })"""
+            )
+    assert fit["scrolls"] and fit["overflow"] == "auto", fit
+    assert fit["page"] <= 375, fit
+    assert fit["broken"] == [], fit
 
 
 @pytest.fixture

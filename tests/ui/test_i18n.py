@@ -8,6 +8,7 @@ from assistant._answer import MESSAGES
 from ui._i18n import (
     LANGUAGES,
     accepted_languages,
+    gradio_labels,
     gradio_locale,
     gradio_translations,
     guide_examples,
@@ -46,6 +47,15 @@ def test_gradio_gets_its_missing_strings_in_its_own_locale_codes() -> None:
     assert translations["fi"]["common.complete"] == strings("fi")["done"]
     assert len(translations) == len(LANGUAGES) and "no" not in translations
     assert [gradio_locale(lang) for lang in ("no", "sv", "da")] == ["nb", "sv", "da"]
+
+
+def test_gradios_untranslated_labels_get_ours_and_danish_gets_its_buttons() -> None:
+    swedish = {"chatbot conversation": "Konversation", "Scroll down": "Rulla ned"}
+    assert gradio_labels("sv") == swedish
+    danish = gradio_labels("da")
+    assert danish["Clear"] == "Ryd chatten" and danish["Scroll down"] == "Rul ned"
+    assert danish["Copy message"] == strings("da")["copy_message"]
+    assert all(set(gradio_labels(lang)) >= {"chatbot conversation"} for lang in LANGUAGES)
 
 
 def test_administrators_get_onboarding_examples() -> None:

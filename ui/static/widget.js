@@ -2,8 +2,9 @@
  * Help-center widget loader. Embed it with one line:
  *   <script src="https://HELP-SERVER/widget.js" data-lang="sv" async></script>
  * Optional: data-theme="light|dark", data-accent="#hex". It adds a launcher button at the
- * bottom right that opens the assistant's /widget in an iframe, and closes it again (Escape
- * does too, on this page or inside the widget, and gives the launcher the focus).
+ * bottom right that opens the assistant's /widget in an iframe, with the focus in its question
+ * box, and closes it again (Escape does too, on this page or inside the widget, and gives the
+ * launcher the focus). The panel follows the launcher, so that Tab goes from one to the other.
  * The server's origin is taken from this script's own src. On the first open it asks the
  * server whether this site may frame the widget (server.allowed_origins): a browser shows a
  * refused frame as a blank error page, so the panel says what to do instead.
@@ -45,6 +46,7 @@
   var host, button, panel, frame;
   var open = false;
   var started = false;
+  var ready = false;
 
   function render() {
     panel.hidden = !open;
@@ -60,6 +62,16 @@
     frame.title = text.widget_title;
     frame.setAttribute("allow", "clipboard-write");
     panel.appendChild(frame);
+  }
+
+  // The frame's page focuses its question box when asked, once it has said it is ready (a
+  // frame's own script may not take the focus from this page unprompted); the message goes to
+  // the server's origin only.
+  function focusQuestion() {
+    if (open && ready) {
+      frame.focus();
+      frame.contentWindow.postMessage({ type: "helpcenter-widget:focus" }, origin);
+    }
   }
 
   function showBlocked() {
@@ -88,6 +100,9 @@
         .catch(addFrame);
     }
     render();
+    if (open) {
+      focusQuestion();
+    }
   }
 
   function dismiss() {
@@ -128,25 +143,26 @@
       toggle();
     });
     root.appendChild(style);
-    root.appendChild(panel);
     root.appendChild(button);
+    root.appendChild(panel);
     document.body.appendChild(host);
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {
         dismiss();
       }
     });
-    // Escape pressed inside the widget: its page says so (and nothing else may).
+    // Escape pressed inside the widget, or the widget ready to take the focus: its page says
+    // so (and nothing else may).
     window.addEventListener("message", function (event) {
       var message = event.data;
-      if (
-        event.origin === origin &&
-        frame &&
-        event.source === frame.contentWindow &&
-        message &&
-        message.type === "helpcenter-widget:close"
-      ) {
+      if (!(event.origin === origin && frame && event.source === frame.contentWindow && message)) {
+        return;
+      }
+      if (message.type === "helpcenter-widget:close") {
         dismiss();
+      } else if (message.type === "helpcenter-widget:ready") {
+        ready = true;
+        focusQuestion();
       }
     });
     render();
