@@ -100,6 +100,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 _EXCESS_BLANKS = re.compile(r"\n{3,}")
+#: An answer that is only the closest match shows about this much of its section: enough to
+#: tell whether it is the one, not a page of reference to scroll through when it is not.
+UNSURE_CHARS = 700
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 
 
@@ -187,6 +190,18 @@ def not_found(question: str, lang: str, notice: str = "", unknown: Sequence[str]
     )
 
 
+def _opening(text: str, limit: int) -> str:
+    """`text`'s first paragraphs up to about `limit` characters (at least one), and an ellipsis
+    when it goes on."""
+    paragraphs = text.split("\n\n")
+    kept = [paragraphs[0]]
+    for paragraph in paragraphs[1:]:
+        if sum(map(len, kept)) + len(paragraph) > limit:
+            return "\n\n".join([*kept, "…"])
+        kept.append(paragraph)
+    return text
+
+
 def extractive(
     question: str,
     lang: str,
@@ -197,12 +212,15 @@ def extractive(
 ) -> Answer:
     """The first hit's section (`body`, default its text) cited as [1]; the further hits whose
     relevance reaches `see_also_floor` as see-also. When not `sure`, a first line says that
-    this is only the closest match, and the answer is not `confident`."""
+    this is only the closest match, only the section's opening (`UNSURE_CHARS`) is shown, and
+    the answer is not `confident`."""
     best = hits[0]
     others = [h for h in hits[1:] if h.score >= see_also_floor]
     kept = [best, *others]
     citations = citations_for(kept, question)
     shown = with_links((body or best.chunk.text).strip(), best.chunk.links)
+    if not sure:
+        shown = _opening(shown, UNSURE_CHARS)
     lines = [] if sure else [f"_{message(lang, 'unsure')}_", ""]
     lines += [f"**{citations[0].breadcrumb}** [1]", "", shown]
     if others:

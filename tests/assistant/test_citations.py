@@ -63,6 +63,16 @@ def test_an_extractive_answer_is_headed_by_the_cited_section(tmp_path: Path) -> 
     assert answer.confident
 
 
+def test_an_unsure_answer_shows_only_the_opening_of_a_long_section(tmp_path: Path) -> None:
+    chunk = _chunk(tmp_path)
+    body = "\n\n".join(f"Paragraph {n}. " + "More words here. " * 10 for n in range(20))
+    unsure = extractive("licence expires", "en", [Hit(chunk, 0.3, 0.9, 0.0)], 0.8, body, False)
+    assert "Paragraph 0." in unsure.text and "Paragraph 19." not in unsure.text
+    assert unsure.text.rstrip().endswith("…")
+    sure = extractive("licence expires", "en", [Hit(chunk, 0.9, 0.9, 0.0)], 0.8, body)
+    assert "Paragraph 19." in sure.text
+
+
 def test_see_also_lines_link_to_their_sources(tmp_path: Path) -> None:
     first = _chunk(tmp_path)
     other = Article(
