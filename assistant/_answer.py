@@ -22,6 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "never_mentions": "It never mentions {names}.",
         "see_also": "See also",
         "from": "From",
+        "also_under": "Also under “{heading}”:",
         "llm_failed": (
             "The language model did not answer; showing the matching documentation instead."
         ),
@@ -35,6 +36,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "never_mentions": "Den nämner aldrig {names}.",
         "see_also": "Se även",
         "from": "Från",
+        "also_under": "Även under “{heading}”:",
         "llm_failed": "Språkmodellen svarade inte; här är den dokumentation som matchar i stället.",
     },
     "no": {
@@ -46,6 +48,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "never_mentions": "Den nevner aldri {names}.",
         "see_also": "Se også",
         "from": "Fra",
+        "also_under": "Også under “{heading}”:",
         "llm_failed": "Språkmodellen svarte ikke; her er dokumentasjonen som passer i stedet.",
     },
     "da": {
@@ -57,6 +60,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "never_mentions": "Den nævner aldrig {names}.",
         "see_also": "Se også",
         "from": "Fra",
+        "also_under": "Også under “{heading}”:",
         "llm_failed": "Sprogmodellen svarede ikke; her er den dokumentation, der passer, i stedet.",
     },
     "de": {
@@ -68,6 +72,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "never_mentions": "Sie erwähnt {names} nirgends.",
         "see_also": "Siehe auch",
         "from": "Aus",
+        "also_under": "Außerdem unter „{heading}“:",
         "llm_failed": (
             "Das Sprachmodell hat nicht geantwortet; hier ist stattdessen die "
             "passende Dokumentation."
@@ -82,6 +87,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "never_mentions": "{names} komt er nergens in voor.",
         "see_also": "Zie ook",
         "from": "Uit",
+        "also_under": "Ook onder “{heading}”:",
         "llm_failed": (
             "Het taalmodel gaf geen antwoord; hier is in plaats daarvan de passende documentatie."
         ),
@@ -94,6 +100,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "never_mentions": "Siinä ei mainita lainkaan: {names}.",
         "see_also": "Katso myös",
         "from": "Lähde",
+        "also_under": "Myös otsikon “{heading}” alla:",
         "llm_failed": (
             "Kielimalli ei vastannut; tässä on sen sijaan aiheeseen sopiva dokumentaatio."
         ),

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
-from assistant._answer import answering_section
+from assistant._answer import answering_section, message
 from assistant._features import ArticleTable, Evidence, candidate_features
 from assistant._lexical import LexicalIndex
 from assistant._model import Hit
@@ -337,7 +337,8 @@ class Retriever:
                 and c.headings[len(parent)] != chunk.headings[-1]
             )
             if siblings:
-                parts.append(f"*{parent[-1]}:* " + " · ".join(siblings))
+                also = message(chunk.lang, "also_under").format(heading=parent[-1])
+                parts.append(f"*{also}* " + " · ".join(siblings))
         procedure, videos = self._procedure(rows)
         if procedure is not None and self.index.chunks[procedure].ordinal == chunk.ordinal:
             shown = [_lines(self.index.chunks[r].text) for r in videos]

@@ -228,6 +228,20 @@ def test_a_section_that_only_shows_a_video_is_cited_as_the_articles_steps_then_s
     assert "[Video](https://www.youtube-nocookie.com/embed/x1)" in video, "the video follows"
 
 
+def test_a_sub_section_ends_with_its_siblings_named_under_their_heading(tmp_path: Path) -> None:
+    bot = _over(
+        tmp_path,
+        {
+            "sv/licenser.md": "## Licenser\n\nVarje användare behöver en licens.\n\n"
+            "### Flytta en licens\n\nÖppna kortet och välj en annan användare för licensen.\n\n"
+            "### Ta bort en licens\n\nAvmarkera licensen på kortet.",
+        },
+    )
+    answer = bot.ask("Hur flyttar jag en licens till en annan användare?", lang="sv")
+    assert answer.citations[0].url.endswith("#flytta-en-licens")
+    assert "*Även under “Licenser”:* Ta bort en licens" in answer.text
+
+
 def test_a_short_section_ends_where_the_next_section_begins(tmp_path: Path) -> None:
     bot = _over(
         tmp_path,
