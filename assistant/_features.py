@@ -111,6 +111,20 @@ class ArticleTable:
         self.head_lang = np.array([h.lang for h in heads], dtype=object)
         self.is_intro = np.array([not c.headings for c in chunks], dtype=np.float64)
         self.media_only = np.array([is_media_only(c) for c in chunks], dtype=bool)
+        self.videos: dict[int, tuple[int, ...]] = {}
+        """Per article version with sections that only show a video: the row of its first
+        section after the intro, which tells what they show, to those sections' rows."""
+        for versions in self.rows.values():
+            for rows in versions.values():
+                videos = tuple(r for r in rows if self.media_only[r])
+                prose = sorted(
+                    (r for r in rows if not self.media_only[r]), key=lambda r: chunks[r].ordinal
+                )
+                if videos and prose:
+                    told = next((r for r in prose if not self.is_intro[r]), prose[0])
+                    self.videos[told] = videos
+        self.told_by = {video: told for told, videos in self.videos.items() for video in videos}
+        """A video-only section's row to the row of the section that tells what it shows."""
         self.languages = {c.lang for c in chunks}
         first = [chunks[next(iter(self.rows[d].values()))[0]] for d in range(len(self.docs))]
         self.article_ids = [c.article_id for c in first]

@@ -339,10 +339,13 @@ class Retriever:
             if siblings:
                 also = message(chunk.lang, "also_under").format(heading=parent[-1])
                 parts.append(f"*{also}* " + " · ".join(siblings))
-        procedure, videos = self._procedure(rows)
-        if procedure is not None and self.index.chunks[procedure].ordinal == chunk.ordinal:
-            shown = [_lines(self.index.chunks[r].text) for r in videos]
-            parts += [text for text in shown if text not in parts]
+        shown = [
+            _lines(self.index.chunks[video].text)
+            for r in rows
+            if self.index.chunks[r].ordinal == chunk.ordinal
+            for video in self.table.videos.get(r, ())
+        ]
+        parts += [text for text in shown if text not in parts]
         return "\n\n".join(parts)
 
     def _hit(
@@ -385,14 +388,13 @@ class Retriever:
             scores = scores + t.section_lexical_weight * lexical / peak
         scores = scores - t.intro_margin * self.table.is_intro[rows]
         at = self._overview_of(rows, scores, int(np.argmax(scores)))
-        procedure, videos = self._procedure(rows)
-        if self.table.media_only[rows[at]] and procedure is not None:
+        if rows[at] in self.table.told_by:
             # A video shows the article's procedure, which its first section after the intro
             # tells: that is cited, and the video's section follows it in the answer.
-            at = rows.index(procedure)
+            at = rows.index(self.table.told_by[rows[at]])
         row = rows[at]
         chunk = self.index.chunks[row]
-        if row == procedure:
+        if videos := self.table.videos.get(row):
             shown = (link for r in videos for link in self.index.chunks[r].links)
             chunk = replace(chunk, links=tuple(dict.fromkeys((*chunk.links, *shown))))
         return Hit(
@@ -401,18 +403,6 @@ class Retriever:
             dense=float(sims[at]),
             lexical=lex_rows.get(row, 0.0),
         )
-
-    def _procedure(self, rows: Sequence[int]) -> tuple[int | None, list[int]]:
-        """An article version's sections that only show a video, and the row of the section
-        that tells what they show: its first section after the intro (None without videos)."""
-        videos = [r for r in rows if self.table.media_only[r]]
-        prose = sorted(
-            (r for r in rows if not self.table.media_only[r]),
-            key=lambda r: self.index.chunks[r].ordinal,
-        )
-        if not videos or not prose:
-            return None, []
-        return next((r for r in prose if not self.table.is_intro[r]), prose[0]), videos
 
     def _nearest_part(self, hit: Hit, lang: str, qv: npt.NDArray[np.float32]) -> Hit:
         """A hit on merged sections written in another language than the question's, cited
