@@ -375,9 +375,9 @@ def build_page(
     )
     with page:
         conv = gr.State(Conversation())
-        language = gr.Markdown(
-            handlers.language(DEFAULT_LANGUAGE), visible="hidden", elem_id="page-language"
-        )
+        # Empty until the page has loaded: then it holds the reader's language, and the page is
+        # ready for questions.
+        language = gr.Markdown("", visible="hidden", elem_id="page-language")
         header = gr.Markdown(handlers.header(DEFAULT_LANGUAGE), elem_id="header")
         chatbot = gr.Chatbot(
             show_label=False,

@@ -50,9 +50,16 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
         context.close()
 
 
+def ready(page: Page) -> None:
+    """Wait until the page (or widget frame) has loaded the reader's language, as a reader
+    would before typing: Gradio may drop an event sent while the page is still starting."""
+    expect(page.locator("#page-language [lang]")).to_be_attached()
+
+
 def ask(page: Page, question: str) -> None:
     """Type a question into the page (or widget frame), press Enter, and wait until the chat
     shows it (a question sent while the previous answer is still finishing waits for it)."""
+    ready(page)
     asked = page.locator("#chat [data-testid='user']")
     before = asked.count()
     box = page.locator("#question textarea")
@@ -138,6 +145,7 @@ def test_admin_page_answers_onboarding_questions(
     page = new_page()
     page.goto(f"{served.url}/admin?lang=en")
     expect(page.locator("#header")).to_contain_text("Help center for administrators")
+    ready(page)
     example = page.locator("#examples").get_by_text("How do I get my users to adopt the CRM?")
     example.click()
     expect(
@@ -425,6 +433,7 @@ def test_every_example_is_answered_from_its_article(
 ) -> None:
     page = new_page()
     page.goto(f"{served.url}/?lang={lang}")
+    ready(page)
     shown = page.locator("#examples button")
     expect(shown).to_have_count(len(EXAMPLES[lang]))
     for n, (question, article) in enumerate(EXAMPLES[lang].items()):
