@@ -21,6 +21,7 @@ from ui._i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
     gradio_labels,
+    gradio_prefixes,
     guide_examples,
     normalize_language,
     pick_language,
@@ -75,25 +76,42 @@ SCROLL_TO_ANSWER = """<script>
 </script>"""
 #: Put in every page's head: give the document the language and title the page was relabelled
 #: in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
-#: and give the chat's parts the labels Gradio leaves in English (`gradio_labels`).
+#: and give the chat's parts the labels Gradio leaves in English (`gradio_labels`, and
+#: `gradio_prefixes` for the openings of its messages' labels).
 PAGE_LANGUAGE = """<script>
 (function () {
   var root = document.documentElement;
-  var LABELS = /*LABELS*/ {};
+  var LABELS = /*LABELS*/ {}, PREFIXES = /*PREFIXES*/ {};
   var gradios = {};
   Object.keys(LABELS).forEach(function (lang) {
     Object.keys(LABELS[lang]).forEach(function (label) { gradios[label] = true; });
   });
+  var english = Object.keys(PREFIXES.en || {});
   function has(table, key) { return Object.prototype.hasOwnProperty.call(table, key); }
+  function opening(value) {
+    return english.filter(function (start) { return value.indexOf(start) === 0; })[0];
+  }
+  function translate(gradio, lang) {
+    var labels = LABELS[lang] || {}, start = opening(gradio);
+    if (has(labels, gradio)) { return labels[gradio]; }
+    if (start && PREFIXES[lang]) {
+      // The message as typed: Gradio gives its Markdown source, escapes and all.
+      var said = gradio.slice(start.length).replace(/\\\\([!-\\/:-@[-`{-~])/g, "$1");
+      return PREFIXES[lang][start] + said;
+    }
+    return gradio;
+  }
   // Gradio's own label is kept beside ours, since the page changes language after it is drawn.
-  function relabel(labels) {
+  function relabel(lang) {
     document.querySelectorAll("#chat [aria-label], #chat [title]").forEach(function (part) {
       ["aria-label", "title"].forEach(function (name) {
         var value = part.getAttribute(name), kept = "data-gradio-" + name;
-        if (value !== null && has(gradios, value)) { part.setAttribute(kept, value); }
+        if (value !== null && (has(gradios, value) || opening(value))) {
+          part.setAttribute(kept, value);
+        }
         var gradio = part.getAttribute(kept);
         if (gradio === null) { return; }
-        var ours = has(labels, gradio) ? labels[gradio] : gradio;
+        var ours = translate(gradio, lang);
         if (value !== ours) { part.setAttribute(name, ours); }
       });
     });
@@ -103,7 +121,7 @@ PAGE_LANGUAGE = """<script>
     if (!chosen) { return; }
     if (root.lang !== chosen.lang) { root.lang = chosen.lang; }
     if (document.title !== chosen.textContent) { document.title = chosen.textContent; }
-    relabel(LABELS[chosen.lang] || {});
+    relabel(chosen.lang);
   }
   new MutationObserver(apply).observe(root, {
     childList: true, subtree: true, characterData: true, attributes: true,
@@ -111,7 +129,9 @@ PAGE_LANGUAGE = """<script>
   });
   apply();
 })();
-</script>""".replace("/*LABELS*/ {}", json.dumps({lang: gradio_labels(lang) for lang in LANGUAGES}))
+</script>""".replace(
+    "/*LABELS*/ {}", json.dumps({lang: gradio_labels(lang) for lang in LANGUAGES})
+).replace("/*PREFIXES*/ {}", json.dumps({lang: gradio_prefixes(lang) for lang in LANGUAGES}))
 
 
 @dataclass(frozen=True)
@@ -321,6 +341,8 @@ class ChatHandlers:
                 if isinstance(part, Answer):
                     lang = answer_language(part, conv.lang)
                     reply["content"] = render_answer(part, lang)
+                    if lang != conv.lang:  # read out in its own language, not the page's
+                        reply["content"] = f'<div lang="{lang}">\n\n{reply["content"]}\n\n</div>'
                     at = next(i for i, m in enumerate(conv.messages) if m is reply)
                     conv.answer_ids[at] = part.id
                     if lang != conv.examples_lang:

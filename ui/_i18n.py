@@ -30,6 +30,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "copied_message": "Copied message",
         "conversation": "Conversation",
         "scroll_down": "Scroll down",
+        "question_label": "Your question",
+        "answer_label": "Answer",
         "not_found_hint": "Try rephrasing the question, or ask about one thing at a time.",
         "too_long": "The question is too long: keep it under {limit} characters.",
         "rate_limited": "Too many questions in a short time: please wait {seconds} s and "
@@ -58,6 +60,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "copied_message": "Meddelandet har kopierats",
         "conversation": "Konversation",
         "scroll_down": "Rulla ned",
+        "question_label": "Din fråga",
+        "answer_label": "Svar",
         "not_found_hint": "Försök formulera om frågan, eller fråga om en sak i taget.",
         "too_long": "Frågan är för lång: håll den under {limit} tecken.",
         "rate_limited": "För många frågor på kort tid: vänta {seconds} s och fråga igen.",
@@ -85,6 +89,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "copied_message": "Meldingen er kopiert",
         "conversation": "Samtale",
         "scroll_down": "Rull ned",
+        "question_label": "Ditt spørsmål",
+        "answer_label": "Svar",
         "not_found_hint": "Prøv å omformulere spørsmålet, eller spør om én ting om gangen.",
         "too_long": "Spørsmålet er for langt: hold det under {limit} tegn.",
         "rate_limited": "For mange spørsmål på kort tid: vent {seconds} s og spør igjen.",
@@ -112,6 +118,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "copied_message": "Beskeden er kopieret",
         "conversation": "Samtale",
         "scroll_down": "Rul ned",
+        "question_label": "Dit spørgsmål",
+        "answer_label": "Svar",
         "not_found_hint": "Prøv at omformulere spørgsmålet, eller spørg om én ting ad gangen.",
         "too_long": "Spørgsmålet er for langt: hold det under {limit} tegn.",
         "rate_limited": "For mange spørgsmål på kort tid: vent {seconds} s, og spørg igen.",
@@ -139,6 +147,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "copied_message": "Nachricht kopiert",
         "conversation": "Gesprächsverlauf",
         "scroll_down": "Nach unten scrollen",
+        "question_label": "Ihre Frage",
+        "answer_label": "Antwort",
         "not_found_hint": "Formulieren Sie die Frage anders, oder fragen Sie nach einer "
         "Sache auf einmal.",
         "too_long": "Die Frage ist zu lang: bitte höchstens {limit} Zeichen.",
@@ -168,6 +178,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "copied_message": "Bericht gekopieerd",
         "conversation": "Gesprek",
         "scroll_down": "Omlaag scrollen",
+        "question_label": "Uw vraag",
+        "answer_label": "Antwoord",
         "not_found_hint": "Probeer de vraag anders te formuleren, of vraag naar één ding tegelijk.",
         "too_long": "De vraag is te lang: gebruik maximaal {limit} tekens.",
         "rate_limited": "Te veel vragen in korte tijd: wacht {seconds} s en vraag het opnieuw.",
@@ -195,6 +207,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "copied_message": "Viesti kopioitu",
         "conversation": "Keskustelu",
         "scroll_down": "Vieritä alas",
+        "question_label": "Kysymyksesi",
+        "answer_label": "Vastaus",
         "not_found_hint": "Kokeile muotoilla kysymys toisin tai kysy yksi asia kerrallaan.",
         "too_long": "Kysymys on liian pitkä: enintään {limit} merkkiä.",
         "rate_limited": "Liian monta kysymystä lyhyessä ajassa: odota {seconds} s ja "
@@ -364,6 +378,16 @@ def gradio_labels(lang: str) -> dict[str, str]:
             "Copied message": text["copied_message"],
         }
     return labels
+
+
+def gradio_prefixes(lang: str) -> dict[str, str]:
+    """Our words for the English openings of the labels Gradio gives each message in the chat
+    (a screen reader reads them out), in `lang`."""
+    text = strings(lang)
+    return {
+        "user's message: ": f"{text['question_label']}: ",
+        "bot's message: ": f"{text['answer_label']}: ",
+    }
 
 
 def guide_examples(lang: str, admin: bool = False) -> list[str]:

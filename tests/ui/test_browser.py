@@ -129,8 +129,15 @@ def test_gradios_own_labels_follow_the_page_language(
 ) -> None:
     page = new_page(locale=locale)
     page.goto(f"{guide_served.url}/?lang={lang}")
-    ask(page, guide_examples(lang)[0])
+    question = guide_examples(lang)[0]
+    ask(page, question)
     expect(page.locator("#chat [data-testid='bot']")).to_have_count(1)
+    # What a screen reader says of each message opens in the page's language too.
+    text = strings(lang)
+    asked = page.locator("#chat [data-testid='user']")
+    expect(asked).to_have_attribute("aria-label", f"{text['question_label']}: {question}")
+    answer = page.locator("#chat [data-testid='bot']")
+    expect(answer).to_have_attribute("aria-label", re.compile(f"^{text['answer_label']}: ."))
     for label in labels:
         button = page.locator(f"#chat button[aria-label='{label}']").last
         expect(button).to_be_visible()
@@ -179,6 +186,7 @@ def test_a_question_is_shown_exactly_as_typed(guide_served: Served, new_page: Ne
     asked = page.locator("#chat [data-testid='user']")
     for n, question in enumerate(typed):
         assert asked.nth(n).inner_text() == question
+        expect(asked.nth(n)).to_have_attribute("aria-label", f"Your question: {question}")
     assert asked.locator("img, b, strong, svg, code, h1, ol").count() == 0
     assert "/x" not in fetched
 
@@ -474,6 +482,9 @@ def test_headings_follow_the_answers_language(served: Served, new_page: NewPage)
     answer = _answers(page).last
     expect(answer).to_contain_text("Kilder")
     expect(answer).not_to_contain_text("Sources")
+    # Screen readers read it in Norwegian on this English page.
+    expect(answer.locator("[lang='no']")).to_contain_text("Kilder")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#examples")).to_contain_text("Eksempler")
     expect(page.locator("#examples")).to_contain_text("Hvordan oppretter jeg et prosjekt?")
 

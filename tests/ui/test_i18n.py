@@ -10,6 +10,7 @@ from ui._i18n import (
     accepted_languages,
     gradio_labels,
     gradio_locale,
+    gradio_prefixes,
     gradio_translations,
     guide_examples,
     language_code,
@@ -56,6 +57,12 @@ def test_gradios_untranslated_labels_get_ours_and_danish_gets_its_buttons() -> N
     assert danish["Clear"] == "Ryd chatten" and danish["Scroll down"] == "Rul ned"
     assert danish["Copy message"] == strings("da")["copy_message"]
     assert all(set(gradio_labels(lang)) >= {"chatbot conversation"} for lang in LANGUAGES)
+
+
+def test_the_openings_of_gradios_message_labels_get_ours() -> None:
+    german = {"user's message: ": "Ihre Frage: ", "bot's message: ": "Antwort: "}
+    assert gradio_prefixes("de") == german
+    assert all(len(set(gradio_prefixes(lang).values())) == 2 for lang in LANGUAGES)
 
 
 def test_administrators_get_onboarding_examples() -> None:
