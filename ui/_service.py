@@ -31,13 +31,15 @@ def example_titles(
     chunks: Sequence[Chunk], lang: str, admin: bool = False, count: int = 3
 ) -> list[str]:
     """Titles of `count` articles in `lang` that the docs surely answer and readers most need:
-    those the docs' own pages link to most, one per top-level area first, the administrators'
-    first with `admin` and last without. None when the docs lack `lang`: another language's
-    titles are no question a reader of this one would ask. Titles several articles share
-    ("Overview"), one-word topics, long ones (cut short on the page) and index pages are
-    left out."""
+    those translated into the most languages (the vendor's core, not a page for developers
+    in English only), then those the docs' own pages link to most, one per top-level area
+    first, the administrators' first with `admin` and last without. None when the docs lack
+    `lang`: another language's titles are no question a reader of this one would ask. Titles
+    several articles share ("Overview"), names ("SuperOffice CRM Suite"), one-word topics,
+    long ones (cut short on the page) and index pages are left out."""
     heads = {(c.lang, c.doc_id): c for c in chunks if c.ordinal == 0}
     linked = Counter(url.split("#", 1)[0] for c in chunks for _, url in c.links)
+    spread = Counter(h.doc_id for h in heads.values())
     shared = Counter(h.title.casefold() for h in heads.values())
     langs = {h.lang for h in heads.values()}
     candidates = [
@@ -46,6 +48,7 @@ def example_titles(
         if h.lang == lang
         and shared[h.title.casefold()] <= len(langs)
         and len(h.title.split()) > 1
+        and not all(word[:1].isupper() for word in h.title.split())
         and len(h.title) <= MAX_EXAMPLE_CHARS
         and h.article_id.rsplit("/", 1)[-1] != "index"
     ]
@@ -53,7 +56,7 @@ def example_titles(
     for group in (True, False):
         ranked = sorted(
             (h for h in candidates if (is_admin(h) == admin) == group),
-            key=lambda h: (-linked[h.url], h.article_id),
+            key=lambda h: (-spread[h.doc_id], -linked[h.url], h.article_id),
         )
         areas: dict[str, str] = {}
         for head in ranked:
