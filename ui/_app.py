@@ -28,13 +28,12 @@ from ui._api import BodyLimit, HeadAsGet, api_router, install_error_handlers
 from ui._chat import (
     ADMIN_PAGE,
     CHAT_PAGE,
-    PAGE_LANGUAGE,
-    SCROLL_TO_ANSWER,
     WIDGET,
     Examples,
     build_page,
 )
 from ui._guide import guide_page
+from ui._head import page_css, page_head
 from ui._i18n import LANGUAGES, gradio_translations, strings
 from ui._limits import RateLimiter
 from ui._locale import GradioLocale
@@ -46,96 +45,6 @@ _STATIC = Path(__file__).parent / "static"
 INDEX_WATCH_SECONDS = 2.0
 _SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "sans-serif"]
 _MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
-# The chat's clear (trash) button sits in its top right corner, over the first question and
-# over the copy button under a question as the conversation scrolls: the messages start below
-# it, and a question needs no copy button. On a phone the send button's share of the row is
-# narrower than some languages' label, which must still fit. A warning's heading is Gradio's
-# English "Warning" on every page: its icon says as much, and its text is in the page's language.
-# Gradio's theme shows no focus on the question box and no border around it. A table too wide
-# for a phone scrolls rather than breaking its words letter by letter, and on a touch screen
-# every button is big enough for a finger.
-_CSS = """
-#header h1 { margin-bottom: 0.25rem; }
-footer { display: none !important; }
-.toast-body.warning .toast-title { display: none !important; }
-#chat .message-wrap { padding-top: 36px; }
-#chat .message-buttons-right { display: none !important; }
-#send { min-width: max-content !important; }
-#question textarea { border: 1px solid var(--neutral-500) !important; }
-.dark #question textarea { border-color: var(--neutral-400) !important; }
-#question textarea:focus-visible, #send:focus-visible {
-  outline: 2px solid var(--color-accent) !important; outline-offset: 2px !important;
-}
-#chat table { display: block; overflow-x: auto; max-width: 100%; }
-#chat th, #chat td { min-width: 6em; word-break: normal; overflow-wrap: break-word; }
-@media (pointer: coarse) {
-  #chat .icon-button, #chat .scroll-down-button-container button {
-    min-width: 44px !important; min-height: 44px !important;
-  }
-  #examples .gallery-item, #clear { min-height: 44px !important; }
-  #chat .message-wrap { padding-top: 56px; }
-}
-"""
-# The chat and administrators' pages: the chat leaves room below it for the question box on a
-# short screen, a phone's with its keyboard open too.
-_PAGE_CSS = """
-#chat { height: min(520px, max(260px, calc(100dvh - 300px))) !important; }
-"""
-_WIDGET_CSS = """
-.gradio-container, .gradio-container .main.app {
-  padding: 4px 6px !important; max-width: none !important;
-}
-#chat { flex: 1 1 0 !important; min-height: 0 !important; }
-#header { padding: 2px 4px; }
-"""
-# The widget's accent comes from `?accent=#hex`; only a colour can get through the check.
-_WIDGET_HEAD = """<script>
-(function () {
-  var accent = new URLSearchParams(window.location.search).get("accent") || "";
-  if (!/^#[0-9a-fA-F]{3,8}$/.test(accent)) { return; }
-  var names = ["--color-accent", "--button-primary-background-fill",
-    "--button-primary-background-fill-hover", "--button-primary-border-color",
-    "--button-primary-border-color-hover", "--input-border-color-focus"];
-  var style = document.createElement("style");
-  style.textContent = ":root, .dark {" + names.map(function (name) {
-    return name + ":" + accent + " !important";
-  }).join(";") + "}";
-  document.head.appendChild(style);
-})();
-</script>"""
-# The widget talks with widget.js on the host page: Escape pressed in it closes it, as on the host
-# page, and once it has said it is ready (Gradio adds this script after the frame's load event)
-# the host asks it to focus its question box whenever it opens. Its own messages carry nothing,
-# so when the browser tells neither the host's origin (ancestorOrigins) nor its referrer, any
-# parent may receive them; the focus request is taken from the parent frame alone.
-_WIDGET_FRAME = """<script>
-(function () {
-  if (window.parent === window) { return; }
-  var hosts = window.location.ancestorOrigins;
-  var referrer = document.referrer ? new URL(document.referrer).origin : "*";
-  var host = hosts && hosts.length ? hosts[0] : referrer;
-  document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && !event.defaultPrevented) {
-      window.parent.postMessage({ type: "helpcenter-widget:close" }, host);
-    }
-  });
-  function focusQuestion(tries) {
-    var box = document.querySelector("#question textarea");
-    if (box) { box.focus(); } else if (tries > 0) {
-      setTimeout(function () { focusQuestion(tries - 1); }, 100);
-    }
-  }
-  window.addEventListener("message", function (event) {
-    var message = event.data;
-    if (event.source === window.parent && (host === "*" || event.origin === host) &&
-        message && message.type === "helpcenter-widget:focus") {
-      focusQuestion(100);
-    }
-  });
-  window.parent.postMessage({ type: "helpcenter-widget:ready" }, host);
-})();
-</script>"""
-_PAGE_HEAD = SCROLL_TO_ANSWER + PAGE_LANGUAGE
 
 
 @cache
@@ -235,9 +144,9 @@ def create_app(
     i18n = gr.I18n(**gradio_translations())
     # The catch-all "/" goes last: a mount matches every path below it.
     for path, kind, css, head in (
-        ("/widget", WIDGET, _CSS + _WIDGET_CSS, _WIDGET_HEAD + _WIDGET_FRAME + _PAGE_HEAD),
-        ("/admin", ADMIN_PAGE, _CSS + _PAGE_CSS, _PAGE_HEAD),
-        ("/", CHAT_PAGE, _CSS + _PAGE_CSS, _PAGE_HEAD),
+        ("/widget", WIDGET, page_css(widget=True), page_head(widget=True)),
+        ("/admin", ADMIN_PAGE, page_css(), page_head()),
+        ("/", CHAT_PAGE, page_css(), page_head()),
     ):
         gr.mount_gradio_app(
             app,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import json
 import re
 import string
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,9 +18,6 @@ from assistant._assistant import MAX_QUESTION_CHARS
 from assistant._safe import safe_markdown
 from ui._i18n import (
     DEFAULT_LANGUAGE,
-    LANGUAGES,
-    gradio_labels,
-    gradio_prefixes,
     guide_examples,
     normalize_language,
     pick_language,
@@ -45,93 +41,6 @@ _LITERAL_SPECIAL = re.compile(
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 
 Chat = list[dict[str, str]]
-#: Put in every page's head: when a new question appears, scroll it to the top of the chat
-#: (below the clear button), and keep it there while its answer arrives and grows, so that the
-#: answer is read from its start; the reader's own hand on the chat ends this (scrolling it, or a
-#: press on any of its buttons, "Scroll down" among them, which sits outside the messages). A
-#: page script, not an event's `js=`, which Gradio runs through `new Function` and the
-#: Content-Security-Policy (no 'unsafe-eval') forbids.
-SCROLL_TO_ANSWER = """<script>
-(function () {
-  var seen = 0, pinned = false;
-  function check() {
-    var wrap = document.querySelector("#chat .bubble-wrap");
-    var questions = wrap ? wrap.querySelectorAll(".user-row") : [];
-    if (questions.length !== seen) {
-      seen = questions.length;
-      pinned = seen > 0;
-    }
-    if (!pinned) { return; }
-    var question = questions[seen - 1];
-    wrap.scrollTop += question.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 36;
-  }
-  ["wheel", "touchstart", "pointerdown", "mousedown", "keydown"].forEach(function (name) {
-    document.addEventListener(name, function (event) {
-      if (event.target.closest && event.target.closest("#chat")) { pinned = false; }
-    }, { capture: true, passive: true });
-  });
-  new MutationObserver(function () { requestAnimationFrame(check); })
-    .observe(document.documentElement, { childList: true, subtree: true, characterData: true });
-})();
-</script>"""
-#: Put in every page's head: give the document the language and title the page was relabelled
-#: in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
-#: and give the chat's parts the labels Gradio leaves in English (`gradio_labels`, and
-#: `gradio_prefixes` for the openings of its messages' labels).
-PAGE_LANGUAGE = """<script>
-(function () {
-  var root = document.documentElement;
-  var LABELS = /*LABELS*/ {}, PREFIXES = /*PREFIXES*/ {};
-  var gradios = {};
-  Object.keys(LABELS).forEach(function (lang) {
-    Object.keys(LABELS[lang]).forEach(function (label) { gradios[label] = true; });
-  });
-  var english = Object.keys(PREFIXES.en || {});
-  function has(table, key) { return Object.prototype.hasOwnProperty.call(table, key); }
-  function opening(value) {
-    return english.filter(function (start) { return value.indexOf(start) === 0; })[0];
-  }
-  function translate(gradio, lang) {
-    var labels = LABELS[lang] || {}, start = opening(gradio);
-    if (has(labels, gradio)) { return labels[gradio]; }
-    if (start && PREFIXES[lang]) {
-      // The message as typed: Gradio gives its Markdown source, escapes and all.
-      var said = gradio.slice(start.length).replace(/\\\\([!-\\/:-@[-`{-~])/g, "$1");
-      return PREFIXES[lang][start] + said;
-    }
-    return gradio;
-  }
-  // Gradio's own label is kept beside ours, since the page changes language after it is drawn.
-  function relabel(lang) {
-    document.querySelectorAll("#chat [aria-label], #chat [title]").forEach(function (part) {
-      ["aria-label", "title"].forEach(function (name) {
-        var value = part.getAttribute(name), kept = "data-gradio-" + name;
-        if (value !== null && (has(gradios, value) || opening(value))) {
-          part.setAttribute(kept, value);
-        }
-        var gradio = part.getAttribute(kept);
-        if (gradio === null) { return; }
-        var ours = translate(gradio, lang);
-        if (value !== ours) { part.setAttribute(name, ours); }
-      });
-    });
-  }
-  function apply() {
-    var chosen = document.querySelector("#page-language [lang]");
-    if (!chosen) { return; }
-    if (root.lang !== chosen.lang) { root.lang = chosen.lang; }
-    if (document.title !== chosen.textContent) { document.title = chosen.textContent; }
-    relabel(chosen.lang);
-  }
-  new MutationObserver(apply).observe(root, {
-    childList: true, subtree: true, characterData: true, attributes: true,
-    attributeFilter: ["lang", "aria-label", "title"]
-  });
-  apply();
-})();
-</script>""".replace(
-    "/*LABELS*/ {}", json.dumps({lang: gradio_labels(lang) for lang in LANGUAGES})
-).replace("/*PREFIXES*/ {}", json.dumps({lang: gradio_prefixes(lang) for lang in LANGUAGES}))
 
 
 @dataclass(frozen=True)
@@ -265,7 +174,7 @@ class ChatHandlers:
         return text["admin_title" if self.kind.admin else "title"]
 
     def language(self, lang: str) -> str:
-        """The page's language and title as the HTML that `PAGE_LANGUAGE` applies."""
+        """The page's language and title as the HTML that static/page/page-language.js applies."""
         return f'<span lang="{lang}">{html.escape(self.title(lang))}</span>'
 
     def header(self, lang: str) -> str:

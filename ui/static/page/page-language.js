@@ -1,0 +1,54 @@
+// Put in every page's head: give the document the language and title the page was relabelled
+// in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
+// and give the chat's parts the labels Gradio leaves in English (`gradio_labels`, and
+// `gradio_prefixes` for the openings of its messages' labels).
+(function () {
+  var root = document.documentElement;
+  var LABELS = /*LABELS*/ {}, PREFIXES = /*PREFIXES*/ {};
+  var gradios = {};
+  Object.keys(LABELS).forEach(function (lang) {
+    Object.keys(LABELS[lang]).forEach(function (label) { gradios[label] = true; });
+  });
+  var english = Object.keys(PREFIXES.en || {});
+  function has(table, key) { return Object.prototype.hasOwnProperty.call(table, key); }
+  function opening(value) {
+    return english.filter(function (start) { return value.indexOf(start) === 0; })[0];
+  }
+  function translate(gradio, lang) {
+    var labels = LABELS[lang] || {}, start = opening(gradio);
+    if (has(labels, gradio)) { return labels[gradio]; }
+    if (start && PREFIXES[lang]) {
+      // The message as typed: Gradio gives its Markdown source, escapes and all.
+      var said = gradio.slice(start.length).replace(/\\([!-\/:-@[-`{-~])/g, "$1");
+      return PREFIXES[lang][start] + said;
+    }
+    return gradio;
+  }
+  // Gradio's own label is kept beside ours, since the page changes language after it is drawn.
+  function relabel(lang) {
+    document.querySelectorAll("#chat [aria-label], #chat [title]").forEach(function (part) {
+      ["aria-label", "title"].forEach(function (name) {
+        var value = part.getAttribute(name), kept = "data-gradio-" + name;
+        if (value !== null && (has(gradios, value) || opening(value))) {
+          part.setAttribute(kept, value);
+        }
+        var gradio = part.getAttribute(kept);
+        if (gradio === null) { return; }
+        var ours = translate(gradio, lang);
+        if (value !== ours) { part.setAttribute(name, ours); }
+      });
+    });
+  }
+  function apply() {
+    var chosen = document.querySelector("#page-language [lang]");
+    if (!chosen) { return; }
+    if (root.lang !== chosen.lang) { root.lang = chosen.lang; }
+    if (document.title !== chosen.textContent) { document.title = chosen.textContent; }
+    relabel(chosen.lang);
+  }
+  new MutationObserver(apply).observe(root, {
+    childList: true, subtree: true, characterData: true, attributes: true,
+    attributeFilter: ["lang", "aria-label", "title"]
+  });
+  apply();
+})();
