@@ -64,6 +64,11 @@ _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 _TAG_START = re.compile(r"<[A-Za-z!?/]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 _BR = re.compile(r"<br\s*/?>", re.I)
+# An HTML link (Mintlify's hub pages list their articles as `<li><a href="/en/...">`) is a link
+# like a Markdown one, and an HTML list item a Markdown one.
+_A_TAG = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"'<>]+)["'][^>]*>(.*?)</a\s*>""", re.I | re.S)
+_LIST_ITEM = re.compile(r"<li\b[^>]*>[ \t]*", re.I)
+_LIST_ITEM_LINE = re.compile(r"^[ \t]*<li\b[^>]*>[ \t]*", re.I | re.M)
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.M)
 _TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:[\s/][^<>]*?)?/?>")
 # MDX makes authors escape inline HTML (`\<i class="icon"\>\</i\>`): such a tag, one with
@@ -293,11 +298,20 @@ class MarkupRenderer:
             out.links.append((label, src.group(1)))
             return f"\n\n{label}\n\n"
 
+        def html_link(match: re.Match[str]) -> str:
+            target, label = html.unescape(match.group(1)).strip(), match.group(2)
+            if strip_tags(label).strip() and safe_target(target):
+                out.links.append((_restore(strip_tags(label).strip(), spans), target))
+            return label
+
         text = _IFRAME.sub(embedded, text)
         text = _AUTOLINK.sub(autolink, text)
         text = _REF_LINK.sub(ref_link, _INLINE_LINK.sub(inline_link, text))
-        # A line break inside a table cell would end the row: there it is a space.
-        text = _TABLE_ROW.sub(lambda m: _BR.sub(" ", m.group(0)), text)
+        text = _A_TAG.sub(html_link, text)
+        # A line break inside a table cell would end the row: there it is a space; a list
+        # item there stays in its cell.
+        text = _TABLE_ROW.sub(lambda m: _BR.sub(" ", _LIST_ITEM.sub(" ", m.group(0))), text)
+        text = _LIST_ITEM.sub("\n- ", _LIST_ITEM_LINE.sub("- ", text))
         text = strip_tags(_ESCAPED_TAG.sub("", _BR.sub("\n", text)))
         text = defuse(_ESCAPE.sub(_unescape, text))
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", _INNER_SPACES.sub(" ", _RULE.sub("", text)))

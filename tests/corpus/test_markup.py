@@ -70,7 +70,7 @@ def test_component_content_is_not_indented_into_code() -> None:
     assert "Enter the key:\n\n- from the welcome mail\n  - or from the portal" in text
     # Content indented under a list item stays in the item.
     assert "1. Open the list.\n\n    Only admins see it." in text
-    assert "\nIntro" in text
+    assert "\n- Intro" in text, "an HTML list item is a Markdown one"
     prose = "".join(run for code, run in split_code(text) if not code)
     assert not [
         line for line in prose.splitlines() if line.startswith("    ") and "admins" not in line
@@ -122,6 +122,29 @@ def test_tags_inside_code_blocks_are_not_components() -> None:
 )
 def test_icons_leave_whole_sentences(source: str, expected: str) -> None:
     assert _render(source + "\n").text.strip() == expected
+
+
+def test_a_hub_pages_html_links_are_links_and_its_items_list_items() -> None:
+    hub = """<div className="linklist">
+  <div className="linklist-header"><span>How-to</span></div>
+  <ul>
+    <li><a href="/en/diary/learn/create">Create a <b>follow-up</b></a></li>
+    <li><a href='edit.md' id="x">Edit &amp; delete</a></li><li><a href="javascript:x">Bad</a></li>
+    <li><a href="">Empty</a></li>
+  </ul>
+</div>
+
+| Icon | Meaning |
+|---|---|
+| pin | <ul><li>Pinned</li><li>Kept</li></ul> |
+"""
+    rendered = _render(hub)
+    assert "How-to\n\n- Create a follow-up\n- Edit &amp; delete\n- Bad\n- Empty" in rendered.text
+    assert "| pin | Pinned Kept |" in rendered.text, "a list in a table cell stays in its cell"
+    assert rendered.links == [
+        ("Create a follow-up", "/en/diary/learn/create"),
+        ("Edit &amp; delete", "edit.md"),
+    ]
 
 
 def test_a_line_break_inside_a_table_cell_keeps_the_row_whole() -> None:
