@@ -118,6 +118,9 @@ def message(lang: str, key: str) -> str:
     return MESSAGES.get(lang, MESSAGES["en"])[key]
 
 
+_LINK_TARGET = re.compile(r"\]\([^()\s]*\)")
+
+
 def _target(url: str) -> str:
     """`url` as a Markdown link target: quoted, parentheses escaped."""
     return quote(url, safe=_URL_SAFE).replace("(", "%28").replace(")", "%29")
@@ -198,12 +201,16 @@ def not_found(question: str, lang: str, notice: str = "", unknown: Sequence[str]
 
 
 def _opening(text: str, limit: int) -> str:
-    """`text`'s first paragraphs up to about `limit` characters (at least one), and an ellipsis
-    when it goes on."""
+    """`text`'s first paragraphs up to about `limit` characters as read (a link's target not
+    counted; at least one paragraph), and an ellipsis when it goes on."""
     paragraphs = text.split("\n\n")
     kept = [paragraphs[0]]
+
+    def shown(part: str) -> int:
+        return len(_LINK_TARGET.sub("]", part))
+
     for paragraph in paragraphs[1:]:
-        if sum(map(len, kept)) + len(paragraph) > limit:
+        if sum(map(shown, kept)) + shown(paragraph) > limit:
             return "\n\n".join([*kept, "…"])
         kept.append(paragraph)
     return text

@@ -394,9 +394,11 @@ class Retriever:
             at = rows.index(self.table.told_by[rows[at]])
         row = rows[at]
         chunk = self.index.chunks[row]
-        if videos := self.table.videos.get(row):
-            shown = (link for r in videos for link in self.index.chunks[r].links)
-            chunk = replace(chunk, links=tuple(dict.fromkeys((*chunk.links, *shown))))
+        # An answer shows more of the article than this chunk (the rest of its section, the
+        # sections after a short intro, a video's section): any of the article's links may be
+        # in what it shows.
+        shown = (link for r in rows for link in self.index.chunks[r].links)
+        chunk = replace(chunk, links=tuple(dict.fromkeys((*chunk.links, *shown))))
         return Hit(
             chunk=chunk,
             score=relevance,

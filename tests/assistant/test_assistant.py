@@ -228,6 +228,21 @@ def test_a_section_that_only_shows_a_video_is_cited_as_the_articles_steps_then_s
     assert "[Video](https://www.youtube-nocookie.com/embed/x1)" in video, "the video follows"
 
 
+def test_what_an_answer_shows_of_its_article_keeps_the_articles_links(tmp_path: Path) -> None:
+    bot = _over(
+        tmp_path,
+        {
+            "en/diary.md": "Welcome to the diary area, where the links to follow-ups are.\n\n"
+            "## How-to\n\nWhat you can do with a follow-up, once it is in the diary:\n\n"
+            '<ul>\n  <li><a href="/en/edit">Edit or delete a follow-up</a></li>\n</ul>',
+            "en/edit.md": "## Steps\n\nOpen the follow-up and click Delete.",
+        },
+    )
+    answer = bot.ask("Welcome to the diary area", lang="en")
+    assert answer.citations[0].url == "https://x/en/diary"
+    assert "- [Edit or delete a follow-up](https://x/en/edit)" in answer.text
+
+
 def test_a_sub_section_ends_with_its_siblings_named_under_their_heading(tmp_path: Path) -> None:
     bot = _over(
         tmp_path,

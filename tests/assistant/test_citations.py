@@ -73,6 +73,16 @@ def test_an_unsure_answer_shows_only_the_opening_of_a_long_section(tmp_path: Pat
     assert "Paragraph 19." in sure.text
 
 
+def test_an_unsure_answer_counts_the_text_of_its_links_not_their_targets() -> None:
+    items = [f"Article {n}" for n in range(30)]
+    target = "https://x/en/" + "deep/" * 20
+    links = tuple((item, f"{target}{n}") for n, item in enumerate(items))
+    body = "Articles of this area:\n\n" + "\n\n".join(f"- {item}" for item in items)
+    hub = Chunk("a", "en", "Guide", (), "", "https://x/en/a", body, 0, links=links)
+    answer = extractive("guide", "en", [Hit(hub, 0.3, 0.9, 0.0)], 0.8, sure=False)
+    assert f"- [Article 29]({target}29)" in answer.text, "a list of links is read whole"
+
+
 def test_see_also_lines_link_to_their_sources(tmp_path: Path) -> None:
     first = _chunk(tmp_path)
     other = Article(
