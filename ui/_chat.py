@@ -87,6 +87,8 @@ class Conversation:
     messages: Chat = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
     answer_ids: dict[int, str] = field(default_factory=dict)
+    #: The language of each answer, by its message's identity.
+    answer_langs: dict[int, str] = field(default_factory=dict)
 
 
 def _escape(text: str) -> str:
@@ -173,9 +175,21 @@ class ChatHandlers:
             return text["widget_title"]
         return text["admin_title" if self.kind.admin else "title"]
 
-    def language(self, lang: str) -> str:
-        """The page's language and title as the HTML that static/page/page-language.js applies."""
-        return f'<span lang="{lang}">{html.escape(self.title(lang))}</span>'
+    def language(self, lang: str, conv: Conversation | None = None) -> str:
+        """The page's language and title, then the language of each answer in `conv` (an
+        empty `<i lang>` each: Gradio keeps no other attribute), as the HTML that
+        static/page/page-language.js applies."""
+        page = f'<span lang="{lang}">{html.escape(self.title(lang))}</span>'
+        if conv is None:
+            return page
+        answers = [
+            conv.answer_langs.get(id(m), lang) for m in conv.messages if m["role"] == "assistant"
+        ]
+        return page + "".join(f'<i lang="{answer}"></i>' for answer in answers)
+
+    def mark_languages(self, conv: Conversation) -> str:
+        """After an answer or a new conversation: the page's language and its answers'."""
+        return self.language(conv.lang, conv)
 
     def header(self, lang: str) -> str:
         """The page's heading in `lang`."""
@@ -250,8 +264,7 @@ class ChatHandlers:
                 if isinstance(part, Answer):
                     lang = answer_language(part, conv.lang)
                     reply["content"] = render_answer(part, lang)
-                    if lang != conv.lang:  # read out in its own language, not the page's
-                        reply["content"] = f'<div lang="{lang}">\n\n{reply["content"]}\n\n</div>'
+                    conv.answer_langs[id(reply)] = lang
                     at = next(i for i, m in enumerate(conv.messages) if m is reply)
                     conv.answer_ids[at] = part.id
                     if lang != conv.examples_lang:
@@ -362,9 +375,21 @@ def build_page(
         example = examples_.click(
             lambda sample: sample[0], examples_, box, show_progress="hidden"
         ).then(**answer_io)
+        # Each answer is marked with its language once written, for screen readers (in the page,
+        # not in the message, which Gradio copies and reads out as written).
+        marks: dict[str, Any] = {
+            "fn": handlers.mark_languages,
+            "inputs": conv,
+            "outputs": language,
+            "show_progress": "hidden",
+        }
+        asked.then(**marks)
+        example.then(**marks)
         # A new conversation stops the answers being written, which would bring the old one back.
         for event in (clear.click, chatbot.clear):
-            event(handlers.clear, conv, [chatbot, conv, box], cancels=[asked, example])
+            event(handlers.clear, conv, [chatbot, conv, box], cancels=[asked, example]).then(
+                **marks
+            )
         # A vote, like the page's relabelling and an example put in the box, has nothing to wait
         # for: Gradio would show its progress and announce its end to screen readers.
         chatbot.like(handlers.vote, conv, None, show_progress="hidden")

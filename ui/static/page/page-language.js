@@ -1,7 +1,8 @@
 // Put in every page's head: give the document the language and title the page was relabelled
 // in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
 // and give the chat's parts the labels Gradio leaves in English (`gradio_labels`, and
-// `gradio_prefixes` for the openings of its messages' labels).
+// `gradio_prefixes` for the openings of its messages' labels); and give each answer the
+// language it is in (`ChatHandlers.mark_languages`) where it is not the page's.
 (function () {
   var root = document.documentElement;
   var LABELS = /*LABELS*/ {}, PREFIXES = /*PREFIXES*/ {};
@@ -40,11 +41,18 @@
     });
   }
   function apply() {
-    var chosen = document.querySelector("#page-language [lang]");
+    var chosen = document.querySelector("#page-language span[lang]");
     if (!chosen) { return; }
     if (root.lang !== chosen.lang) { root.lang = chosen.lang; }
     if (document.title !== chosen.textContent) { document.title = chosen.textContent; }
     relabel(chosen.lang);
+    var marks = document.querySelectorAll("#page-language i[lang]");
+    document.querySelectorAll("#chat [data-testid='bot']").forEach(function (answer, n) {
+      var lang = n < marks.length ? marks[n].lang : null;
+      if (answer.getAttribute("lang") !== lang) {
+        if (lang) { answer.setAttribute("lang", lang); } else { answer.removeAttribute("lang"); }
+      }
+    });
   }
   new MutationObserver(apply).observe(root, {
     childList: true, subtree: true, characterData: true, attributes: true,
