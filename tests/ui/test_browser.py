@@ -653,6 +653,8 @@ def test_a_table_on_a_phone_scrolls_with_its_words_whole(
             page = new_page(width=375, height=740, touch=True)
             page.goto(f"{served.url}/?lang=de")
             ask(page, guide_examples("de")[0])
+            # Written, the answer is drawn again with its sources: its language marks the end.
+            expect(_answers(page).last).to_have_attribute("lang", "de")
             table = _answers(page).last.locator("table")
             expect(table).to_be_visible()
             table.scroll_into_view_if_needed()

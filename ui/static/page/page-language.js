@@ -2,7 +2,7 @@
 // in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
 // and give the chat's parts the labels Gradio leaves in English (`gradio_labels`, and
 // `gradio_prefixes` for the openings of its messages' labels); and give each answer the
-// language it is in (`ChatHandlers.mark_languages`) where it is not the page's.
+// language it is in (`ChatHandlers.mark_languages`), which may not be the page's.
 (function () {
   var root = document.documentElement;
   var LABELS = /*LABELS*/ {}, PREFIXES = /*PREFIXES*/ {};
