@@ -114,8 +114,14 @@ class ArticleTable:
         self.videos: dict[int, tuple[int, ...]] = {}
         """Per article version with sections that only show a video: the row of its first
         section after the intro, which tells what they show, to those sections' rows."""
+        self.links: list[tuple[tuple[str, str], ...]] = [c.links for c in chunks]
+        """Per row, the links an answer from it may show: its own, then the rest of its
+        article version's (an answer shows more of the article than one chunk)."""
         for versions in self.rows.values():
             for rows in versions.values():
+                version = [link for r in rows for link in chunks[r].links]
+                for r in rows:
+                    self.links[r] = tuple(dict.fromkeys((*chunks[r].links, *version)))
                 videos = tuple(r for r in rows if self.media_only[r])
                 prose = sorted(
                     (r for r in rows if not self.media_only[r]), key=lambda r: chunks[r].ordinal

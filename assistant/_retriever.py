@@ -393,12 +393,9 @@ class Retriever:
             # tells: that is cited, and the video's section follows it in the answer.
             at = rows.index(self.table.told_by[rows[at]])
         row = rows[at]
-        chunk = self.index.chunks[row]
-        # An answer shows more of the article than this chunk (the rest of its section, the
-        # sections after a short intro, a video's section): any of the article's links may be
-        # in what it shows.
-        shown = (link for r in rows for link in self.index.chunks[r].links)
-        chunk = replace(chunk, links=tuple(dict.fromkeys((*chunk.links, *shown))))
+        # The answer shows more of the article than this chunk (the rest of its section, the
+        # sections after a short intro, a video's section): any of the article's links.
+        chunk = replace(self.index.chunks[row], links=self.table.links[row])
         return Hit(
             chunk=chunk,
             score=relevance,

@@ -300,8 +300,9 @@ class MarkupRenderer:
 
         def html_link(match: re.Match[str]) -> str:
             target, label = html.unescape(match.group(1)).strip(), match.group(2)
-            if strip_tags(label).strip() and safe_target(target):
-                out.links.append((_restore(strip_tags(label).strip(), spans), target))
+            plain = strip_tags(label).strip()
+            if plain and safe_target(target):
+                out.links.append((_restore(plain, spans), target))
             return label
 
         text = _IFRAME.sub(embedded, text)

@@ -102,6 +102,8 @@ def _literal(text: str) -> str:
 
 def _drop(conv: Conversation, *gone: dict[str, str]) -> None:
     """Remove the `gone` messages (by identity) from `conv`, keeping the answer ids on theirs."""
+    for message in gone:
+        conv.answer_langs.pop(id(message), None)
     ids = {id(conv.messages[at]): answer for at, answer in conv.answer_ids.items()}
     conv.messages[:] = [m for m in conv.messages if all(m is not g for g in gone)]
     conv.answer_ids = {at: ids[id(m)] for at, m in enumerate(conv.messages) if id(m) in ids}
