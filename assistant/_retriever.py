@@ -294,7 +294,8 @@ class Retriever:
         ends with the headings of its sibling sub-sections, so the reader sees what else its
         part covers. When `chunk` is cited for a later one of its merged sections, the text
         starts there. The article's first section after its intro ends with the sections that
-        only show a video, which show what it tells."""
+        only show a video, which show what it tells. An intro loses a first line that repeats
+        the article's title, which the answer shows above it."""
         rows = self.table.rows[self.table.doc_of[chunk.doc_id]][chunk.lang]
         chunks = sorted((self.index.chunks[r] for r in rows), key=lambda c: c.ordinal)
         pieces = _cited_parts(chunk)
@@ -346,7 +347,8 @@ class Retriever:
             for video in self.table.videos.get(r, ())
         ]
         parts += [text for text in shown if text not in parts]
-        return "\n\n".join(parts)
+        text = "\n\n".join(parts)
+        return _without_title(text, chunk.title) if not chunk.headings else text
 
     def _hit(
         self,
@@ -457,6 +459,13 @@ def _lines(text: str) -> str:
     ):
         lines[0] = second.group(1) + lines[0]
     return "\n".join(lines)
+
+
+def _without_title(intro: str, title: str) -> str:
+    """An article's intro without a first line that repeats its title (a hub page's `<h1>`),
+    which the answer already shows above it."""
+    line, _, rest = intro.partition("\n")
+    return rest.strip() if rest.strip() and line.strip(" #*") == title.strip() else intro
 
 
 def _cited_parts(chunk: Chunk) -> list[tuple[tuple[str, ...], str]]:

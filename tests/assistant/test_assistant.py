@@ -273,6 +273,27 @@ def test_a_short_section_ends_where_the_next_section_begins(tmp_path: Path) -> N
     )
 
 
+def test_a_hub_pages_title_repeated_in_its_body_is_shown_once(tmp_path: Path) -> None:
+    bot = _over(
+        tmp_path,
+        {
+            "en/diary.md": '<div id="subcategory">\n\n<h1>Diary</h1>\n\n'
+            "<p>Links to everything about follow-ups.</p>\n\n</div>",
+            "en/tasks.md": "Tasks\n",
+            "en/calendar.md": "<h1>Calendar</h1>\n\n"
+            + "\n".join(f"- Article {n} about bookings and meetings" for n in range(150)),
+        },
+    )
+    chunks = bot.retriever.index.chunks
+    first = {c.article_id: c for c in reversed(chunks)}
+    assert first["diary"].text.startswith("Diary\n")
+    assert bot.retriever.section_text(first["diary"]) == "Links to everything about follow-ups."
+    assert bot.retriever.section_text(first["tasks"]) == "Tasks"
+    calendar = [c for c in chunks if c.article_id == "calendar"]
+    assert len(calendar) > 1
+    assert bot.retriever.section_text(calendar[1]).startswith("- Article 0 ")
+
+
 def test_a_section_split_into_pieces_is_shown_whole_with_its_lists_indented(
     tmp_path: Path,
 ) -> None:
