@@ -89,6 +89,8 @@ class Conversation:
     answer_ids: dict[int, str] = field(default_factory=dict)
     #: The language of each answer, by its message's identity.
     answer_langs: dict[int, str] = field(default_factory=dict)
+    #: Replaced by a new conversation: an answer still being written here shows nothing more.
+    closed: bool = False
 
 
 def _escape(text: str) -> str:
@@ -276,6 +278,8 @@ class ChatHandlers:
                     # The model's raw text: until its sources are known it may link nowhere.
                     written += part
                     reply["content"] = safe_markdown(written)
+                if conv.closed:  # Gradio's cancel may come after one more update
+                    return
                 yield keep, list(conv.messages), conv, examples
         except QuestionError:
             # The service has forgotten it: refused as above, it leaves the chat too.
@@ -286,7 +290,9 @@ class ChatHandlers:
         conv.questions.append(question)
 
     def clear(self, conv: Conversation) -> tuple[Chat, Conversation, str]:
-        """Start a new conversation in the same language."""
+        """Start a new conversation in the same language; answers still being written in
+        the old one stop."""
+        conv.closed = True
         fresh = Conversation(lang=conv.lang, examples_lang=conv.examples_lang)
         return [], fresh, ""
 

@@ -252,6 +252,19 @@ def test_thumbs_down_is_stored_for_the_answer_it_was_given_on(service: AnswerSer
     assert [(r.question, r.down_votes) for r in rows] == [(QUESTION, 1)]
 
 
+def test_a_new_conversation_stops_the_answer_being_written_in_the_old_one(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_slowly(service, monkeypatch)
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
+    answering = handlers.respond(QUESTION, conv)
+    next(answering)
+    next(answering)
+    chat, fresh, _ = handlers.clear(conv)
+    assert [*answering] == []
+    assert chat == [] and fresh.messages == [] and not fresh.closed
+
+
 def test_a_new_conversation_keeps_the_language(service: AnswerService) -> None:
     handlers = ChatHandlers(service, CHAT_PAGE)
     conv = Conversation(lang="fi")
