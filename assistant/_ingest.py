@@ -26,7 +26,7 @@ from corpus import (
 )
 from corpus._site import STATE_FILE
 from embeddings import BuildReport, Embedder, IndexProblem, IndexStore, build_index
-from embeddings._build import EMBED_MAX_CHARS
+from embeddings._build import BATCH_SIZE, EMBED_MAX_CHARS
 
 CHANGES = ("added", "changed", "unchanged", "removed")
 
@@ -134,7 +134,7 @@ def ingest(
     embedder: Embedder,
     chunker: Chunker,
     embed_max_chars: int = EMBED_MAX_CHARS,
-    batch_size: int = 32,
+    batch_size: int = BATCH_SIZE,
     show_progress: bool = True,
     on_warning: Callable[[Skipped], None] | None = None,
     keep_others: bool = False,

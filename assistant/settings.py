@@ -27,7 +27,7 @@ from pydantic import (
 from assistant._lang import language_code
 from assistant._retriever import RetrievalParams
 from corpus._chunker import DEFAULT_MAX_TOKENS, DEFAULT_MIN_TOKENS
-from embeddings._build import EMBED_MAX_CHARS
+from embeddings._build import BATCH_SIZE, EMBED_MAX_CHARS
 
 BUILTIN = "builtin"
 GUIDE_DIR = Path(__file__).resolve().parent.parent / "corpus" / "guide"
@@ -189,7 +189,7 @@ class EmbedderSettings(_Section):
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
     normalize: bool = True
-    batch_size: int = Field(32, ge=1, le=1024)
+    batch_size: int = Field(BATCH_SIZE, ge=1, le=1024)
     embed_max_chars: int = Field(EMBED_MAX_CHARS, ge=32)
 
     @field_validator("model")

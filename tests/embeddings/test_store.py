@@ -248,9 +248,9 @@ def test_progress_counts_cached_texts_as_the_report_counts_reused(tmp_path: Path
 
     try:
         texts = ["create a project", "create a project", "delete a contact"]
-        _, embedded = embed_with_cache(texts, FakeEmbedder(), cache, progress=progress)
+        _, embedded = embed_with_cache(texts, FakeEmbedder(), cache, 2, progress=progress)
         assert (embedded, seen[-1]) == (2, (2, 0)), "a repeated text is no cache hit"
-        _, embedded = embed_with_cache([*texts, "new"], FakeEmbedder(), cache, progress=progress)
+        _, embedded = embed_with_cache([*texts, "new"], FakeEmbedder(), cache, 2, progress=progress)
         assert (embedded, seen[-1]) == (1, (1, 2))
     finally:
         cache.close()
