@@ -47,7 +47,7 @@ def run(setup: Setup) -> list[str]:
     cosines = (base * fast).sum(axis=1)
     questions = [q.question for q in setup.questions]
     nearest = [(c_engine.encode(questions, True) @ m.T).argmax(axis=1) for m in (base, fast)]
-    agreement = [
+    agreement: list[list[object]] = [
         ["1 - cosine of the two vectors of a passage, largest", f"{1 - cosines.min():.1e}"],
         ["1 - cosine of the two vectors of a passage, mean", f"{1 - cosines.mean():.1e}"],
         [
