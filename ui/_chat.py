@@ -296,6 +296,14 @@ class ChatHandlers:
         fresh = Conversation(lang=conv.lang, examples_lang=conv.examples_lang)
         return [], fresh, ""
 
+    def settle(self, conv: Conversation) -> tuple[Chat, Conversation]:
+        """Show the conversation again once a new one has started: Gradio cancels an answer
+        asynchronously, and its last update can reach the page after the new conversation,
+        bringing the old (closed) one back; that one is then replaced by a new one."""
+        if conv.closed:
+            conv = Conversation(lang=conv.lang, examples_lang=conv.examples_lang)
+        return list(conv.messages), conv
+
     def vote(
         self, conv: Conversation, data: gr.LikeData, request: gr.Request | None = None
     ) -> None:
@@ -396,8 +404,8 @@ def build_page(
         # A new conversation stops the answers being written, which would bring the old one back.
         for event in (clear.click, chatbot.clear):
             event(handlers.clear, conv, [chatbot, conv, box], cancels=[asked, example]).then(
-                **marks
-            )
+                handlers.settle, conv, [chatbot, conv], show_progress="hidden"
+            ).then(**marks)
         # A vote, like the page's relabelling and an example put in the box, has nothing to wait
         # for: Gradio would show its progress and announce its end to screen readers.
         chatbot.like(handlers.vote, conv, None, show_progress="hidden")

@@ -265,6 +265,17 @@ def test_a_new_conversation_stops_the_answer_being_written_in_the_old_one(
     assert chat == [] and fresh.messages == [] and not fresh.closed
 
 
+def test_a_late_update_of_the_old_conversation_gives_way_to_a_new_one(
+    service: AnswerService,
+) -> None:
+    handlers = ChatHandlers(service, CHAT_PAGE)
+    old = Conversation(lang="sv", messages=[{"role": "user", "content": QUESTION}])
+    _, fresh, _ = handlers.clear(old)
+    assert handlers.settle(fresh) == ([], fresh)
+    chat, settled = handlers.settle(old)
+    assert chat == [] and settled is not old and settled.lang == "sv" and not settled.closed
+
+
 def test_a_new_conversation_keeps_the_language(service: AnswerService) -> None:
     handlers = ChatHandlers(service, CHAT_PAGE)
     conv = Conversation(lang="fi")
