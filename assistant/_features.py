@@ -106,6 +106,15 @@ class ArticleTable:
             self.rows.setdefault(self.doc_of[chunk.doc_id], {}).setdefault(chunk.lang, []).append(
                 row
             )
+        self.flat_rows = [
+            np.array([r for rows in self.rows[d].values() for r in rows], dtype=np.int64)
+            for d in range(len(self.docs))
+        ]
+        """Per article version, its rows grouped by language in the order of `rows`."""
+        self.group_sizes = [
+            np.array([len(rows) for rows in self.rows[d].values()], dtype=np.int64)
+            for d in range(len(self.docs))
+        ]
         heads = index.heads
         self.head_doc = np.array([self.doc_of[h.doc_id] for h in heads], dtype=np.int64)
         self.head_lang = np.array([h.lang for h in heads], dtype=object)
@@ -207,38 +216,46 @@ def candidate_features(
     language as `(row, cosine)`."""
     lang, fallback = ev.langs[0], ev.fallback
     n = len(candidates)
-    dense_best = np.full(n, -1.0)
+    if n == 0:
+        return np.zeros((0, len(FEATURES))), {}
+    flat = np.concatenate([table.flat_rows[d] for d in candidates])
+    sizes = np.concatenate([table.group_sizes[d] for d in candidates])
+    codes = [code for d in candidates for code in table.rows[d]]
+    groups_per_doc = np.array([len(table.rows[d]) for d in candidates])
+    group_of = np.repeat(np.arange(len(sizes)), sizes)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    doc_starts = np.concatenate(([0], np.cumsum(groups_per_doc)[:-1]))
+    sims = (vectors[flat] @ qv).astype(np.float64)
+    # Within each language group, the best section first (the earlier row on ties, as argmax).
+    order = np.lexsort((np.arange(len(flat)), -sims, group_of))
+    best_at = order[starts]
+    best = sims[best_at]
+    second_value = np.where(sizes > 1, sims[order[np.minimum(starts + 1, len(flat) - 1)]], 0.0)
+    in_lang = np.array([code == lang for code in codes])
+    in_fallback = np.array([code == fallback for code in codes])
+    candidate_of = np.repeat(np.arange(n), groups_per_doc)
+    dense_best = np.maximum.reduceat(best, doc_starts)
     dense_lang = np.zeros(n)
-    dense_fb = np.zeros(n)
+    dense_lang[candidate_of[in_lang]] = best[in_lang]
     has_lang = np.zeros(n)
-    fused = np.zeros(n)
-    dense_hits = np.zeros(n)
-    lexical_hits = np.zeros(n)
+    has_lang[candidate_of[in_lang]] = 1.0
+    dense_fb = np.zeros(n)
+    dense_fb[candidate_of[in_fallback]] = best[in_fallback]
     second = np.zeros(n)
-    best_rows: dict[int, dict[str, tuple[int, float]]] = {}
-    for i, doc in enumerate(candidates):
-        per_lang: dict[str, tuple[int, float]] = {}
-        for code, rows in table.rows[doc].items():
-            sims = vectors[rows] @ qv
-            at = int(np.argmax(sims))
-            per_lang[code] = (rows[at], float(sims[at]))
-            if code == lang and len(rows) > 1:
-                second[i] = float(np.partition(sims, -2)[-2])
-            for row in rows:
-                d, lx = ev.dense_rank.get(row), ev.lexical_rank.get(row)
-                score = (1 / (RRF_K + d + 1) if d is not None else 0.0) + (
-                    1 / (RRF_K + lx + 1) if lx is not None else 0.0
-                )
-                fused[i] = max(fused[i], score)
-                dense_hits[i] += d is not None
-                lexical_hits[i] += lx is not None
-        best_rows[doc] = per_lang
-        dense_best[i] = max(sim for _, sim in per_lang.values())
-        if lang in per_lang:
-            dense_lang[i] = per_lang[lang][1]
-            has_lang[i] = 1.0
-        if fallback in per_lang:
-            dense_fb[i] = per_lang[fallback][1]
+    second[candidate_of[in_lang]] = second_value[in_lang]
+    dense_at = _ranks_of(ev.dense_rank, flat)
+    lexical_at = _ranks_of(ev.lexical_rank, flat)
+    score = np.where(dense_at >= 0, 1 / (RRF_K + dense_at + 1), 0.0) + np.where(
+        lexical_at >= 0, 1 / (RRF_K + lexical_at + 1), 0.0
+    )
+    row_starts = starts[doc_starts]
+    fused = np.maximum.reduceat(score, row_starts)
+    dense_hits = np.add.reduceat((dense_at >= 0).astype(np.float64), row_starts)
+    lexical_hits = np.add.reduceat((lexical_at >= 0).astype(np.float64), row_starts)
+    best_rows: dict[int, dict[str, tuple[int, float]]] = {doc: {} for doc in candidates}
+    chosen = flat[best_at].tolist()
+    for g, (i, code) in enumerate(zip(candidate_of.tolist(), codes, strict=True)):
+        best_rows[candidates[i]][code] = (chosen[g], float(best[g]))
     docs = np.asarray(candidates, dtype=np.int64)
     lang_heads = table.head_lang == lang
     title_best = table.per_doc_max(ev.titles)[docs]
@@ -283,6 +300,18 @@ def candidate_features(
         "unknown_name": np.full(n, float(bool(ev.unknown_names))),
     }
     return np.column_stack([columns[name] for name in FEATURES]), best_rows
+
+
+def _ranks_of(ranks: dict[int, int], rows: npt.NDArray[np.int64]) -> Floats:
+    """The rank each of `rows` has in `ranks`, -1 where it has none."""
+    if not ranks:
+        return np.full(len(rows), -1.0)
+    keys = np.fromiter(ranks.keys(), dtype=np.int64, count=len(ranks))
+    values = np.fromiter(ranks.values(), dtype=np.float64, count=len(ranks))
+    order = np.argsort(keys)
+    keys, values = keys[order], values[order]
+    at = np.minimum(np.searchsorted(keys, rows), len(keys) - 1)
+    return np.where(keys[at] == rows, values[at], -1.0)
 
 
 def _inverse_rank(values: Floats) -> Floats:
