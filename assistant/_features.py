@@ -101,11 +101,11 @@ class ArticleTable:
         chunks = index.chunks
         self.docs: list[str] = list(dict.fromkeys(c.doc_id for c in chunks))
         self.doc_of = {doc: i for i, doc in enumerate(self.docs)}
+        self.row_doc: list[int] = [self.doc_of[c.doc_id] for c in chunks]
+        """Per row, its article version."""
         self.rows: dict[int, dict[str, list[int]]] = {}
         for row, chunk in enumerate(chunks):
-            self.rows.setdefault(self.doc_of[chunk.doc_id], {}).setdefault(chunk.lang, []).append(
-                row
-            )
+            self.rows.setdefault(self.row_doc[row], {}).setdefault(chunk.lang, []).append(row)
         self.flat_rows = [
             np.array([r for rows in self.rows[d].values() for r in rows], dtype=np.int64)
             for d in range(len(self.docs))

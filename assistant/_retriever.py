@@ -174,7 +174,7 @@ class Retriever:
                 lex_rows[row] = score
                 if lang == langs[0]:
                     lexical_rank[row] = rank
-                doc = self.table.doc_of[self.index.chunks[row].doc_id]
+                doc = self.table.row_doc[row]
                 found[doc] = max(found.get(doc, 0.0), score)
             per_lang[lang] = found
         k = min(self.params.tuned.dense_chunks, len(self.index.chunks))
@@ -200,11 +200,9 @@ class Retriever:
     def candidates(self, ev: Evidence) -> list[int]:
         """Articles worth ranking: the best by section, by title and summary, and by BM25."""
         t = self.params.tuned
+        row_doc = self.table.row_doc
         dense = list(
-            dict.fromkeys(
-                self.table.doc_of[self.index.chunks[r].doc_id]
-                for r in sorted(ev.dense_rank, key=ev.dense_rank.__getitem__)
-            )
+            dict.fromkeys(row_doc[r] for r in sorted(ev.dense_rank, key=ev.dense_rank.__getitem__))
         )[: t.dense_articles]
         heads = self.table.per_doc_max(ev.titles) + self.table.per_doc_max(ev.summaries)
         by_head = [int(d) for d in np.argsort(-heads)[: t.head_articles]]
