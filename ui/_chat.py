@@ -92,6 +92,10 @@ class Conversation:
     #: Replaced by a new conversation: an answer still being written here shows nothing more.
     closed: bool = False
 
+    def restarted(self) -> Conversation:
+        """A new, empty conversation in the same languages."""
+        return Conversation(lang=self.lang, examples_lang=self.examples_lang)
+
 
 def _escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
@@ -293,15 +297,14 @@ class ChatHandlers:
         """Start a new conversation in the same language; answers still being written in
         the old one stop."""
         conv.closed = True
-        fresh = Conversation(lang=conv.lang, examples_lang=conv.examples_lang)
-        return [], fresh, ""
+        return [], conv.restarted(), ""
 
     def settle(self, conv: Conversation) -> tuple[Chat, Conversation]:
         """Show the conversation again once a new one has started: Gradio cancels an answer
         asynchronously, and its last update can reach the page after the new conversation,
         bringing the old (closed) one back; that one is then replaced by a new one."""
         if conv.closed:
-            conv = Conversation(lang=conv.lang, examples_lang=conv.examples_lang)
+            conv = conv.restarted()
         return list(conv.messages), conv
 
     def vote(
