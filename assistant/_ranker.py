@@ -15,6 +15,7 @@ import numpy.typing as npt
 from assistant._features import FEATURES
 
 TUNED_FILE = Path(__file__).with_name("tuned.json")
+DENSE_BEST = FEATURES.index("dense_best")
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,25 @@ class Tuned:
     #: How much nearer a question's vector comes to its own language's version of an article
     #: than to the nearest other translation (see `_tune.own_language_lead`).
     own_language_lead: float = 0.0
+    #: Per language of the docs, the best-section cosine below which a question is outside
+    #: the docs' domain ("What is the capital of Australia?"): the lowest that any question
+    #: about them reached when `assistant tune` ran (see `_tune.domain_floor`).
+    domain_floor: dict[str, float] = field(default_factory=dict)
+    #: The corpus and model the floor was measured on (`ArticleTable.domain`); on any other
+    #: index it is not applied.
+    domain: str = ""
     trained_on: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
 
-    def relevance(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """The probability that each candidate answers the question, one per feature row."""
+    def relevance(
+        self, rows: npt.NDArray[np.float64], floor: float | None = None
+    ) -> npt.NDArray[np.float64]:
+        """The probability that each candidate answers the question, one per feature row; 0
+        for all when no candidate's best section reaches the cosine `floor`."""
         if rows.shape[0] == 0:
             return np.zeros(0)
+        if floor is not None and float(rows[:, DENSE_BEST].max()) < floor:
+            return np.zeros(rows.shape[0])
         z = (rows - np.asarray(self.mean)) / np.asarray(self.scale)
         logits = z @ np.asarray(self.weights) + self.bias
         out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
@@ -101,4 +114,12 @@ def load_tuned(path: Path = TUNED_FILE) -> Tuned:
                 f"{path}: not a tuned ranker file (a vector that is not "
                 f"{len(FEATURES)} numbers); run `assistant tune`"
             )
+    floor = tuned.domain_floor
+    if not isinstance(floor, dict) or not all(
+        isinstance(k, str) and isinstance(v, int | float) for k, v in floor.items()
+    ):
+        raise ValueError(
+            f"{path}: not a tuned ranker file (domain_floor is not a number per language); "
+            "run `assistant tune`"
+        )
     return tuned

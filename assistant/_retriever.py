@@ -197,6 +197,12 @@ class Retriever:
         )
         return qv, ev, lex_rows
 
+    def domain_floor(self, lang: str) -> float | None:
+        """The best-section cosine below which a question in `lang` is outside the docs'
+        domain; none unless the tuned values were measured on this index's corpus."""
+        tuned = self.params.tuned
+        return tuned.domain_floor.get(lang) if tuned.domain == self.table.domain else None
+
     def candidates(self, ev: Evidence) -> list[int]:
         """Articles worth ranking: the best by section, by title and summary, and by BM25."""
         t = self.params.tuned
@@ -234,7 +240,7 @@ class Retriever:
             qv, ev, lex_rows = self.evidence(question, langs, admin)
             docs = self.candidates(ev)
             rows, best = candidate_features(self.table, self.index.vectors, qv, docs, ev)
-            relevance = self.params.tuned.relevance(rows)
+            relevance = self.params.tuned.relevance(rows, self.domain_floor(langs[0]))
             order = (
                 np.argsort(-rows[:, 0], kind="stable")
                 if self.params.mode == "dense"

@@ -4,7 +4,8 @@ retrieval value by cross-validation grouped by article, and write them to one fi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy.typing as npt
 
 from assistant._eval import EvalQuestion, heading_key, section_names
 from assistant._features import FEATURES, candidate_features
-from assistant._ranker import Tuned
+from assistant._ranker import DENSE_BEST, Tuned
 from assistant._retriever import Retriever
 from corpus import Chunk
 
@@ -122,6 +123,26 @@ def group_by_article(samples: Sequence[Sample]) -> None:
         s.group = root(i)
 
 
+def domain_floor(samples: Sequence[Sample], languages: Collection[str]) -> dict[str, float]:
+    """Per language of `languages`, the lowest best-section cosine among the answerable
+    questions asked in it (by their likeliest language), rounded down to 3 decimals. A
+    question less like every section than all the questions about the docs is outside their
+    domain ("What is the capital of Australia?"). Languages without docs get none: there a
+    question's cosines say less."""
+    lowest: dict[str, float] = {}
+    for s in samples:
+        lang = s.langs[0] if s.langs else s.question.lang
+        if s.question.gold and len(s.rows) and lang in languages:
+            top = float(s.rows[:, DENSE_BEST].max())
+            lowest[lang] = min(lowest.get(lang, top), top)
+    return {lang: math.floor(v * 1000) / 1000 for lang, v in sorted(lowest.items())}
+
+
+def doc_languages(weak: Sequence[Sample]) -> set[str]:
+    """The languages of the docs: those the pseudo-questions were taken from."""
+    return {s.question.lang for s in weak}
+
+
 def _fit(
     samples: Sequence[Sample], c: float, weak: Sequence[Sample] = (), weak_weight: float = 0.0
 ) -> tuple[Any, Any]:
@@ -163,10 +184,11 @@ def cross_validate(
     weak: Sequence[Sample] = (),
     weak_weight: float = 0.0,
     seed: int = 0,
+    floor: bool = True,
 ) -> list[npt.NDArray[np.float64]]:
     """Out-of-fold relevance of every question's candidates. Folds are grouped by article,
-    and weak samples about a test fold's articles are left out of its training; a `seed`
-    above 0 shuffles which groups share a fold."""
+    and weak samples about a test fold's articles are left out of its training and of its
+    `domain_floor` (with `floor`); a `seed` above 0 shuffles which groups share a fold."""
     from sklearn.model_selection import GroupKFold
 
     groups = np.array([s.group for s in samples])
@@ -175,14 +197,16 @@ def cross_validate(
         shuffled = dict(zip(ids, np.random.default_rng(seed).permutation(len(ids)), strict=True))
         groups = np.array([shuffled[g] for g in groups.tolist()])
     folds = min(FOLDS, len(set(groups.tolist())))
+    languages = doc_languages(weak) if floor else set()
     out: list[npt.NDArray[np.float64]] = [np.zeros(0)] * len(samples)
     for train, test in GroupKFold(n_splits=folds).split(np.zeros(len(samples)), groups=groups):
         held = {samples[i].group for i in test}
         kept = [s for s in weak if s.group not in held]
         scaler, model = _fit([samples[i] for i in train], c, kept, weak_weight)
         tuned = _tuned_from(scaler, model, base)
+        floors = domain_floor([*(samples[i] for i in train), *kept], languages)
         for i in test:
-            out[i] = tuned.relevance(samples[i].rows)
+            out[i] = tuned.relevance(samples[i].rows, floors.get(samples[i].langs[0]))
     return out
 
 
@@ -192,6 +216,7 @@ def repeated_cv(
     c: float,
     weak: Sequence[Sample] = (),
     weak_weight: float = 0.0,
+    floor: bool = True,
 ) -> tuple[list[Sample], list[npt.NDArray[np.float64]]]:
     """Out-of-fold relevance under each of the `CV_SEEDS` fold assignments, pooled: the
     samples repeated once per assignment, beside their scores (pass `len(CV_SEEDS)` as
@@ -199,7 +224,7 @@ def repeated_cv(
     scores = [
         row
         for seed in CV_SEEDS
-        for row in cross_validate(samples, base, c, weak, weak_weight, seed)
+        for row in cross_validate(samples, base, c, weak, weak_weight, seed, floor)
     ]
     return samples * len(CV_SEEDS), scores
 
@@ -443,8 +468,17 @@ def tune(
     see_also = choose_see_also(pooled, best_scores)
     cv = figures(pooled, best_scores, threshold, repeats)
     scaler, model = _fit(samples, best_c, weak, weak_weight)
+    floors = domain_floor([*samples, *weak], doc_languages(weak))
     tuned = dataclasses.replace(
-        _tuned_from(scaler, model, base), min_relevance=threshold, see_also=see_also
+        _tuned_from(scaler, model, base),
+        min_relevance=threshold,
+        see_also=see_also,
+        domain_floor=floors,
+        domain=retriever.table.domain,
+    )
+    say(
+        "domain floor (best-section cosine below which a question is outside the docs): "
+        + ", ".join(f"{lang} {v}" for lang, v in floors.items())
     )
     names = section_names(retriever.index.chunks)
     best_section = (-1.0, -1.0)

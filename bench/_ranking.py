@@ -4,9 +4,12 @@ questions as a validation set (measured, never tuned on)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +36,9 @@ from bench._searches import SEARCH_SEEDS, link_questions, searches_table
 from bench._setup import Setup
 
 RRF_K = 60
+#: General-knowledge and chit-chat questions, three in each language of the docs and two in
+#: Finnish, written for this table after the domain floor was designed; nothing is chosen on them.
+OFF_DOMAIN = Path(__file__).parent / "data" / "off-domain.jsonl"
 NAIVE_DEPTH = 100
 COLUMNS = ("success@1", "success@5", "recall@5", "mrr@10", "section@1", "declined", "p50_ms")
 
@@ -103,6 +109,8 @@ def run(setup: Setup) -> list[str]:
         ("  without the unknown-name feature", ("unknown_name",)),
     ):
         rows.append([name, *_ordered_figures(*_ablate(samples, weak, tuned, prefixes), repeats)])
+    unfloored = _ablate(samples, weak, tuned, (), floor=False)
+    rows.append(["  without the domain floor", *_ordered_figures(*unfloored, repeats)])
     rows.append(["no ranker: best section cosine", *_ordered_figures(samples, dense_order)])
     known = retriever.table
     naive = [
@@ -122,8 +130,17 @@ def run(setup: Setup) -> list[str]:
     log("ranking: link texts as searches")
     searches = searches_table(samples, weak, links, tuned)
     dev = _dev(setup, assistant, retriever)
+    log("ranking: off-domain questions")
+    off_domain = _off_domain(setup, assistant)
     setup.record(
-        "ranking", {"tune_cv": rows, "decline_curve": curve, "searches": searches, "dev": dev}
+        "ranking",
+        {
+            "tune_cv": rows,
+            "decline_curve": curve,
+            "searches": searches,
+            "dev": dev,
+            "off_domain": off_domain,
+        },
     )
     return [
         table(
@@ -159,15 +176,47 @@ def run(setup: Setup) -> list[str]:
             ["pipeline", "n", *COLUMNS],
             [[name, r["questions"], *(r[c] for c in COLUMNS)] for name, r in dev.items()],
         ),
+        table(
+            f"Off-domain questions ({OFF_DOMAIN.name}: general knowledge and chit-chat, written "
+            "after the domain floor was designed, never chosen on), shipped model: declined",
+            ["language", "with the domain floor", "without it", "answered with it"],
+            off_domain,
+        ),
     ]
 
 
+def _off_domain(setup: Setup, assistant: Assistant) -> list[list[object]]:
+    """Per language, how many off-domain questions the shipped model declines with and without
+    its domain floor, and those it still answers."""
+    tuned = assistant.retriever.params.tuned
+    unfloored = Assistant(
+        setup.index,
+        setup.embedder,
+        RetrievalParams(tuned=dataclasses.replace(tuned, domain_floor={})),
+    )
+    unfloored.warm_up()
+    lines = OFF_DOMAIN.read_text("utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
+    out: list[list[object]] = []
+    for lang in dict.fromkeys(q["lang"] for q in questions):
+        asked = [q["question"] for q in questions if q["lang"] == lang]
+        kept = [q for q in asked if assistant.retrieve(q)[0].relevant]
+        before = sum(not unfloored.retrieve(q)[0].relevant for q in asked)
+        n = len(asked)
+        out.append([lang, f"{n - len(kept)}/{n}", f"{before}/{n}", "; ".join(kept) or "-"])
+    return out
+
+
 def _ablate(
-    samples: Sequence[Sample], weak: Sequence[Sample], tuned: Tuned, prefixes: tuple[str, ...]
+    samples: Sequence[Sample],
+    weak: Sequence[Sample],
+    tuned: Tuned,
+    prefixes: tuple[str, ...],
+    floor: bool = True,
 ) -> tuple[list[Sample], list[npt.NDArray[np.float64]]]:
     """Out-of-fold scores, pooled over the fold assignments, of the shipped model's settings
     (regularisation, weak weight) trained without the features whose names start with
-    `prefixes` (none: all kept)."""
+    `prefixes` (none: all kept), and with or without the domain floor."""
     keep = [i for i, name in enumerate(FEATURES) if not prefixes or not name.startswith(prefixes)]
 
     def masked(group: Sequence[Sample]) -> list[Sample]:
@@ -180,7 +229,7 @@ def _ablate(
 
     c = float(tuned.figures.get("C", 1.0))
     weight = float(tuned.figures.get("weak_weight", 0.0))
-    return repeated_cv(masked(samples), tuned, c, masked(weak), weight)
+    return repeated_cv(masked(samples), tuned, c, masked(weak), weight, floor)
 
 
 def _dev(setup: Setup, assistant: Assistant, retriever: Retriever) -> dict[str, dict[str, object]]:

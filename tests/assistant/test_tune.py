@@ -19,11 +19,15 @@ from assistant._retriever import RetrievalParams
 from assistant._setup import open_assistant
 from assistant._tune import (
     CV_SEEDS,
+    Sample,
     _section_score,
     bootstrap,
     collect,
+    cross_validate,
     decline_curve,
+    domain_floor,
     figures,
+    pseudo_questions,
     repeated_cv,
     tune,
 )
@@ -102,6 +106,8 @@ def test_tune_chooses_every_value_and_the_file_loads_back(
     assert any("cross-validated" in line for line in said)
     # The fake embedder puts each question far nearer its own language's words.
     assert tuned.own_language_lead > 0
+    assert tuned.domain == assistant.retriever.table.domain
+    assert set(tuned.domain_floor) == {"en", "sv"}
     path = tmp_path / "tuned.json"
     tuned.save(path)
     assert load_tuned(path) == tuned
@@ -207,3 +213,67 @@ def test_section_hits_count_only_the_questions_that_name_a_section(assistant: As
     unnamed = [dataclasses.replace(q, id=f"{q.id}-", section="") for q in named]
     both, _ = _section_score(retriever, collect(retriever, [*named, *unnamed], langs), names)
     assert score > 0 and both == score
+
+
+def _sample(lang: str, best: float, gold: tuple[str, ...] = ("a",)) -> Sample:
+    rows = np.zeros((2, len(FEATURES)))
+    rows[:, FEATURES.index("dense_best")] = (best, best - 0.1)
+    return Sample(EvalQuestion(f"q{best}", lang, "q", gold), [lang], [0, 1], rows, np.zeros(2))
+
+
+def test_the_domain_floor_is_the_lowest_best_cosine_of_each_language_of_the_docs() -> None:
+    samples = [
+        _sample("en", 0.9),
+        _sample("en", 0.8567),
+        _sample("sv", 0.875),
+        _sample("fi", 0.7),  # no docs in Finnish
+        _sample("en", 0.5, gold=()),  # out of scope
+    ]
+    assert domain_floor(samples, {"en", "sv", "de"}) == {"en": 0.856, "sv": 0.875}
+
+
+def test_cross_validation_declines_a_question_below_the_floor_of_its_training_folds(
+    assistant: Assistant,
+) -> None:
+    retriever = assistant.retriever
+    samples = collect(retriever, _questions(), lambda q: ["sv" if "gör" in q else "en"])
+    weak = collect(retriever, pseudo_questions(retriever.index.chunks), lambda q: ["en"])
+    at = FEATURES.index("dense_best")
+    lowest = int(np.argmin([s.rows[:, at].max() if s.question.gold else 9.0 for s in samples]))
+    low = samples[lowest]
+    # Less like every section than any other question: below the floor of the other folds.
+    samples[lowest] = Sample(low.question, ["en"], low.docs, low.rows - 1.0, low.labels, low.group)
+    floored = cross_validate(samples, bootstrap(), 1.0, weak)
+    assert not floored[lowest].any()
+    assert all(scores.any() for i, scores in enumerate(floored) if i != lowest)
+    assert cross_validate(samples, bootstrap(), 1.0, weak, floor=False)[lowest].any()
+
+
+def test_a_question_below_the_floor_is_declined_only_on_the_index_it_was_measured_on(
+    assistant: Assistant,
+) -> None:
+    retriever = assistant.retriever
+    retriever.params = dataclasses.replace(retriever.params, min_score=0.001)
+    question, langs = "how do I invite colleagues to a meeting?", ["en"]
+    before = retriever.retrieve(question, langs)
+    assert before.relevant
+    floored = dataclasses.replace(
+        bootstrap(), domain_floor={"en": 1.5}, domain=retriever.table.domain
+    )
+    retriever.params = dataclasses.replace(retriever.params, tuned=floored)
+    declined = retriever.retrieve(question, langs)
+    assert (declined.relevant, declined.relevance) == (False, 0.0)
+    assert [h.chunk.doc_id for h in declined.hits] != []
+    assert retriever.retrieve("hur gör jag bjud in kollegor?", ["sv"]).relevant
+    elsewhere = dataclasses.replace(floored, domain="another corpus")
+    retriever.params = dataclasses.replace(retriever.params, tuned=elsewhere)
+    assert retriever.retrieve(question, langs).relevant
+
+
+def test_a_domain_floor_that_is_not_a_number_per_language_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ranker.json"
+    dataclasses.replace(bootstrap(), domain_floor={"en": "high"}).save(  # type: ignore[dict-item]
+        path
+    )
+    with pytest.raises(ValueError, match="domain_floor is not a number per language"):
+        load_tuned(path)

@@ -50,6 +50,10 @@ def test_offline_sections(setup: Setup) -> None:
     assert "## Decline curve" in text and "## Embedding variants" in text
     assert "naive hybrid" in data["ranking"]["dev"]  # type: ignore[index]
     assert "## Link texts as searches" in text
+    assert "## Off-domain questions" in text
+    off_domain = data["ranking"]["off_domain"]  # type: ignore[index]
+    assert [row[0] for row in off_domain] == ["en", "sv", "no", "da", "de", "nl", "fi"]
+    assert "  without the domain floor" in [row[0] for row in data["ranking"]["tune_cv"]]  # type: ignore[index]
     assert [row[0].strip() for row in data["ranking"]["searches"]] == [  # type: ignore[index]
         "shipped recipe",
         "+ link texts in training",
