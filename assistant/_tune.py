@@ -131,10 +131,9 @@ def domain_floor(samples: Sequence[Sample], languages: Collection[str]) -> dict[
     question's cosines say less."""
     lowest: dict[str, float] = {}
     for s in samples:
-        lang = s.langs[0] if s.langs else s.question.lang
-        if s.question.gold and len(s.rows) and lang in languages:
+        if s.question.gold and len(s.rows) and s.langs[0] in languages:
             top = float(s.rows[:, DENSE_BEST].max())
-            lowest[lang] = min(lowest.get(lang, top), top)
+            lowest[s.langs[0]] = min(lowest.get(s.langs[0], top), top)
     return {lang: math.floor(v * 1000) / 1000 for lang, v in sorted(lowest.items())}
 
 
