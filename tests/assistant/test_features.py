@@ -3,13 +3,14 @@ per-section computation of the same values."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant._features import FEATURES, RRF_K, candidate_features
+from assistant._features import FEATURES, RRF_K, ArticleTable, candidate_features
 from assistant._ingest import CorpusSource, ingest
 from assistant._retriever import RetrievalParams
 from corpus import Chunker
@@ -84,3 +85,19 @@ def test_no_candidates_give_no_rows(assistant: Assistant) -> None:
     qv, ev, _ = retriever.evidence("invite", ["en"])
     rows, best = candidate_features(retriever.table, retriever.index.vectors, qv, [], ev)
     assert rows.shape == (0, len(FEATURES)) and best == {}
+
+
+def test_the_domain_digest_names_the_articles_and_the_model(assistant: Assistant) -> None:
+    index = assistant.retriever.index
+    domain = ArticleTable(index).domain
+    edited = [dataclasses.replace(c, text=c.text + " more") for c in index.chunks]
+    assert ArticleTable(dataclasses.replace(index, chunks=edited)).domain == domain
+    moved = [
+        dataclasses.replace(c, article_id="calendar/recur")
+        if c.article_id == "calendar/repeat"
+        else c
+        for c in index.chunks
+    ]
+    assert ArticleTable(dataclasses.replace(index, chunks=moved)).domain != domain
+    other = dataclasses.replace(index.manifest, model="another/model")
+    assert ArticleTable(dataclasses.replace(index, manifest=other)).domain != domain
