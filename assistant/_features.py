@@ -144,10 +144,12 @@ class ArticleTable:
         """A video-only section's row to the row of the section that tells what it shows."""
         self.languages = {c.lang for c in chunks}
         articles = sorted({(c.lang, c.article_id) for c in chunks})
-        key = json.dumps([index.manifest.model, index.manifest.embed_max_chars, articles])
+        m = index.manifest
+        key = json.dumps([m.backend, m.model, m.embed_max_chars, articles])
         self.domain = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-        """The corpus (its articles in each language) and the model and text length that
-        embedded it, as a digest: cosines measured on one index hold on another only if equal."""
+        """The corpus (its articles in each language) and the model, its engine and the text
+        length that embedded it, as a digest: cosines measured on one index hold on another
+        only if equal (a 4-bit and a full-precision copy of one model differ)."""
         first = [chunks[next(iter(self.rows[d].values()))[0]] for d in range(len(self.docs))]
         self.article_ids = [c.article_id for c in first]
         self.admin = np.array([is_admin(c) for c in first], dtype=np.float64)

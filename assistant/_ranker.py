@@ -45,8 +45,8 @@ class Tuned:
     #: the docs' domain ("What is the capital of Australia?"): the lowest that any question
     #: about them reached when `assistant tune` ran (see `_tune.domain_floor`).
     domain_floor: dict[str, float] = field(default_factory=dict)
-    #: The corpus and model the floor was measured on (`ArticleTable.domain`); on any other
-    #: index it is not applied.
+    #: The corpus, model, engine and text length the floor was measured on
+    #: (`ArticleTable.domain`); on any other index it is not applied.
     domain: str = ""
     trained_on: str = ""
     figures: dict[str, Any] = field(default_factory=dict)

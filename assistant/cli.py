@@ -385,8 +385,8 @@ def tune(ctx: click.Context, questions: Path, out: Path | None) -> None:
     write it with every value retrieval depends on (decline point, see-also point, candidate
     counts, section weighting, and the domain floor: per language, how unlike every section a
     question may be before it is outside the docs) to OUT, where `retrieval.ranker` can name
-    it. The floor applies only to an index of the same articles, model and text length; run
-    `tune` again after adding or removing articles.
+    it. The floor applies only to an index of the same articles, model, engine and text
+    length; run `tune` again after adding or removing articles.
     """
     from assistant._ranker import check_writable
     from assistant._tune import bootstrap

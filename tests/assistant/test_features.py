@@ -87,7 +87,7 @@ def test_no_candidates_give_no_rows(assistant: Assistant) -> None:
     assert rows.shape == (0, len(FEATURES)) and best == {}
 
 
-def test_the_domain_digest_names_the_articles_and_the_model(assistant: Assistant) -> None:
+def test_the_domain_digest_names_the_articles_model_and_engine(assistant: Assistant) -> None:
     index = assistant.retriever.index
     domain = ArticleTable(index).domain
     edited = [dataclasses.replace(c, text=c.text + " more") for c in index.chunks]
@@ -99,5 +99,6 @@ def test_the_domain_digest_names_the_articles_and_the_model(assistant: Assistant
         for c in index.chunks
     ]
     assert ArticleTable(dataclasses.replace(index, chunks=moved)).domain != domain
-    other = dataclasses.replace(index.manifest, model="another/model")
-    assert ArticleTable(dataclasses.replace(index, manifest=other)).domain != domain
+    for change in ({"model": "another/model"}, {"backend": "sentence-transformers"}):
+        other = dataclasses.replace(index.manifest, **change)
+        assert ArticleTable(dataclasses.replace(index, manifest=other)).domain != domain
