@@ -21,7 +21,7 @@ from assistant._answer import answering_section, message
 from assistant._features import ArticleTable, Evidence, candidate_features
 from assistant._lexical import LexicalIndex
 from assistant._model import Hit
-from assistant._ranker import Tuned, load_tuned
+from assistant._ranker import DENSE_BEST, Tuned, load_tuned
 from corpus import Chunk
 from embeddings import Embedder, LoadedIndex
 
@@ -242,7 +242,7 @@ class Retriever:
             rows, best = candidate_features(self.table, self.index.vectors, qv, docs, ev)
             relevance = self.params.tuned.relevance(rows, self.domain_floor(langs[0]))
             order = (
-                np.argsort(-rows[:, 0], kind="stable")
+                np.argsort(-rows[:, DENSE_BEST], kind="stable")
                 if self.params.mode == "dense"
                 else np.argsort(-relevance, kind="stable")
             )

@@ -131,7 +131,7 @@ def run(setup: Setup) -> list[str]:
     searches = searches_table(samples, weak, links, tuned)
     dev = _dev(setup, assistant, retriever)
     log("ranking: off-domain questions")
-    off_domain = _off_domain(setup, assistant)
+    off_domain = _off_domain(assistant)
     setup.record(
         "ranking",
         {
@@ -185,23 +185,30 @@ def run(setup: Setup) -> list[str]:
     ]
 
 
-def _off_domain(setup: Setup, assistant: Assistant) -> list[list[object]]:
+def _off_domain(assistant: Assistant) -> list[list[object]]:
     """Per language, how many off-domain questions the shipped model declines with and without
-    its domain floor, and those it still answers."""
-    tuned = assistant.retriever.params.tuned
-    unfloored = Assistant(
-        setup.index,
-        setup.embedder,
-        RetrievalParams(tuned=dataclasses.replace(tuned, domain_floor={})),
+    its domain floor (the same loaded index, its floor set aside for a moment), and those it
+    still answers."""
+    retriever = assistant.retriever
+    shipped = retriever.params
+    unfloored = dataclasses.replace(
+        shipped, tuned=dataclasses.replace(shipped.tuned, domain_floor={})
     )
-    unfloored.warm_up()
+
+    def declined(question: str, params: RetrievalParams) -> bool:
+        retriever.params = params
+        try:
+            return not assistant.retrieve(question)[0].relevant
+        finally:
+            retriever.params = shipped
+
     lines = OFF_DOMAIN.read_text("utf-8").splitlines()
     questions = [json.loads(line) for line in lines if line.strip()]
     out: list[list[object]] = []
     for lang in dict.fromkeys(q["lang"] for q in questions):
         asked = [q["question"] for q in questions if q["lang"] == lang]
-        kept = [q for q in asked if assistant.retrieve(q)[0].relevant]
-        before = sum(not unfloored.retrieve(q)[0].relevant for q in asked)
+        kept = [q for q in asked if not declined(q, shipped)]
+        before = sum(declined(q, unfloored) for q in asked)
         n = len(asked)
         out.append([lang, f"{n - len(kept)}/{n}", f"{before}/{n}", "; ".join(kept) or "-"])
     return out
