@@ -15,6 +15,7 @@ from assistant._lang import LanguageGuesser, reader_first
 from assistant._llm import LLMClient, LLMError
 from assistant._model import Answer
 from assistant._retriever import Retrieval, RetrievalParams, Retriever
+from assistant._smalltalk import small_talk
 from embeddings import Embedder, IndexStore
 
 MAX_QUESTION_CHARS = 2000
@@ -184,6 +185,9 @@ class Assistant:
         reader_lang: str | None = None,
     ) -> Iterator[str | Answer]:
         question = _checked(question)
+        if (reply := small_talk(question, lang, reader_lang)) is not None:
+            yield reply
+            return
         query, failed = question, False
         if self.llm is not None and history:
             try:

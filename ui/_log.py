@@ -307,9 +307,7 @@ class QuestionLog:
             .subquery()
         )
         finished = q.outcome.is_(None)
-        unanswered = func.sum(
-            case((and_(finished, or_(q.confident == false(), q.citations == 0)), 1), else_=0)
-        )
+        unanswered = func.sum(case((and_(finished, q.confident == false()), 1), else_=0))
         unfinished = func.sum(case((finished, 0), else_=1))
         down_votes = func.coalesce(func.sum(downs.c.n), 0)
         stmt = (

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, QuestionError
+from assistant import Answer, Assistant, QuestionError
 from assistant._answer import MESSAGES
 from assistant._ingest import CorpusSource, ingest
 from assistant._lang import LanguageGuesser
 from assistant._retriever import RetrievalParams, shipped_tuned
+from assistant._smalltalk import REPLIES
 from corpus import Chunker
 from embeddings import Embedder, FakeEmbedder, IndexStore, make_embedder
 from tests.conftest import DATA
@@ -392,3 +393,11 @@ def test_a_question_in_another_language_is_cited_at_the_merged_section_that_answ
     assert [c.url for c in answer.citations] == [f"https://x/en/start#{anchor}"]
     shown = answer.text.split("[1]", 1)[1].lstrip()
     assert shown.startswith({"backups": "Backups are", "notes": "The first sync"}[anchor])
+
+
+def test_the_assistant_greets_without_searching(assistant: Assistant) -> None:
+    parts = list(assistant.ask_stream("Hej!", reader_lang="sv"))
+    assert len(parts) == 1 and isinstance(parts[0], Answer)
+    assert parts[0].text == REPLIES["greeting"]["sv"] and parts[0].citations == []
+    asked = assistant.ask("Hej, hur skapar jag en ny kontakt?")
+    assert asked.citations

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Citation
+from assistant._smalltalk import small_talk
 from ui._log import QuestionLog, ReportRow, format_report, normalize_question
 
 
@@ -135,3 +136,10 @@ def test_a_started_question_becomes_its_answer_or_is_forgotten(log: QuestionLog)
     log.start("row-2", "x" * 3000, "en", "page", admin=False)
     log.forget("row-2")
     assert [r.question for r in log.report()] == ["What is the weather?"]
+
+
+def test_small_talk_is_not_reported_as_unanswered(log: QuestionLog) -> None:
+    reply = small_talk("Thanks!")
+    assert reply is not None
+    log.record(reply, "page")
+    assert log.report() == []

@@ -1,0 +1,248 @@
+"""Greetings, thanks and goodbyes: answered in kind, in their language, without a search.
+
+A message that is only "Hej!" or "Thanks a lot" asks nothing of the docs; searched, it finds
+whatever section shares its one word.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from assistant._model import Answer
+
+#: Per kind of message, per language, the whole messages of that kind (lower case, words only).
+PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "greeting": {
+        "en": (
+            "hi",
+            "hello",
+            "hey",
+            "hi there",
+            "hello there",
+            "hey there",
+            "good morning",
+            "good afternoon",
+            "good evening",
+            "greetings",
+            "howdy",
+            "yo",
+        ),
+        "sv": (
+            "hej",
+            "hej hej",
+            "hejsan",
+            "hallå",
+            "tjena",
+            "tja",
+            "god morgon",
+            "god dag",
+            "god kväll",
+            "goddag",
+        ),
+        "no": (
+            "hei",
+            "hei hei",
+            "heisann",
+            "hallo",
+            "god morgen",
+            "god dag",
+            "god kveld",
+            "goddag",
+            "morn",
+        ),
+        "da": (
+            "hej",
+            "hej hej",
+            "hejsa",
+            "hallo",
+            "god morgen",
+            "goddag",
+            "god dag",
+            "god aften",
+            "dav",
+        ),
+        "de": (
+            "hallo",
+            "hi",
+            "hey",
+            "guten morgen",
+            "guten tag",
+            "guten abend",
+            "moin",
+            "servus",
+            "grüß gott",
+            "grüezi",
+        ),
+        "nl": (
+            "hallo",
+            "hoi",
+            "hai",
+            "hey",
+            "goedemorgen",
+            "goedemiddag",
+            "goedenavond",
+            "dag",
+            "goeiedag",
+        ),
+        "fi": (
+            "hei",
+            "moi",
+            "moikka",
+            "terve",
+            "huomenta",
+            "hyvää huomenta",
+            "päivää",
+            "hyvää päivää",
+            "iltaa",
+            "hyvää iltaa",
+        ),
+    },
+    "thanks": {
+        "en": (
+            "thanks",
+            "thank you",
+            "thanks a lot",
+            "thank you very much",
+            "thanks so much",
+            "many thanks",
+            "thx",
+            "ty",
+            "cheers",
+            "great thanks",
+            "ok thanks",
+            "okay thanks",
+            "ok thank you",
+            "perfect thanks",
+        ),
+        "sv": (
+            "tack",
+            "tack så mycket",
+            "tusen tack",
+            "tackar",
+            "stort tack",
+            "tack tack",
+            "okej tack",
+            "ok tack",
+        ),
+        "no": (
+            "takk",
+            "tusen takk",
+            "takk skal du ha",
+            "mange takk",
+            "takker",
+            "ok takk",
+            "takk takk",
+        ),
+        "da": ("tak", "mange tak", "tusind tak", "tak skal du have", "ok tak", "tak tak"),
+        "de": (
+            "danke",
+            "danke schön",
+            "danke sehr",
+            "vielen dank",
+            "herzlichen dank",
+            "ok danke",
+            "super danke",
+            "dankeschön",
+        ),
+        "nl": (
+            "dank je",
+            "dank u",
+            "dankjewel",
+            "dank je wel",
+            "dank u wel",
+            "bedankt",
+            "hartelijk dank",
+            "ok bedankt",
+            "top bedankt",
+            "thanks",
+        ),
+        "fi": ("kiitos", "kiitti", "kiitos paljon", "kiitoksia", "ok kiitos", "kiitos kiitos"),
+    },
+    "goodbye": {
+        "en": ("bye", "goodbye", "bye bye", "see you", "see you later"),
+        "sv": ("hej då", "hejdå", "vi ses", "adjö"),
+        "no": ("ha det", "ha det bra", "hade", "vi ses"),
+        "da": ("farvel", "vi ses", "hav det godt"),
+        "de": ("tschüss", "tschüs", "auf wiedersehen", "bis bald", "ciao"),
+        "nl": ("doei", "dag dag", "tot ziens", "tot later", "doeg"),
+        "fi": ("heippa", "näkemiin", "moikka moikka", "nähdään"),
+    },
+}
+
+REPLIES: dict[str, dict[str, str]] = {
+    "greeting": {
+        "en": "Hello! Ask me a question about the documentation and I will answer with links "
+        "to the pages that say so.",
+        "sv": "Hej! Ställ en fråga om dokumentationen så svarar jag med länkar till sidorna "
+        "där svaret står.",
+        "no": "Hei! Still et spørsmål om dokumentasjonen, så svarer jeg med lenker til sidene "
+        "der svaret står.",
+        "da": "Hej! Stil et spørgsmål om dokumentationen, så svarer jeg med links til de sider, "
+        "hvor svaret står.",
+        "de": "Hallo! Stellen Sie eine Frage zur Dokumentation, und ich antworte mit Links zu "
+        "den Seiten, auf denen die Antwort steht.",
+        "nl": "Hallo! Stel een vraag over de documentatie en ik antwoord met links naar de "
+        "pagina's waar het antwoord staat.",
+        "fi": "Hei! Kysy jotain dokumentaatiosta, niin vastaan linkeillä sivuille, joilla "
+        "vastaus on.",
+    },
+    "thanks": {
+        "en": "You're welcome! Ask again whenever you need to.",
+        "sv": "Varsågod! Fråga igen när du behöver.",
+        "no": "Bare hyggelig! Spør igjen når du trenger det.",
+        "da": "Selv tak! Spørg igen, når du har brug for det.",
+        "de": "Gern geschehen! Fragen Sie gern wieder, wenn Sie etwas brauchen.",
+        "nl": "Graag gedaan! Vraag het gerust opnieuw als u iets nodig hebt.",
+        "fi": "Ole hyvä! Kysy uudelleen, kun tarvitset.",
+    },
+    "goodbye": {
+        "en": "Goodbye!",
+        "sv": "Hej då!",
+        "no": "Ha det bra!",
+        "da": "Farvel!",
+        "de": "Auf Wiedersehen!",
+        "nl": "Tot ziens!",
+        "fi": "Näkemiin!",
+    },
+}
+
+_WORDS = re.compile(r"[^\W\d_]+")
+#: The longest small-talk message read; anything longer is a question.
+MAX_CHARS = 40
+
+
+def small_talk_kind(question: str) -> tuple[str, list[str]] | None:
+    """The kind of small talk `question` is alone (greeting, thanks or goodbye) and the
+    languages it may be in, in `PHRASES` order; None when it says anything more."""
+    if len(question) > MAX_CHARS:
+        return None
+    key = " ".join(_WORDS.findall(question.casefold()))
+    for kind, by_lang in PHRASES.items():
+        langs = [lang for lang, phrases in by_lang.items() if key in phrases]
+        if langs:
+            return kind, langs
+    return None
+
+
+def small_talk(
+    question: str, lang: str | None = None, reader_lang: str | None = None
+) -> Answer | None:
+    """The reply to a message that is only small talk, in `lang` when the caller fixed the
+    answer's language, else in the reader's page language when the message may be in it
+    ("Hallo" on a Dutch page), else in the message's likeliest language; None when
+    `question` asks something."""
+    found = small_talk_kind(question)
+    if found is None:
+        return None
+    kind, langs = found
+    if lang is None or lang not in REPLIES[kind]:
+        lang = reader_lang if reader_lang is not None and reader_lang in langs else langs[0]
+    return Answer(
+        id=uuid.uuid4().hex,
+        question=question,
+        text=REPLIES[kind][lang],
+        citations=[],
+        language=lang,
+        confident=True,
+    )

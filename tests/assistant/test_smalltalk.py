@@ -1,0 +1,48 @@
+"""Greetings, thanks and goodbyes are answered in kind, in their language, without a search."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant._smalltalk import REPLIES, small_talk, small_talk_kind
+
+
+@pytest.mark.parametrize(
+    ("message", "lang", "reader_lang", "kind", "replied_in"),
+    [
+        ("Hello!", None, None, "greeting", "en"),
+        ("hej", None, None, "greeting", "sv"),
+        ("Hej", None, "da", "greeting", "da"),
+        ("Hallo", None, "nl", "greeting", "nl"),
+        ("Hallo", None, None, "greeting", "no"),
+        ("Guten Morgen :)", None, None, "greeting", "de"),
+        ("Tusen takk!", None, None, "thanks", "no"),
+        ("Tack så mycket!!", None, "en", "thanks", "sv"),
+        ("kiitos", None, None, "thanks", "fi"),
+        ("Thanks a lot", "de", None, "thanks", "de"),
+        ("Hej då", None, None, "goodbye", "sv"),
+        ("Tot ziens", None, None, "goodbye", "nl"),
+    ],
+)
+def test_small_talk_is_answered_in_its_language(
+    message: str, lang: str | None, reader_lang: str | None, kind: str, replied_in: str
+) -> None:
+    reply = small_talk(message, lang, reader_lang)
+    assert reply is not None
+    assert (reply.text, reply.language) == (REPLIES[kind][replied_in], replied_in)
+    assert reply.citations == [] and reply.confident
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Hej, hur skapar jag en ny kontakt?",
+        "hello world example",
+        "thanks but where is the export button",
+        "hi " * 20,
+        "bgcolor",
+        "?",
+    ],
+)
+def test_a_message_that_asks_anything_is_not_small_talk(message: str) -> None:
+    assert small_talk_kind(message) is None
