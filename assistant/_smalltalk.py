@@ -207,6 +207,9 @@ REPLIES: dict[str, dict[str, str]] = {
     },
 }
 
+#: Whose word a message shared by several languages likeliest is: "Hallo" is German before it is
+#: Norwegian, "Hej" Swedish before Danish.
+LIKELIEST = ("en", "de", "nl", "sv", "no", "da", "fi")
 _WORDS = re.compile(r"[^\W\d_]+")
 #: The longest small-talk message read; anything longer is a question.
 MAX_CHARS = 40
@@ -214,12 +217,12 @@ MAX_CHARS = 40
 
 def small_talk_kind(question: str) -> tuple[str, list[str]] | None:
     """The kind of small talk `question` is alone (greeting, thanks or goodbye) and the
-    languages it may be in, in `PHRASES` order; None when it says anything more."""
+    languages it may be in, likeliest first (`LIKELIEST`); None when it says anything more."""
     if len(question) > MAX_CHARS:
         return None
     key = " ".join(_WORDS.findall(question.casefold()))
     for kind, by_lang in PHRASES.items():
-        langs = [lang for lang, phrases in by_lang.items() if key in phrases]
+        langs = [lang for lang in LIKELIEST if key in by_lang[lang]]
         if langs:
             return kind, langs
     return None

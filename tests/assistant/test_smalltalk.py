@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant._smalltalk import REPLIES, small_talk, small_talk_kind
+from assistant._smalltalk import LIKELIEST, PHRASES, REPLIES, small_talk, small_talk_kind
 
 
 @pytest.mark.parametrize(
@@ -14,7 +14,8 @@ from assistant._smalltalk import REPLIES, small_talk, small_talk_kind
         ("hej", None, None, "greeting", "sv"),
         ("Hej", None, "da", "greeting", "da"),
         ("Hallo", None, "nl", "greeting", "nl"),
-        ("Hallo", None, None, "greeting", "no"),
+        ("Hallo", None, None, "greeting", "de"),
+        ("Hallo", None, "no", "greeting", "no"),
         ("Guten Morgen :)", None, None, "greeting", "de"),
         ("Tusen takk!", None, None, "thanks", "no"),
         ("Tack så mycket!!", None, "en", "thanks", "sv"),
@@ -46,3 +47,8 @@ def test_small_talk_is_answered_in_its_language(
 )
 def test_a_message_that_asks_anything_is_not_small_talk(message: str) -> None:
     assert small_talk_kind(message) is None
+
+
+def test_every_language_has_its_phrases_replies_and_a_place_among_the_likeliest() -> None:
+    for kind, by_lang in PHRASES.items():
+        assert set(by_lang) == set(REPLIES[kind]) == set(LIKELIEST)
