@@ -1,4 +1,5 @@
-"""Greetings, thanks and goodbyes: answered in kind, in their language, without a search.
+"""Greetings, thanks, goodbyes and "what can you do?": answered in kind, in their language,
+without a search.
 
 A message that is only "Hej!" or "Thanks a lot" asks nothing of the docs; searched, it finds
 whatever section shares its one word.
@@ -168,6 +169,84 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         "nl": ("doei", "dag dag", "tot ziens", "tot later", "doeg"),
         "fi": ("heippa", "näkemiin", "moikka moikka", "nähdään"),
     },
+    "help": {
+        "en": (
+            "help",
+            "help me",
+            "what can you do",
+            "what can you help me with",
+            "who are you",
+            "what are you",
+            "are you a bot",
+            "are you a robot",
+            "are you human",
+            "how does this work",
+        ),
+        "sv": (
+            "hjälp",
+            "vad kan du göra",
+            "vad kan du",
+            "vad kan du hjälpa mig med",
+            "vem är du",
+            "vad är du",
+            "är du en bot",
+            "är du en robot",
+            "hur fungerar det här",
+        ),
+        "no": (
+            "hjelp",
+            "hva kan du gjøre",
+            "hva kan du",
+            "hva kan du hjelpe meg med",
+            "hvem er du",
+            "hva er du",
+            "er du en bot",
+            "er du en robot",
+        ),
+        "da": (
+            "hjælp",
+            "hvad kan du gøre",
+            "hvad kan du",
+            "hvad kan du hjælpe mig med",
+            "hvem er du",
+            "hvad er du",
+            "er du en bot",
+            "er du en robot",
+        ),
+        "de": (
+            "hilfe",
+            "was kannst du",
+            "was kannst du tun",
+            "was können sie",
+            "wer bist du",
+            "was bist du",
+            "bist du ein bot",
+            "bist du ein roboter",
+            "wie funktioniert das",
+        ),
+        "nl": (
+            "help",
+            "wat kun je",
+            "wat kan je",
+            "wat kun je doen",
+            "wie ben jij",
+            "wie ben je",
+            "wat ben jij",
+            "ben je een bot",
+            "ben je een robot",
+            "hoe werkt dit",
+        ),
+        "fi": (
+            "apua",
+            "mitä osaat",
+            "mitä sinä osaat",
+            "mitä osaat tehdä",
+            "kuka olet",
+            "kuka sinä olet",
+            "oletko botti",
+            "oletko robotti",
+        ),
+    },
 }
 
 REPLIES: dict[str, dict[str, str]] = {
@@ -205,6 +284,29 @@ REPLIES: dict[str, dict[str, str]] = {
         "nl": "Tot ziens!",
         "fi": "Näkemiin!",
     },
+    "help": {
+        "en": "I answer questions about the documentation, in your language, and link the pages "
+        "and sections each answer comes from. Ask the way you would ask a colleague, for "
+        "example how to do something.",
+        "sv": "Jag svarar på frågor om dokumentationen, på ditt språk, och länkar till sidorna "
+        "och avsnitten som svaret kommer från. Fråga som du skulle fråga en kollega, till "
+        "exempel hur du gör något.",
+        "no": "Jeg svarer på spørsmål om dokumentasjonen, på ditt språk, og lenker til sidene "
+        "og avsnittene svaret kommer fra. Spør slik du ville spurt en kollega, for eksempel "
+        "hvordan du gjør noe.",
+        "da": "Jeg svarer på spørgsmål om dokumentationen, på dit sprog, og linker til de sider "
+        "og afsnit, svaret kommer fra. Spørg, som du ville spørge en kollega, for eksempel "
+        "hvordan du gør noget.",
+        "de": "Ich beantworte Fragen zur Dokumentation in Ihrer Sprache und verlinke die Seiten "
+        "und Abschnitte, aus denen die Antwort stammt. Fragen Sie so, wie Sie eine Kollegin "
+        "oder einen Kollegen fragen würden, zum Beispiel, wie etwas geht.",
+        "nl": "Ik beantwoord vragen over de documentatie, in uw taal, en link naar de pagina's "
+        "en secties waar het antwoord vandaan komt. Vraag het zoals u een collega zou vragen, "
+        "bijvoorbeeld hoe u iets doet.",
+        "fi": "Vastaan dokumentaatiota koskeviin kysymyksiin omalla kielelläsi ja linkitän "
+        "sivut ja kohdat, joista vastaus on. Kysy kuten kysyisit työkaveriltasi, esimerkiksi "
+        "miten jokin tehdään.",
+    },
 }
 
 #: Whose word a message shared by several languages likeliest is: "Hallo" is German before it is
@@ -216,8 +318,9 @@ MAX_CHARS = 40
 
 
 def small_talk_kind(question: str) -> tuple[str, list[str]] | None:
-    """The kind of small talk `question` is alone (greeting, thanks or goodbye) and the
-    languages it may be in, likeliest first (`LIKELIEST`); None when it says anything more."""
+    """The kind of small talk `question` is alone (greeting, thanks, goodbye or help: what the
+    assistant does) and the languages it may be in, likeliest first (`LIKELIEST`); None when
+    it says anything more."""
     if len(question) > MAX_CHARS:
         return None
     key = " ".join(_WORDS.findall(question.casefold()))

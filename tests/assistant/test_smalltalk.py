@@ -1,4 +1,4 @@
-"""Greetings, thanks and goodbyes are answered in kind, in their language, without a search."""
+"""Greetings, thanks, goodbyes and asking for help are answered in kind, without a search."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ from assistant._smalltalk import LIKELIEST, PHRASES, REPLIES, small_talk, small_
         ("Thanks a lot", "de", None, "thanks", "de"),
         ("Hej då", None, None, "goodbye", "sv"),
         ("Tot ziens", None, None, "goodbye", "nl"),
+        ("What can you do?", None, None, "help", "en"),
+        ("Hilfe!", None, None, "help", "de"),
+        ("help", None, "nl", "help", "nl"),
     ],
 )
 def test_small_talk_is_answered_in_its_language(
