@@ -39,6 +39,10 @@ _SENTENCE_END = ".!?:"
 #: An inflected name ("SuperOfficessa", "Outlookissa") is its known stem plus this many letters.
 INFLECTION = 4
 MIN_STEM = 5
+#: A question of at most this many words, none of which any section uses, is beyond the docs
+#: ("asdf"): its nearest sections are noise.
+STRANGE_WORDS = 3
+PREFIX = 4
 
 Compounds = Literal["none", "split", "ngrams", "both"]
 
@@ -183,6 +187,7 @@ class LexicalIndex:
             vocabularies.setdefault(lang, set()).update(WORD.findall(texts[row].lower()))
         self.vocabularies = {lang: frozenset(words) for lang, words in vocabularies.items()}
         """The lowercased words of each language's sections."""
+        self._prefixes: frozenset[str] | None = None
         self._indexes = {
             lang: _LanguageIndex(lang, rows, [texts[r] for r in rows], options)
             for lang, rows in by_lang.items()
@@ -242,6 +247,26 @@ class LexicalIndex:
                 last += 1
             spans.append(query[words[first].start() : words[last].end()])
         return tuple(dict.fromkeys(spans))
+
+    def strange_words(self, query: str, lang: str) -> tuple[str, ...]:
+        """The words of a short `query` in a language the docs are written in, when no
+        language's sections use any of them ("asdf"); empty otherwise. A word of one or two
+        letters counts as used."""
+        words = [m.group() for m in WORD.finditer(query)]
+        if lang not in self._indexes or not words or len(words) > STRANGE_WORDS:
+            return ()
+        if any(len(word) < 3 or self._known(word) or self._begins(word) for word in words):
+            return ()
+        return tuple(dict.fromkeys(words))
+
+    def _begins(self, word: str) -> bool:
+        """Whether a word of the sections begins as `word` does (its first `PREFIX` letters),
+        so that a misspelt word ("kontackt") is not taken for noise."""
+        if self._prefixes is None:
+            self._prefixes = frozenset(
+                w[:PREFIX] for words in self.vocabularies.values() for w in words
+            )
+        return len(word) > PREFIX and word[:PREFIX].lower() in self._prefixes
 
     def _known(self, word: str) -> bool:
         """Whether a language's sections use `word`, or the word less an ending of up to

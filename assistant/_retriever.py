@@ -241,6 +241,9 @@ class Retriever:
             docs = self.candidates(ev)
             rows, best = candidate_features(self.table, self.index.vectors, qv, docs, ev)
             relevance = self.params.tuned.relevance(rows, self.domain_floor(langs[0]))
+            strange = self.lexical.strange_words(question, langs[0])
+            if strange:
+                relevance = np.zeros_like(relevance)
             order = (
                 np.argsort(-rows[:, DENSE_BEST], kind="stable")
                 if self.params.mode == "dense"
@@ -261,9 +264,9 @@ class Retriever:
             if hits:  # the section the answer shows; see-also citations go by shared words alone
                 hits[0] = self._nearest_part(hits[0], langs[0], qv)
         top = hits[0].score if hits else 0.0
-        relevant = bool(hits) and top >= self.params.min_relevance
+        relevant = bool(hits) and top >= self.params.min_relevance and not strange
         lead = self.section_text(answering_section(hits[0].chunk, question)) if hits else ""
-        return Retrieval(hits, top, relevant, lead, ev.unknown_names)
+        return Retrieval(hits, top, relevant, lead, ev.unknown_names or strange)
 
     def _lexical_only(self, question: str, langs: Sequence[str], top_k: int) -> Retrieval:
         """BM25 alone in the reader's two likeliest languages: no model, no decline."""

@@ -401,3 +401,10 @@ def test_the_assistant_greets_without_searching(assistant: Assistant) -> None:
     assert parts[0].text == REPLIES["greeting"]["sv"] and parts[0].citations == []
     asked = assistant.ask("Hej, hur skapar jag en ny kontakt?")
     assert asked.citations
+
+
+def test_a_question_of_words_the_docs_never_use_is_declined(assistant: Assistant) -> None:
+    answer = assistant.ask("asdf qwertz", lang="en")
+    assert answer.citations == [] and not answer.confident
+    assert answer.text.startswith(MESSAGES["en"]["not_found"])
+    assert "“asdf”, “qwertz”" in answer.text

@@ -88,3 +88,11 @@ def test_names_no_section_mentions(
     index: LexicalIndex, query: str, lang: str, names: tuple[str, ...]
 ) -> None:
     assert index.unknown_names(query, lang) == names
+
+
+def test_a_short_question_of_words_no_section_uses_is_strange(index: LexicalIndex) -> None:
+    assert index.strange_words("asdf qwertz", "en") == ("asdf", "qwertz")
+    assert index.strange_words("asdf server", "en") == ()  # one word the docs use
+    assert index.strange_words("Instalation", "en") == ()  # misspelt, begins as "install"
+    assert index.strange_words("asdf", "fi") == ()  # no sections in the language: no judging
+    assert index.strange_words("asdf qwertz uiop hjkl", "en") == ()  # a longer question
