@@ -1,8 +1,8 @@
 """Greetings, thanks, goodbyes and "what can you do?": answered in kind, in their language,
 without a search.
 
-A message that is only "Hej!" or "Thanks a lot" asks nothing of the docs; searched, it finds
-whatever section shares its one word.
+A message that is only "Hej!", "test" or "Thanks a lot" asks nothing of the docs; searched, it
+finds whatever section shares its one word.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "greetings",
             "howdy",
             "yo",
+            "test",
+            "testing",
+            "test test",
+            "just testing",
         ),
         "sv": (
             "hej",
@@ -40,6 +44,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "god dag",
             "god kväll",
             "goddag",
+            "test",
+            "testar",
         ),
         "no": (
             "hei",
@@ -51,6 +57,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "god kveld",
             "goddag",
             "morn",
+            "test",
+            "tester",
         ),
         "da": (
             "hej",
@@ -62,6 +70,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "god dag",
             "god aften",
             "dav",
+            "test",
+            "tester",
         ),
         "de": (
             "hallo",
@@ -74,6 +84,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "servus",
             "grüß gott",
             "grüezi",
+            "test",
+            "testen",
         ),
         "nl": (
             "hallo",
@@ -85,6 +97,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "goedenavond",
             "dag",
             "goeiedag",
+            "test",
+            "testen",
         ),
         "fi": (
             "hei",
@@ -97,6 +111,8 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "hyvää päivää",
             "iltaa",
             "hyvää iltaa",
+            "testi",
+            "testaan",
         ),
     },
     "thanks": {

@@ -26,6 +26,7 @@ from assistant._smalltalk import LIKELIEST, PHRASES, REPLIES, small_talk, small_
         ("What can you do?", None, None, "help", "en"),
         ("Hilfe!", None, None, "help", "de"),
         ("help", None, "nl", "help", "nl"),
+        ("test", None, None, "greeting", "en"),
     ],
 )
 def test_small_talk_is_answered_in_its_language(
