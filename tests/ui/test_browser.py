@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from assistant._smalltalk import REPLIES
 from tests.assistant.llm_stub import Reply, StubLLMServer
 from tests.ui.conftest import EXAMPLES, GUIDE, Served, publish, serving
 from ui._i18n import LANGUAGES, guide_examples, strings
@@ -189,6 +190,17 @@ def test_a_question_is_shown_exactly_as_typed(guide_served: Served, new_page: Ne
         expect(asked.nth(n)).to_have_attribute("aria-label", f"Your question: {question}")
     assert asked.locator("img, b, strong, svg, code, h1, ol").count() == 0
     assert "/x" not in fetched
+
+
+def test_a_greeting_is_greeted_in_the_pages_language(
+    guide_served: Served, new_page: NewPage
+) -> None:
+    page = new_page()
+    page.goto(f"{guide_served.url}/?lang=da")
+    ask(page, "Hej!")
+    reply = page.locator("#chat [data-testid='bot']").last
+    expect(reply).to_contain_text(REPLIES["greeting"]["da"])
+    assert reply.locator("a").count() == 0
 
 
 def test_a_question_over_the_limit_is_kept_whole_with_a_warning(
