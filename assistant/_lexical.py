@@ -42,6 +42,7 @@ MIN_STEM = 5
 #: A question of at most this many words, none of which any section uses, is beyond the docs
 #: ("asdf"): its nearest sections are noise.
 STRANGE_WORDS = 3
+#: A word that begins with the first this many letters of a word of the docs may be misspelt.
 PREFIX = 4
 
 Compounds = Literal["none", "split", "ngrams", "both"]

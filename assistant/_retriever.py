@@ -58,7 +58,8 @@ class RetrievalParams:
 class Retrieval:
     """Ranked hits, one per article, the best relevance seen, whether it is enough to answer,
     the text to show for the first hit (its section, continued when short), and the names in
-    the question that the docs never mention."""
+    the question that the docs never mention (or all its words, when a short question has no
+    other)."""
 
     hits: list[Hit]
     relevance: float
