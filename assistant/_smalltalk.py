@@ -1,5 +1,5 @@
-"""Greetings, thanks, goodbyes and "what can you do?": answered in kind, in their language,
-without a search.
+"""Greetings, thanks, goodbyes, "ok" and "what can you do?": answered in kind, in their
+language, without a search.
 
 A message that is only "Hej!", "test" or "Thanks a lot" asks nothing of the docs; searched, it
 finds whatever section shares its one word.
@@ -263,6 +263,80 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "oletko robotti",
         ),
     },
+    "okay": {
+        "en": (
+            "ok",
+            "okay",
+            "ok great",
+            "great",
+            "perfect",
+            "nice",
+            "cool",
+            "got it",
+            "alright",
+            "all right",
+            "understood",
+            "awesome",
+            "fine",
+            "good",
+            "excellent",
+        ),
+        "sv": (
+            "ok",
+            "okej",
+            "bra",
+            "perfekt",
+            "toppen",
+            "super",
+            "uppfattat",
+            "fint",
+            "kanon",
+            "jättebra",
+            "okej bra",
+            "ok bra",
+        ),
+        "no": (
+            "ok",
+            "okei",
+            "greit",
+            "bra",
+            "perfekt",
+            "supert",
+            "flott",
+            "skjønner",
+            "forstått",
+            "fint",
+            "ok bra",
+        ),
+        "da": ("ok", "okay", "fint", "godt", "perfekt", "super", "forstået", "fedt", "ok fint"),
+        "de": (
+            "ok",
+            "okay",
+            "gut",
+            "super",
+            "perfekt",
+            "prima",
+            "alles klar",
+            "verstanden",
+            "klasse",
+            "ok gut",
+            "sehr gut",
+        ),
+        "nl": (
+            "ok",
+            "oké",
+            "goed",
+            "prima",
+            "perfect",
+            "top",
+            "super",
+            "begrepen",
+            "duidelijk",
+            "helder",
+            "ok goed",
+        ),
+        "fi": ("ok", "okei", "selvä", "hyvä", "hienoa", "täydellistä", "jees", "selvä juttu"),
+    },
 }
 
 REPLIES: dict[str, dict[str, str]] = {
@@ -323,6 +397,15 @@ REPLIES: dict[str, dict[str, str]] = {
         "sivut ja kohdat, joista vastaus on. Kysy kuten kysyisit työkaveriltasi, esimerkiksi "
         "miten jokin tehdään.",
     },
+    "okay": {
+        "en": "Good. Ask again whenever you need to.",
+        "sv": "Bra. Fråga igen när du behöver.",
+        "no": "Fint. Spør igjen når du trenger det.",
+        "da": "Godt. Spørg igen, når du har brug for det.",
+        "de": "Gut. Fragen Sie gern wieder, wenn Sie etwas brauchen.",
+        "nl": "Prima. Vraag het gerust opnieuw als u iets nodig hebt.",
+        "fi": "Hyvä. Kysy uudelleen, kun tarvitset.",
+    },
 }
 
 #: Whose word a message shared by several languages likeliest is: "Hallo" is German before it is
@@ -334,9 +417,9 @@ MAX_CHARS = 40
 
 
 def small_talk_kind(question: str) -> tuple[str, list[str]] | None:
-    """The kind of small talk `question` is alone (greeting, thanks, goodbye or help: what the
-    assistant does) and the languages it may be in, likeliest first (`LIKELIEST`); None when
-    it says anything more."""
+    """The kind of small talk `question` is alone (greeting, thanks, goodbye, "ok" or help:
+    asking what the assistant does) and the languages it may be in, likeliest first
+    (`LIKELIEST`); None when it says anything more."""
     if len(question) > MAX_CHARS:
         return None
     key = " ".join(_WORDS.findall(question.casefold()))

@@ -27,6 +27,9 @@ from assistant._smalltalk import LIKELIEST, PHRASES, REPLIES, small_talk, small_
         ("Hilfe!", None, None, "help", "de"),
         ("help", None, "nl", "help", "nl"),
         ("test", None, None, "greeting", "en"),
+        ("OK", None, None, "okay", "en"),
+        ("ok", None, "sv", "okay", "sv"),
+        ("Alles klar!", None, None, "okay", "de"),
     ],
 )
 def test_small_talk_is_answered_in_its_language(
