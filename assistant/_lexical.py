@@ -188,7 +188,8 @@ class LexicalIndex:
             vocabularies.setdefault(lang, set()).update(WORD.findall(texts[row].lower()))
         self.vocabularies = {lang: frozenset(words) for lang, words in vocabularies.items()}
         """The lowercased words of each language's sections."""
-        self._prefixes: frozenset[str] | None = None
+        self._prefixes = frozenset(w[:PREFIX] for words in vocabularies.values() for w in words)
+        """The first `PREFIX` letters of every word of the sections."""
         self._indexes = {
             lang: _LanguageIndex(lang, rows, [texts[r] for r in rows], options)
             for lang, rows in by_lang.items()
@@ -263,10 +264,6 @@ class LexicalIndex:
     def _begins(self, word: str) -> bool:
         """Whether a word of the sections begins as `word` does (its first `PREFIX` letters),
         so that a misspelt word ("kontackt") is not taken for noise."""
-        if self._prefixes is None:
-            self._prefixes = frozenset(
-                w[:PREFIX] for words in self.vocabularies.values() for w in words
-            )
         return len(word) > PREFIX and word[:PREFIX].lower() in self._prefixes
 
     def _known(self, word: str) -> bool:

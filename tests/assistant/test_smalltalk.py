@@ -1,4 +1,4 @@
-"""Greetings, thanks, goodbyes and asking for help are answered in kind, without a search."""
+"""Greetings, thanks, "ok", goodbyes and asking for help are answered in kind, unsearched."""
 
 from __future__ import annotations
 
