@@ -185,7 +185,8 @@ class Assistant:
         reader_lang: str | None = None,
     ) -> Iterator[str | Answer]:
         question = _checked(question)
-        if (reply := small_talk(question, lang, reader_lang)) is not None:
+        follow_up = self.llm is not None and bool(history)
+        if (reply := small_talk(question, lang, reader_lang, follow_up=follow_up)) is not None:
             yield reply
             return
         query, failed = question, False

@@ -1,5 +1,5 @@
-"""Greetings, thanks, goodbyes, "ok" and "what can you do?": answered in kind, in their
-language, without a search.
+"""Greetings, thanks, goodbyes, "ok", "what can you do?" and a lone "why?" or "yes": answered
+in kind, in their language, without a search.
 
 A message that is only "Hej!", "test" or "Thanks a lot" asks nothing of the docs; searched, it
 finds whatever section shares its one word.
@@ -337,6 +337,123 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "fi": ("ok", "okei", "selvä", "hyvä", "hienoa", "täydellistä", "jees", "selvä juttu"),
     },
+    "vague": {
+        "en": (
+            "",
+            "yes",
+            "yeah",
+            "no",
+            "nope",
+            "why",
+            "how",
+            "what",
+            "when",
+            "where",
+            "who",
+            "which",
+            "huh",
+            "hmm",
+            "and",
+            "so",
+            "really",
+            "maybe",
+        ),
+        "sv": (
+            "",
+            "ja",
+            "nej",
+            "varför",
+            "hur",
+            "vad",
+            "när",
+            "var",
+            "vem",
+            "vilken",
+            "hmm",
+            "och",
+            "jaså",
+            "kanske",
+        ),
+        "no": (
+            "",
+            "ja",
+            "nei",
+            "hvorfor",
+            "hvordan",
+            "hva",
+            "når",
+            "hvor",
+            "hvem",
+            "hvilken",
+            "hmm",
+            "og",
+            "kanskje",
+        ),
+        "da": (
+            "",
+            "ja",
+            "nej",
+            "hvorfor",
+            "hvordan",
+            "hvad",
+            "hvornår",
+            "hvor",
+            "hvem",
+            "hvilken",
+            "hmm",
+            "og",
+            "måske",
+        ),
+        "de": (
+            "",
+            "ja",
+            "nein",
+            "warum",
+            "wieso",
+            "weshalb",
+            "wie",
+            "was",
+            "wann",
+            "wo",
+            "wer",
+            "welche",
+            "hmm",
+            "und",
+            "vielleicht",
+        ),
+        "nl": (
+            "",
+            "ja",
+            "nee",
+            "waarom",
+            "hoe",
+            "wat",
+            "wanneer",
+            "waar",
+            "wie",
+            "welke",
+            "hmm",
+            "en",
+            "misschien",
+        ),
+        "fi": (
+            "",
+            "kyllä",
+            "joo",
+            "ei",
+            "miksi",
+            "miten",
+            "kuinka",
+            "mitä",
+            "mikä",
+            "milloin",
+            "missä",
+            "kuka",
+            "hmm",
+            "ja",
+            "ehkä",
+        ),
+    },
 }
 
 REPLIES: dict[str, dict[str, str]] = {
@@ -406,6 +523,22 @@ REPLIES: dict[str, dict[str, str]] = {
         "nl": "Prima. Vraag het gerust opnieuw als u iets nodig hebt.",
         "fi": "Hyvä. Kysy uudelleen, kun tarvitset.",
     },
+    "vague": {
+        "en": "Could you say a little more? Ask a whole question about what you want to do, "
+        "and I will answer with links to the pages that say so.",
+        "sv": "Kan du berätta lite mer? Ställ en hel fråga om vad du vill göra, så svarar jag "
+        "med länkar till sidorna där svaret står.",
+        "no": "Kan du si litt mer? Still et helt spørsmål om hva du vil gjøre, så svarer jeg "
+        "med lenker til sidene der svaret står.",
+        "da": "Kan du sige lidt mere? Stil et helt spørgsmål om, hvad du vil gøre, så svarer "
+        "jeg med links til de sider, hvor svaret står.",
+        "de": "Können Sie etwas mehr sagen? Stellen Sie eine ganze Frage dazu, was Sie tun "
+        "möchten, und ich antworte mit Links zu den Seiten, auf denen die Antwort steht.",
+        "nl": "Kunt u iets meer vertellen? Stel een volledige vraag over wat u wilt doen en ik "
+        "antwoord met links naar de pagina's waar het antwoord staat.",
+        "fi": "Voisitko kertoa vähän enemmän? Kysy kokonainen kysymys siitä, mitä haluat tehdä, "
+        "niin vastaan linkeillä sivuille, joilla vastaus on.",
+    },
 }
 
 #: Whose word a message shared by several languages likeliest is: "Hallo" is German before it is
@@ -417,12 +550,15 @@ MAX_CHARS = 40
 
 
 def small_talk_kind(question: str) -> tuple[str, list[str]] | None:
-    """The kind of small talk `question` is alone (greeting, thanks, goodbye, "ok" or help:
-    asking what the assistant does) and the languages it may be in, likeliest first
-    (`LIKELIEST`); None when it says anything more."""
+    """The kind of small talk `question` is alone (greeting, thanks, goodbye, "ok", help:
+    asking what the assistant does, or vague: one word such as "why" or "yes", or only
+    punctuation) and the languages it may be in, likeliest first (`LIKELIEST`); None when it
+    says anything more."""
     if len(question) > MAX_CHARS:
         return None
     key = " ".join(_WORDS.findall(question.casefold()))
+    if not key and any(ch.isalnum() for ch in question):
+        return None
     for kind, by_lang in PHRASES.items():
         langs = [lang for lang in LIKELIEST if key in by_lang[lang]]
         if langs:
@@ -431,14 +567,19 @@ def small_talk_kind(question: str) -> tuple[str, list[str]] | None:
 
 
 def small_talk(
-    question: str, lang: str | None = None, reader_lang: str | None = None
+    question: str,
+    lang: str | None = None,
+    reader_lang: str | None = None,
+    *,
+    follow_up: bool = False,
 ) -> Answer | None:
     """The reply to a message that is only small talk, in `lang` when the caller fixed the
     answer's language, else in the reader's page language when the message may be in it
     ("Hallo" on a Dutch page), else in the message's likeliest language; None when
-    `question` asks something."""
+    `question` asks something, and for a vague word when it is a `follow_up` (an LLM reads a
+    lone "why?" with the question before it)."""
     found = small_talk_kind(question)
-    if found is None:
+    if found is None or (follow_up and found[0] == "vague"):
         return None
     kind, langs = found
     if lang is None or lang not in REPLIES[kind]:

@@ -16,6 +16,7 @@ from assistant._generate import SYSTEM_PROMPT
 from assistant._ingest import CorpusSource, ingest
 from assistant._retriever import RetrievalParams
 from assistant._setup import llm_from
+from assistant._smalltalk import REPLIES
 from assistant.settings import LLMSettings, Settings
 from corpus import Chunker
 from embeddings import FakeEmbedder, IndexStore
@@ -235,6 +236,20 @@ def test_a_follow_up_is_rewritten_before_retrieval(
     assert "<question>\nHow do I cancel a meeting room booking?\n</question>" in prompt
     assert answer.question == "And how do I undo that?"
     assert answer.citations[0].url.endswith("#cancel-a-booking")
+
+
+def test_a_lone_why_is_rewritten_as_a_follow_up_and_asked_for_more_alone(
+    assistant: Assistant, stub: StubLLMServer
+) -> None:
+    stub.script(
+        Reply("Why should I book a meeting room in the calendar?"),
+        Reply("So that nobody else books it [1]."),
+    )
+    answer = assistant.ask("Why?", lang="en", history=[BOOK])
+    assert len(stub.requests) == 2 and answer.citations
+    alone = assistant.ask("Why?", lang="en")
+    assert len(stub.requests) == 2
+    assert alone.text == REPLIES["vague"]["en"] and alone.citations == []
 
 
 def test_a_failed_rewrite_answers_from_the_sections_without_a_second_call(

@@ -1,4 +1,5 @@
-"""Greetings, thanks, "ok", goodbyes and asking for help are answered in kind, unsearched."""
+"""Greetings, thanks, "ok", goodbyes, asking for help and a lone "why?" are answered in kind,
+unsearched."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ from assistant._smalltalk import LIKELIEST, PHRASES, REPLIES, small_talk, small_
         ("OK", None, None, "okay", "en"),
         ("ok", None, "sv", "okay", "sv"),
         ("Alles klar!", None, None, "okay", "de"),
+        ("Why?", None, None, "vague", "en"),
+        ("hvorfor", None, "no", "vague", "no"),
+        ("Nee", None, None, "vague", "nl"),
+        ("?", None, "sv", "vague", "sv"),
+        ("...", "fi", None, "vague", "fi"),
     ],
 )
 def test_small_talk_is_answered_in_its_language(
@@ -49,7 +55,8 @@ def test_small_talk_is_answered_in_its_language(
         "thanks but where is the export button",
         "hi " * 20,
         "bgcolor",
-        "?",
+        "404",
+        "Why is my calendar empty?",
     ],
 )
 def test_a_message_that_asks_anything_is_not_small_talk(message: str) -> None:
@@ -59,3 +66,9 @@ def test_a_message_that_asks_anything_is_not_small_talk(message: str) -> None:
 def test_every_language_has_its_phrases_replies_and_a_place_among_the_likeliest() -> None:
     for kind, by_lang in PHRASES.items():
         assert set(by_lang) == set(REPLIES[kind]) == set(LIKELIEST)
+
+
+def test_a_lone_why_is_a_follow_up_when_an_llm_reads_the_conversation() -> None:
+    assert small_talk("Why?", follow_up=True) is None
+    thanks = small_talk("Thanks!", follow_up=True)
+    assert thanks is not None and thanks.text == REPLIES["thanks"]["en"]
