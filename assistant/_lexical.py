@@ -44,6 +44,8 @@ MIN_STEM = 5
 STRANGE_WORDS = 3
 #: A word that begins with the first this many letters of a word of the docs may be misspelt.
 PREFIX = 4
+#: The shortest part of a compound of the docs' words ("två" in "tvåfaktorsautentisering").
+MIN_PART = 3
 
 Compounds = Literal["none", "split", "ngrams", "both"]
 
@@ -253,13 +255,39 @@ class LexicalIndex:
     def strange_words(self, query: str, lang: str) -> tuple[str, ...]:
         """The words of a short `query` in a language the docs are written in, when no
         language's sections use any of them ("asdf"); empty otherwise. A word of one or two
-        letters counts as used."""
+        letters counts as used, and so do a misspelling (`_begins`) and a compound of the
+        sections' words (`_compound`)."""
         words = [m.group() for m in WORD.finditer(query)]
         if lang not in self._indexes or not words or len(words) > STRANGE_WORDS:
             return ()
-        if any(len(word) < 3 or self._known(word) or self._begins(word) for word in words):
+        if any(
+            len(word) < 3 or self._known(word) or self._begins(word) or self._compound(word)
+            for word in words
+        ):
             return ()
         return tuple(dict.fromkeys(words))
+
+    def _compound(self, word: str) -> bool:
+        """Whether `word` is made of words of the sections, each of at least `MIN_PART`
+        letters and any but the last maybe followed by a linking "s" ("Tvåfaktorsautentisering":
+        två, faktor-s, autentisering), the last maybe inflected as `_known` allows."""
+        lowered = word.lower()
+        n = len(lowered)
+        reached = [False] * (n + 1)
+        reached[0] = True
+        for start in range(n - MIN_PART + 1):
+            if not reached[start]:
+                continue
+            for end in range(start + MIN_PART, n + 1):
+                part = lowered[start:end]
+                if end == n:
+                    if start > 0 and self._known(part):
+                        return True
+                elif any(part in vocabulary for vocabulary in self.vocabularies.values()):
+                    reached[end] = True
+                    if lowered[end] == "s":
+                        reached[end + 1] = True
+        return False
 
     def _begins(self, word: str) -> bool:
         """Whether a word of the sections begins as `word` does (its first `PREFIX` letters),

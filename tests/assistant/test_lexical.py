@@ -96,3 +96,7 @@ def test_a_short_question_of_words_no_section_uses_is_strange(index: LexicalInde
     assert index.strange_words("Instalation", "en") == ()  # misspelt, begins as "install"
     assert index.strange_words("asdf", "fi") == ()  # no sections in the language: no judging
     assert index.strange_words("asdf qwertz uiop hjkl", "en") == ()  # a longer question
+    # A compound of the docs' words, with a linking "s" or an inflected last part.
+    assert index.strange_words("Terminskalender", "de") == ()
+    assert index.strange_words("Kalenderterminen", "de") == ()
+    assert index.strange_words("Asdfkalender", "de") == ("Asdfkalender",)
