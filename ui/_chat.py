@@ -118,11 +118,13 @@ def _drop(conv: Conversation, *gone: dict[str, str]) -> None:
 def render_answer(answer: Answer, lang: str) -> str:
     """The answer as Markdown for the chat, its sources as numbered links in `lang`; when the
     docs have no answer, the answer's not-found message (which names what the docs never
-    mention) if it is in `lang`, else the page's own, and a hint either way."""
+    mention) if it is in `lang`, else the page's own, and a hint either way. A reply to small
+    talk (confident, citing nothing) is shown as it is."""
     text = strings(lang)
     found = bool(answer.citations)
     declined = answer.text if normalize_language(answer.language) == lang else ""
-    parts = [answer.text if found else f"{declined or text['not_found']} {text['not_found_hint']}"]
+    shown = found or answer.confident
+    parts = [answer.text if shown else f"{declined or text['not_found']} {text['not_found_hint']}"]
     if answer.notice:
         parts.append(f"_{_escape(answer.notice)}_")
     if found:

@@ -200,6 +200,7 @@ def test_a_greeting_is_greeted_in_the_pages_language(
     ask(page, "Hej!")
     reply = page.locator("#chat [data-testid='bot']").last
     expect(reply).to_contain_text(REPLIES["greeting"]["da"])
+    expect(reply).not_to_contain_text(strings("da")["not_found_hint"])
     assert reply.locator("a").count() == 0
 
 

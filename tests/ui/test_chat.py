@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from assistant import Answer, Citation, QuestionError
 from assistant._answer import not_found
 from assistant._assistant import MAX_QUESTION_CHARS
+from assistant._smalltalk import REPLIES, small_talk
 from corpus import Chunk
 from ui._chat import (
     ADMIN_PAGE,
@@ -434,6 +435,13 @@ def test_not_found_in_the_page_language_names_what_the_docs_never_mention() -> N
     text = render_answer(declined, "no")
     assert text.startswith("Jeg fant ikke dette i dokumentasjonen. Den nevner aldri “WhatsApp”.")
     assert text.endswith("Prøv å omformulere spørsmålet, eller spør om én ting om gangen.")
+
+
+def test_a_reply_to_small_talk_is_shown_as_it_is() -> None:
+    for message, kind in (("Hej!", "greeting"), ("hvorfor?", "vague")):
+        reply = small_talk(message, None, "da")
+        assert reply is not None
+        assert render_answer(reply, "da") == REPLIES[kind]["da"]
 
 
 def test_the_answer_survives_a_broken_log(
