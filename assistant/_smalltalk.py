@@ -1,5 +1,5 @@
-"""Greetings, thanks, goodbyes, "ok", "what can you do?" and a lone "why?" or "yes": answered
-in kind, in their language, without a search.
+"""Greetings, thanks, goodbyes, "ok", "what can you do?", "that didn't help" and a lone "why?"
+or "yes": answered in kind, in their language, without a search.
 
 A message that is only "Hej!", "test" or "Thanks a lot" asks nothing of the docs; searched, it
 finds whatever section shares its one word.
@@ -337,6 +337,87 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "fi": ("ok", "okei", "selvä", "hyvä", "hienoa", "täydellistä", "jees", "selvä juttu"),
     },
+    "unhelpful": {
+        "en": (
+            "not helpful",
+            "not useful",
+            "that didn t help",
+            "that did not help",
+            "didn t help",
+            "did not help",
+            "doesn t help",
+            "that doesn t help",
+            "not what i asked",
+            "that s not what i asked",
+            "that is not what i asked",
+            "that s not it",
+            "no that s not it",
+            "wrong answer",
+            "that s wrong",
+            "that is wrong",
+            "useless",
+            "you are useless",
+        ),
+        "sv": (
+            "det hjälpte inte",
+            "hjälpte inte",
+            "nej det hjälpte inte",
+            "inte hjälpsamt",
+            "fel svar",
+            "det är fel",
+            "det var inte det jag frågade",
+            "värdelöst",
+        ),
+        "no": (
+            "det hjalp ikke",
+            "hjalp ikke",
+            "nei det hjalp ikke",
+            "ikke nyttig",
+            "feil svar",
+            "det er feil",
+            "det var ikke det jeg spurte om",
+            "ubrukelig",
+        ),
+        "da": (
+            "det hjalp ikke",
+            "hjalp ikke",
+            "nej det hjalp ikke",
+            "ikke nyttigt",
+            "forkert svar",
+            "det er forkert",
+            "det var ikke det jeg spurgte om",
+            "ubrugeligt",
+        ),
+        "de": (
+            "das hilft nicht",
+            "das hilft mir nicht",
+            "hilft nicht",
+            "hilft mir nicht",
+            "nicht hilfreich",
+            "falsche antwort",
+            "das ist falsch",
+            "das war nicht meine frage",
+            "nutzlos",
+        ),
+        "nl": (
+            "dat helpt niet",
+            "helpt niet",
+            "niet nuttig",
+            "fout antwoord",
+            "verkeerd antwoord",
+            "dat is fout",
+            "dat is niet wat ik vroeg",
+            "nutteloos",
+        ),
+        "fi": (
+            "ei auttanut",
+            "se ei auttanut",
+            "ei hyödyllinen",
+            "väärä vastaus",
+            "en kysynyt sitä",
+            "hyödytön",
+        ),
+    },
     "vague": {
         "en": (
             "",
@@ -523,6 +604,22 @@ REPLIES: dict[str, dict[str, str]] = {
         "nl": "Prima. Vraag het gerust opnieuw als u iets nodig hebt.",
         "fi": "Hyvä. Kysy uudelleen, kun tarvitset.",
     },
+    "unhelpful": {
+        "en": "Sorry that did not help. Try asking in other words, or name the screen or "
+        "feature you are working in.",
+        "sv": "Tyvärr hjälpte det inte. Försök fråga med andra ord, eller nämn skärmen eller "
+        "funktionen du arbetar i.",
+        "no": "Beklager at det ikke hjalp. Prøv å spørre med andre ord, eller nevn skjermbildet "
+        "eller funksjonen du jobber i.",
+        "da": "Beklager, at det ikke hjalp. Prøv at spørge med andre ord, eller nævn "
+        "skærmbilledet eller funktionen, du arbejder i.",
+        "de": "Das tut mir leid. Versuchen Sie es mit anderen Worten, oder nennen Sie den "
+        "Bildschirm oder die Funktion, mit der Sie arbeiten.",
+        "nl": "Sorry dat dit niet hielp. Probeer het met andere woorden, of noem het scherm of "
+        "de functie waarin u werkt.",
+        "fi": "Valitettavasti tämä ei auttanut. Kysy toisin sanoin tai kerro, missä näkymässä "
+        "tai toiminnossa työskentelet.",
+    },
     "vague": {
         "en": "Could you say a little more? Ask a whole question about what you want to do, "
         "and I will answer with links to the pages that say so.",
@@ -551,9 +648,9 @@ MAX_CHARS = 40
 
 def small_talk_kind(question: str) -> tuple[str, list[str]] | None:
     """The kind of small talk `question` is alone (greeting, thanks, goodbye, "ok", help:
-    asking what the assistant does, or vague: one word such as "why" or "yes", or only
-    punctuation) and the languages it may be in, likeliest first (`LIKELIEST`); None when it
-    says anything more."""
+    asking what the assistant does, unhelpful: saying an answer did not help, or vague: one
+    word such as "why" or "yes", or only punctuation) and the languages it may be in,
+    likeliest first (`LIKELIEST`); None when it says anything more."""
     if len(question) > MAX_CHARS:
         return None
     key = " ".join(_WORDS.findall(question.casefold()))

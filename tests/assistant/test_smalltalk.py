@@ -1,5 +1,5 @@
-"""Greetings, thanks, "ok", goodbyes, asking for help and a lone "why?" are answered in kind,
-unsearched."""
+"""Greetings, thanks, "ok", goodbyes, asking for help, "that didn't help" and a lone "why?" are
+answered in kind, unsearched."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ from assistant._smalltalk import LIKELIEST, PHRASES, REPLIES, small_talk, small_
         ("OK", None, None, "okay", "en"),
         ("ok", None, "sv", "okay", "sv"),
         ("Alles klar!", None, None, "okay", "de"),
+        ("That didn't help.", None, None, "unhelpful", "en"),
+        ("Det hjalp ikke", None, "da", "unhelpful", "da"),
+        ("Das hilft mir nicht!", None, None, "unhelpful", "de"),
         ("Why?", None, None, "vague", "en"),
         ("hvorfor", None, "no", "vague", "no"),
         ("Nee", None, None, "vague", "nl"),
@@ -57,6 +60,7 @@ def test_small_talk_is_answered_in_its_language(
         "bgcolor",
         "404",
         "Why is my calendar empty?",
+        "that didn't help with the export",
     ],
 )
 def test_a_message_that_asks_anything_is_not_small_talk(message: str) -> None:
