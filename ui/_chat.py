@@ -16,6 +16,7 @@ import gradio as gr
 from assistant import Answer, QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
 from assistant._safe import safe_markdown
+from assistant._smalltalk import small_talk_kind
 from ui._i18n import (
     DEFAULT_LANGUAGE,
     guide_examples,
@@ -277,6 +278,7 @@ class ChatHandlers:
                     conv.answer_langs[id(reply)] = lang
                     at = next(i for i, m in enumerate(conv.messages) if m is reply)
                     conv.answer_ids[at] = part.id
+                    self._unhelpful(conv, at, question, request)
                     if lang != conv.examples_lang:
                         conv.examples_lang = lang
                         examples = self.example_set(lang)
@@ -308,6 +310,20 @@ class ChatHandlers:
         if conv.closed:
             conv = conv.restarted()
         return list(conv.messages), conv
+
+    def _unhelpful(
+        self, conv: Conversation, at: int, message: str, request: gr.Request | None
+    ) -> None:
+        """A reader's "That didn't help" counts as a thumbs-down, with the message as its
+        comment, on the answer before it (at chat position `at`)."""
+        found = small_talk_kind(message)
+        earlier = [i for i in conv.answer_ids if i < at]
+        if found is None or found[0] != "unhelpful" or not earlier:
+            return
+        with contextlib.suppress(QuestionLogError):
+            self.service.vote(
+                conv.answer_ids[max(earlier)], "down", message, voter=self._client(request)
+            )
 
     def vote(
         self, conv: Conversation, data: gr.LikeData, request: gr.Request | None = None

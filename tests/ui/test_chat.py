@@ -253,6 +253,19 @@ def test_thumbs_down_is_stored_for_the_answer_it_was_given_on(service: AnswerSer
     assert [(r.question, r.down_votes) for r in rows] == [(QUESTION, 1)]
 
 
+def test_saying_an_answer_did_not_help_votes_it_down(service: AnswerService) -> None:
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
+    run(handlers, conv, "That didn't help")  # nothing before it to vote on
+    run(handlers, conv, QUESTION)
+    run(handlers, conv, "That didn't help")
+    assert conv.messages[-1]["content"] == REPLIES["unhelpful"]["en"]
+    rows = service.log.report()
+    assert [(r.question, r.down_votes) for r in rows] == [(QUESTION, 1)]
+    with service.log.engine.connect() as connection:
+        comments = connection.exec_driver_sql("SELECT comment FROM feedback").fetchall()
+    assert [c[0] for c in comments] == ["That didn't help"]
+
+
 def test_a_new_conversation_stops_the_answer_being_written_in_the_old_one(
     service: AnswerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
