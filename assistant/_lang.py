@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from functools import cached_property
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -34,7 +34,8 @@ _CAMEL = re.compile(r"\b[^\W\d_]*[a-z][^\W\d_]*[A-Z][^\W\d_]*\b")
 WORD = re.compile(r"[^\W\d_][^\W_]*")
 #: How much a language that the docs are written in counts when none of the question's words
 #: occur in its docs: the likelihood of each such language is this plus its share of the
-#: question's words (a word used by k languages' docs gives each of them 1/k). Measured by
+#: question's words (a word that the docs of several languages use is split between them by
+#: how often each uses it). Measured by
 #: `python -m bench --only language` (titles, descriptions and headings as questions, each
 #: against the words of the other articles).
 VOCABULARY_SMOOTHING = 0.05
@@ -71,13 +72,14 @@ class LanguageGuesser:
         self,
         text: str,
         floor: float = 0.25,
-        vocabularies: Mapping[str, Container[str]] | None = None,
+        vocabularies: Mapping[str, Mapping[str, float]] | None = None,
         smoothing: float = VOCABULARY_SMOOTHING,
     ) -> list[tuple[str, float]]:
         """Language codes with their confidence, best first; those below `floor` of the best
         are left out. Camel-case names are not read. With the `vocabularies` of the languages
-        the docs are written in (lowercased words), a language whose docs use more of the
-        question's words counts more: a short question ("skapa offert") says little to the
+        the docs are written in (lowercased words, each with its share of its language's
+        words), a language whose docs use more of the question's words, and more often,
+        counts more: a short question ("skapa offert", "change password") says little to the
         detector but much to the docs."""
         merged: dict[str, float] = {}
         words = _CAMEL.sub(" ", text)
@@ -94,7 +96,9 @@ class LanguageGuesser:
         top = ranked[0][1]
         return [(code, conf) for code, conf in ranked if conf >= floor * top]
 
-    def guess(self, text: str, vocabularies: Mapping[str, Container[str]] | None = None) -> str:
+    def guess(
+        self, text: str, vocabularies: Mapping[str, Mapping[str, float]] | None = None
+    ) -> str:
         """The most likely language code of `text`."""
         return self.candidates(text, vocabularies=vocabularies)[0][0]
 
@@ -110,20 +114,21 @@ def reader_first(codes: list[str], reader_lang: str | None) -> list[str]:
 def _weighed_by_use(
     confidence: dict[str, float],
     words: list[str],
-    vocabularies: Mapping[str, Container[str]],
+    vocabularies: Mapping[str, Mapping[str, float]],
     smoothing: float,
 ) -> dict[str, float]:
     """`confidence` times each docs language's share of `words` (plus `smoothing`), relative
     to the mean share, so that languages without docs keep their own confidence. A word that
-    the docs of k languages use counts 1/k for each: "outlook" or "kalender" says little,
-    "synkronisera" says Swedish."""
+    the docs of several languages use is split between them by how often each uses it:
+    "password" is mostly English even where German docs quote it, "synkronisera" Swedish."""
     if not words:
         return confidence
     share = dict.fromkeys(vocabularies, 0.0)
     for word in words:
-        users = [lang for lang, vocab in vocabularies.items() if word in vocab]
-        for lang in users:
-            share[lang] += 1.0 / len(users)
+        rates = {lang: vocab[word] for lang, vocab in vocabularies.items() if word in vocab}
+        total = sum(rates.values())
+        for lang, rate in rates.items():
+            share[lang] += rate / total
     use = {lang: smoothing + value / len(words) for lang, value in share.items()}
     mean = sum(use.values()) / len(use)
     return {code: value * use.get(code, mean) / mean for code, value in confidence.items()}

@@ -9,6 +9,7 @@ tune questions (`python -m bench --only compounds`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -184,13 +185,17 @@ class LexicalIndex:
     ) -> None:
         options = compounds or CompoundOptions()
         by_lang: dict[str, list[int]] = {}
-        vocabularies: dict[str, set[str]] = {}
+        counts: dict[str, Counter[str]] = {}
         for row, lang in enumerate(langs):
             by_lang.setdefault(lang, []).append(row)
-            vocabularies.setdefault(lang, set()).update(WORD.findall(texts[row].lower()))
-        self.vocabularies = {lang: frozenset(words) for lang, words in vocabularies.items()}
-        """The lowercased words of each language's sections."""
-        self._prefixes = frozenset(w[:PREFIX] for words in vocabularies.values() for w in words)
+            counts.setdefault(lang, Counter()).update(WORD.findall(texts[row].lower()))
+        self.vocabularies: dict[str, dict[str, float]] = {
+            lang: {word: n / words.total() for word, n in words.items()}
+            for lang, words in counts.items()
+        }
+        """The lowercased words of each language's sections, each with its share of that
+        language's words."""
+        self._prefixes = frozenset(w[:PREFIX] for words in counts.values() for w in words)
         """The first `PREFIX` letters of every word of the sections."""
         self._indexes = {
             lang: _LanguageIndex(lang, rows, [texts[r] for r in rows], options)

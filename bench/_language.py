@@ -1,13 +1,14 @@
 """Language detection of questions: lingua alone (Bokmål and Nynorsk summed, as before, or the
 likelier of the two) against lingua weighed by the words each language's docs use (each word
-counted once for every language that uses it, as before, or split between them), on the tune
-questions and on titles, descriptions and headings asked as questions (short, like keyword
-searches), each of those against the words of the other articles only."""
+counted once for every language that uses it, or split evenly between them, as before, or split
+by how often each uses it), on the tune questions and on titles, descriptions and headings
+asked as questions (short, like keyword searches), each of those against the words of the
+other articles only."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from assistant import Assistant
 from assistant._eval import EvalQuestion, read_questions
@@ -25,38 +26,82 @@ from bench._setup import Setup
 from corpus import Chunk
 
 SMOOTHINGS = (1.0, 0.2, 0.1, 0.05, 0.02)
-PREVIOUS_SMOOTHING = 0.1
+OLDER_SMOOTHING = 0.1
+PREVIOUS_SMOOTHING = 0.05
 Guess = Callable[[str, str, str], str]  # (question, own article or "", its language) -> code
 #: A page in a language near the question's: a Norwegian reader on a Swedish page, and so on.
 NEIGHBOUR = {"sv": "no", "no": "sv", "da": "no", "de": "nl", "nl": "de", "en": "sv", "fi": "sv"}
 
 
-class _OtherArticles(Container[str]):
-    """The words of one language's sections outside one article."""
+class _OtherArticles(Mapping[str, float]):
+    """The words of one language's sections outside one article, each with its share of
+    that language's words outside it."""
 
-    def __init__(self, articles: Mapping[str, set[str]], own: str) -> None:
-        self.articles = articles
+    def __init__(self, words: Mapping[str, Counter[str]], sizes: Counter[str], own: str) -> None:
+        self.words = words
         self.own = own
+        self.size = sizes.total() - sizes[own]
+
+    def _count(self, word: str) -> int:
+        found = self.words.get(word)
+        return found.total() - found[self.own] if found else 0
 
     def __contains__(self, word: object) -> bool:
-        found = self.articles.get(str(word), set())
-        return bool(found) and found != {self.own}
+        return self._count(str(word)) > 0
+
+    def __getitem__(self, word: str) -> float:
+        count = self._count(word)
+        if not count:
+            raise KeyError(word)
+        return count / self.size
+
+    def __iter__(self) -> Iterator[str]:
+        return (word for word in self.words if word in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def word_articles(chunks: Sequence[Chunk]) -> dict[str, dict[str, set[str]]]:
-    """Per language, the articles each lowercased word occurs in."""
-    out: dict[str, dict[str, set[str]]] = {}
+Counts = dict[str, tuple[dict[str, Counter[str]], Counter[str]]]
+
+
+def word_articles(chunks: Sequence[Chunk]) -> Counts:
+    """Per language, how often each lowercased word occurs in each article, and how many
+    words each article has."""
+    out: Counts = {}
     for c in chunks:
-        words = out.setdefault(c.lang, {})
-        for word in set(WORD.findall(c.passage().lower())):
-            words.setdefault(word, set()).add(c.article_id)
+        words, sizes = out.setdefault(c.lang, ({}, Counter()))
+        found = WORD.findall(c.passage().lower())
+        sizes[c.article_id] += len(found)
+        for word in found:
+            words.setdefault(word, Counter())[c.article_id] += 1
     return out
 
 
-def variants(
-    guesser: LanguageGuesser, articles: dict[str, dict[str, set[str]]]
-) -> dict[str, Guess]:
+def _split_evenly(
+    confidence: dict[str, float], words: list[str], vocab: Mapping[str, Mapping[str, float]]
+) -> dict[str, float]:
+    """The previous weighing: a word that k languages' docs use counts 1/k for each, and
+    languages without docs get the mean share."""
+    share = dict.fromkeys(vocab, 0.0)
+    for word in words:
+        users = [lang for lang, v in vocab.items() if word in v]
+        for lang in users:
+            share[lang] += 1.0 / len(users)
+    use = {lang: PREVIOUS_SMOOTHING + value / len(words) for lang, value in share.items()}
+    mean = sum(use.values()) / len(use)
+    return {code: value * use.get(code, mean) / mean for code, value in confidence.items()}
+
+
+def variants(guesser: LanguageGuesser, articles: Counts) -> dict[str, Guess]:
     """Each way of guessing, by name."""
+
+    def others(own: str) -> dict[str, Mapping[str, float]]:
+        return {lang: _OtherArticles(w, sizes, own) for lang, (w, sizes) in articles.items()}
+
+    def words_of(question: str) -> list[str]:
+        text = _CAMEL.sub(" ", question)
+        return WORD.findall((text if text.strip() else question).lower())
 
     def summed(question: str, _own: str, _lang: str) -> str:
         words = _CAMEL.sub(" ", question)
@@ -70,22 +115,26 @@ def variants(
 
     def counted_once(question: str, own: str, _lang: str) -> str:
         confidence = dict(guesser.candidates(question, floor=0.0))
-        text = _CAMEL.sub(" ", question)
-        words = WORD.findall((text if text.strip() else question).lower())
+        words = words_of(question)
         if not words:
             return max(confidence, key=confidence.__getitem__)
-        vocab = {lang: _OtherArticles(found, own) for lang, found in articles.items()}
         use = {
-            lang: PREVIOUS_SMOOTHING + sum(w in v for w in words) / len(words)
-            for lang, v in vocab.items()
+            lang: OLDER_SMOOTHING + sum(w in v for w in words) / len(words)
+            for lang, v in others(own).items()
         }
         mean = sum(use.values()) / len(use)
         return max(confidence, key=lambda code: confidence[code] * use.get(code, mean))
 
+    def evenly(question: str, own: str, _lang: str) -> str:
+        confidence = dict(guesser.candidates(question, floor=0.0))
+        words = words_of(question)
+        if words:
+            confidence = _split_evenly(confidence, words, others(own))
+        return max(confidence, key=confidence.__getitem__)
+
     def weighed(smoothing: float, page: Callable[[str], str | None] = lambda _lang: None) -> Guess:
         def guess(question: str, own: str, lang: str) -> str:
-            vocab = {code: _OtherArticles(words, own) for code, words in articles.items()}
-            found = guesser.candidates(question, vocabularies=vocab, smoothing=smoothing)
+            found = guesser.candidates(question, vocabularies=others(own), smoothing=smoothing)
             return reader_first([code for code, _ in found], page(lang))[0]
 
         return guess
@@ -93,11 +142,16 @@ def variants(
     out: dict[str, Guess] = {
         "lingua, Bokmål + Nynorsk summed": summed,
         "lingua, the likelier of Bokmål and Nynorsk": lambda q, _own, _lang: guesser.guess(q),
-        f"+ docs' words, each counted once, smoothing {PREVIOUS_SMOOTHING} (before)": counted_once,
+        f"+ docs' words, each counted once, smoothing {OLDER_SMOOTHING}": counted_once,
+        f"+ docs' words, shared ones split evenly, smoothing {PREVIOUS_SMOOTHING} (before)": (
+            evenly
+        ),
     }
     for smoothing in SMOOTHINGS:
         chosen = " (default)" if smoothing == VOCABULARY_SMOOTHING else ""
-        out[f"+ docs' words, shared ones split, smoothing {smoothing}{chosen}"] = weighed(smoothing)
+        out[f"+ docs' words, shared ones split by use, smoothing {smoothing}{chosen}"] = weighed(
+            smoothing
+        )
     out["  + the page's language first, page in the question's language"] = weighed(
         VOCABULARY_SMOOTHING, lambda lang: lang
     )

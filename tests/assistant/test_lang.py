@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant._lang import LanguageGuesser, language_code
+from assistant._lang import WORD, LanguageGuesser, language_code
 
 
 @pytest.mark.parametrize(
@@ -45,12 +45,22 @@ def test_a_question_of_names_alone_still_gets_a_language() -> None:
     assert code and confidence > 0
 
 
-DOCS = {
-    "sv": {"skapa", "offert", "en", "ny"},
-    "no": {"opprette", "tilbud", "et", "nytt"},
-    "da": {"opret", "tilbud", "et", "nyt"},
-    "en": {"create", "quote", "a", "new"},
-}
+def docs(**words: str) -> dict[str, dict[str, float]]:
+    """Vocabularies as `LexicalIndex` keeps them, from each language's text: every word with
+    its share of that language's words."""
+    out = {}
+    for lang, text in words.items():
+        found = WORD.findall(text.lower())
+        out[lang] = {w: found.count(w) / len(found) for w in found}
+    return out
+
+
+DOCS = docs(
+    sv="skapa offert en ny",
+    no="opprette tilbud et nytt",
+    da="opret tilbud et nyt",
+    en="create quote a new",
+)
 
 
 def test_the_words_the_docs_use_decide_a_short_question() -> None:
@@ -67,6 +77,15 @@ def test_a_language_the_docs_lack_or_a_clear_one_keeps_its_guess(question: str, 
 
 
 def test_a_word_only_one_language_uses_outweighs_words_they_share() -> None:
-    shared = {"kalender", "med", "outlook"}
-    docs = {"sv": shared | {"synkronisera"}, "no": shared | {"synkronisere"}, "da": shared}
-    assert LanguageGuesser().guess("synkronisera kalender med outlook", docs) == "sv"
+    shared = "kalender med outlook"
+    vocab = docs(sv=f"{shared} synkronisera", no=f"{shared} synkronisere", da=shared)
+    assert LanguageGuesser().guess("synkronisera kalender med outlook", vocab) == "sv"
+
+
+def test_a_word_several_languages_use_counts_most_for_the_one_that_uses_it_most() -> None:
+    # German docs quote English screen names now and then; lingua alone reads this as German.
+    vocab = docs(
+        en="change your password change the password to a new password",
+        de="Passwort ändern das Passwort change password",
+    )
+    assert LanguageGuesser().guess("Change password", vocab) == "en"
