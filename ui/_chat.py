@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from assistant import Answer, QuestionError
+from assistant import Answer, Citation, QuestionError
 from assistant._assistant import MAX_QUESTION_CHARS
 from assistant._safe import safe_markdown
 from assistant._smalltalk import small_talk_kind
@@ -131,10 +131,18 @@ def render_answer(answer: Answer, lang: str) -> str:
     if found:
         links = [
             f"{c.n}. [{_escape(c.breadcrumb)}]({quote(c.url, safe=_URL_SAFE)})"
-            for c in answer.citations
+            for c in _unlinked(answer)
         ]
         parts.append(f"**{text['sources']}**\n\n" + "\n".join(links))
     return "\n\n".join(parts)
+
+
+def _unlinked(answer: Answer) -> list[Citation]:
+    """The citations to list under the answer: those its text does not already link (an
+    extractive answer's see-also), as long as they stay numbered 1, 2, 3…; else all."""
+    shown = [c for c in answer.citations if f"]({quote(c.url, safe=_URL_SAFE)})" not in answer.text]
+    numbered = [c.n for c in shown] == list(range(1, len(shown) + 1))
+    return shown if shown and numbered else list(answer.citations)
 
 
 def answer_language(answer: Answer, page_lang: str) -> str:

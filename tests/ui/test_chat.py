@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -11,8 +12,8 @@ import gradio as gr
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from assistant import Answer, Citation, QuestionError
-from assistant._answer import not_found
+from assistant import Answer, Citation, Hit, QuestionError
+from assistant._answer import extractive, not_found
 from assistant._assistant import MAX_QUESTION_CHARS
 from assistant._smalltalk import REPLIES, small_talk
 from corpus import Chunk
@@ -432,6 +433,23 @@ def test_sources_are_numbered_links_with_escaped_titles_and_encoded_urls() -> No
         r"1. [Intro \[beta\] › \*New\* \<b\>](https://d.example/sv/a#steg)",
         "2. [Översikt](https://d.example/sv/b%20%28old%29#f%C3%A5-med)",
     ]
+
+
+def test_sources_leave_out_what_the_answer_already_links_as_see_also() -> None:
+    def hit(n: int, title: str) -> Hit:
+        chunk = Chunk(
+            f"a{n}", "en", title, ("Steps",), "steps", f"https://d.example/en/a{n}", "Do.", 0
+        )
+        return Hit(chunk, 0.9, 0.9, 0.0)
+
+    answer = extractive("q", "en", [hit(1, "Add a user"), hit(2, "User (list)")], 0.5)
+    text = render_answer(answer, "en")
+    body, sources = text.split("\n\n**Sources**\n\n")
+    assert "- [User (list) › Steps](https://d.example/en/a2#steps) [2]" in body
+    assert sources == "1. [Add a user › Steps](https://d.example/en/a1#steps)"
+    # An answer that links its second source but not its third keeps the list whole.
+    gap = [*answer.citations, citation(3, "Third", "https://d.example/en/a3")]
+    assert "3. [Third]" in render_answer(dataclasses.replace(answer, citations=gap), "en")
 
 
 def test_not_found_speaks_the_page_language_and_keeps_a_notice() -> None:
