@@ -90,6 +90,8 @@ class Conversation:
     answer_ids: dict[int, str] = field(default_factory=dict)
     #: The language of each answer, by its message's identity.
     answer_langs: dict[int, str] = field(default_factory=dict)
+    #: The replies to small talk ("Hello!"), by their messages' identity: nothing to vote on.
+    replies: set[int] = field(default_factory=set)
     #: Replaced by a new conversation: an answer still being written here shows nothing more.
     closed: bool = False
 
@@ -111,6 +113,7 @@ def _drop(conv: Conversation, *gone: dict[str, str]) -> None:
     """Remove the `gone` messages (by identity) from `conv`, keeping the answer ids on theirs."""
     for message in gone:
         conv.answer_langs.pop(id(message), None)
+        conv.replies.discard(id(message))
     ids = {id(conv.messages[at]): answer for at, answer in conv.answer_ids.items()}
     conv.messages[:] = [m for m in conv.messages if all(m is not g for g in gone)]
     conv.answer_ids = {at: ids[id(m)] for at, m in enumerate(conv.messages) if id(m) in ids}
@@ -196,15 +199,18 @@ class ChatHandlers:
 
     def language(self, lang: str, conv: Conversation | None = None) -> str:
         """The page's language and title, then the language of each answer in `conv` (an
-        empty `<i lang>` each: Gradio keeps no other attribute), as the HTML that
+        empty `<i lang>` each, `<b lang>` for a reply to small talk, which has no vote
+        buttons: Gradio keeps no other attribute), as the HTML that
         static/page/page-language.js applies."""
         page = f'<span lang="{lang}">{html.escape(self.title(lang))}</span>'
         if conv is None:
             return page
-        answers = [
-            conv.answer_langs.get(id(m), lang) for m in conv.messages if m["role"] == "assistant"
+        marks = [
+            ("b" if id(m) in conv.replies else "i", conv.answer_langs.get(id(m), lang))
+            for m in conv.messages
+            if m["role"] == "assistant"
         ]
-        return page + "".join(f'<i lang="{answer}"></i>' for answer in answers)
+        return page + "".join(f'<{tag} lang="{answer}"></{tag}>' for tag, answer in marks)
 
     def mark_languages(self, conv: Conversation) -> str:
         """After an answer or a new conversation: the page's language and its answers'."""
@@ -285,7 +291,10 @@ class ChatHandlers:
                     reply["content"] = render_answer(part, lang)
                     conv.answer_langs[id(reply)] = lang
                     at = next(i for i, m in enumerate(conv.messages) if m is reply)
-                    conv.answer_ids[at] = part.id
+                    if part.confident and not part.citations:
+                        conv.replies.add(id(reply))
+                    else:
+                        conv.answer_ids[at] = part.id
                     self._unhelpful(conv, at, question, request)
                     if lang != conv.examples_lang:
                         conv.examples_lang = lang

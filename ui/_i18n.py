@@ -257,7 +257,7 @@ GUIDE_EXAMPLES: dict[str, tuple[str, ...]] = {
     "fi": (
         "Miten indeksoin omat Markdown-ohjeartikkelini?",
         "Miten upotan widgetin verkkosivustolleni?",
-        "Miten yhdistän kielimallin?",
+        "Miten yhdistän kielimallin (LLM)?",
     ),
 }
 

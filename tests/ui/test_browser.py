@@ -202,6 +202,15 @@ def test_a_greeting_is_greeted_in_the_pages_language(
     expect(reply).to_contain_text(REPLIES["greeting"]["da"])
     expect(reply).not_to_contain_text(strings("da")["not_found_hint"])
     assert reply.locator("a").count() == 0
+    # Nothing to vote on: the reply keeps its copy button, Gradio's thumbs are hidden.
+    buttons = reply.locator("xpath=ancestor::div[contains(@class, 'message-row')][1]").locator(
+        "xpath=following-sibling::div[contains(@class, 'message-buttons')][1]"
+    )
+    expect(buttons.locator("button[data-gradio-aria-label='Copy message']")).to_be_visible()
+    for vote in ("Like", "Dislike"):
+        thumb = buttons.locator(f"button[data-gradio-aria-label='{vote}']")
+        expect(thumb).to_have_count(1)
+        expect(thumb).to_be_hidden()
 
 
 def test_a_question_over_the_limit_is_kept_whole_with_a_warning(

@@ -254,6 +254,18 @@ def test_thumbs_down_is_stored_for_the_answer_it_was_given_on(service: AnswerSer
     assert [(r.question, r.down_votes) for r in rows] == [(QUESTION, 1)]
 
 
+def test_a_reply_to_small_talk_has_nothing_to_vote_on(service: AnswerService) -> None:
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation(lang="sv")
+    run(handlers, conv, "Hej!")
+    run(handlers, conv, QUESTION)
+    handlers.vote(conv, gr.LikeData(None, {"index": 1, "value": "…", "liked": True}))
+    assert service.log.report() == []
+    marks = handlers.mark_languages(conv)
+    assert re.findall(r"<([bi]) lang=", marks) == ["b", "i"]
+    handlers.vote(conv, gr.LikeData(None, {"index": 3, "value": "…", "liked": False}))
+    assert [r.down_votes for r in service.log.report()] == [1]
+
+
 def test_saying_an_answer_did_not_help_votes_it_down(service: AnswerService) -> None:
     handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
     run(handlers, conv, "That didn't help")  # nothing before it to vote on

@@ -2,7 +2,8 @@
 // in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
 // and give the chat's parts the labels Gradio leaves in English (`gradio_labels`, and
 // `gradio_prefixes` for the openings of its messages' labels); and give each answer the
-// language it is in (`ChatHandlers.mark_languages`), which may not be the page's.
+// language it is in (`ChatHandlers.mark_languages`), which may not be the page's, and mark a
+// reply to small talk, which has nothing to vote on.
 (function () {
   var root = document.documentElement;
   var LABELS = /*LABELS*/ {}, PREFIXES = /*PREFIXES*/ {};
@@ -46,11 +47,17 @@
     if (root.lang !== chosen.lang) { root.lang = chosen.lang; }
     if (document.title !== chosen.textContent) { document.title = chosen.textContent; }
     relabel(chosen.lang);
-    var marks = document.querySelectorAll("#page-language i[lang]");
+    var marks = document.querySelectorAll("#page-language i[lang], #page-language b[lang]");
     document.querySelectorAll("#chat [data-testid='bot']").forEach(function (answer, n) {
       var lang = n < marks.length ? marks[n].lang : null;
       if (answer.getAttribute("lang") !== lang) {
         if (lang) { answer.setAttribute("lang", lang); } else { answer.removeAttribute("lang"); }
+      }
+      // A reply to small talk (a <b> mark) has no vote buttons (chat.css hides them).
+      var row = answer.closest(".message-row");
+      var reply = n < marks.length && marks[n].tagName === "B";
+      if (row && row.hasAttribute("data-reply") !== reply) {
+        if (reply) { row.setAttribute("data-reply", ""); } else { row.removeAttribute("data-reply"); }
       }
     });
   }
