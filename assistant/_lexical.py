@@ -189,8 +189,9 @@ class LexicalIndex:
         for row, lang in enumerate(langs):
             by_lang.setdefault(lang, []).append(row)
             counts.setdefault(lang, Counter()).update(WORD.findall(texts[row].lower()))
+        totals = {lang: words.total() for lang, words in counts.items()}
         self.vocabularies: dict[str, dict[str, float]] = {
-            lang: {word: n / words.total() for word, n in words.items()}
+            lang: {word: n / totals[lang] for word, n in words.items()}
             for lang, words in counts.items()
         }
         """The lowercased words of each language's sections, each with its share of that
