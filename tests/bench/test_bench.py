@@ -87,7 +87,8 @@ def test_language_section_compares_the_detectors(setup: Setup) -> None:
     text, data = run(setup, ["language"], "test")
     assert "## Question language" in text
     rows = data["language"]  # type: ignore[index]
-    assert "+ docs' words, each counted once, smoothing 0.1 (before)" in rows
+    assert "+ docs' words, shared ones split evenly, smoothing 0.05 (before)" in rows
+    assert "+ docs' words, shared ones split by use, smoothing 0.05 (default)" in rows
     assert all(tune == "3/3" for tune, *_ in rows.values())
 
 
