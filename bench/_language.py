@@ -35,12 +35,16 @@ NEIGHBOUR = {"sv": "no", "no": "sv", "da": "no", "de": "nl", "nl": "de", "en": "
 
 class _OtherArticles(Mapping[str, float]):
     """The words of one language's sections outside one article, each with its share of
-    that language's words outside it."""
+    that language's words outside it, or with 1 when `evenly` (a word that several languages
+    use is then split evenly between them, as before)."""
 
-    def __init__(self, words: Mapping[str, Counter[str]], sizes: Counter[str], own: str) -> None:
+    def __init__(
+        self, words: Mapping[str, Counter[str]], sizes: Counter[str], own: str, evenly: bool
+    ) -> None:
         self.words = words
         self.own = own
-        self.size = sizes.total() - sizes[own]
+        self.size = 1 if evenly else sizes.total() - sizes[own]
+        self.evenly = evenly
 
     def _count(self, word: str) -> int:
         found = self.words.get(word)
@@ -53,7 +57,7 @@ class _OtherArticles(Mapping[str, float]):
         count = self._count(word)
         if not count:
             raise KeyError(word)
-        return count / self.size
+        return 1.0 if self.evenly else count / self.size
 
     def __iter__(self) -> Iterator[str]:
         return (word for word in self.words if word in self)
@@ -78,26 +82,13 @@ def word_articles(chunks: Sequence[Chunk]) -> Counts:
     return out
 
 
-def _split_evenly(
-    confidence: dict[str, float], words: list[str], vocab: Mapping[str, Mapping[str, float]]
-) -> dict[str, float]:
-    """The previous weighing: a word that k languages' docs use counts 1/k for each, and
-    languages without docs get the mean share."""
-    share = dict.fromkeys(vocab, 0.0)
-    for word in words:
-        users = [lang for lang, v in vocab.items() if word in v]
-        for lang in users:
-            share[lang] += 1.0 / len(users)
-    use = {lang: PREVIOUS_SMOOTHING + value / len(words) for lang, value in share.items()}
-    mean = sum(use.values()) / len(use)
-    return {code: value * use.get(code, mean) / mean for code, value in confidence.items()}
-
-
 def variants(guesser: LanguageGuesser, articles: Counts) -> dict[str, Guess]:
     """Each way of guessing, by name."""
 
-    def others(own: str) -> dict[str, Mapping[str, float]]:
-        return {lang: _OtherArticles(w, sizes, own) for lang, (w, sizes) in articles.items()}
+    def others(own: str, evenly: bool = False) -> dict[str, Mapping[str, float]]:
+        return {
+            lang: _OtherArticles(w, sizes, own, evenly) for lang, (w, sizes) in articles.items()
+        }
 
     def words_of(question: str) -> list[str]:
         text = _CAMEL.sub(" ", question)
@@ -125,16 +116,14 @@ def variants(guesser: LanguageGuesser, articles: Counts) -> dict[str, Guess]:
         mean = sum(use.values()) / len(use)
         return max(confidence, key=lambda code: confidence[code] * use.get(code, mean))
 
-    def evenly(question: str, own: str, _lang: str) -> str:
-        confidence = dict(guesser.candidates(question, floor=0.0))
-        words = words_of(question)
-        if words:
-            confidence = _split_evenly(confidence, words, others(own))
-        return max(confidence, key=confidence.__getitem__)
-
-    def weighed(smoothing: float, page: Callable[[str], str | None] = lambda _lang: None) -> Guess:
+    def weighed(
+        smoothing: float,
+        page: Callable[[str], str | None] = lambda _lang: None,
+        evenly: bool = False,
+    ) -> Guess:
         def guess(question: str, own: str, lang: str) -> str:
-            found = guesser.candidates(question, vocabularies=others(own), smoothing=smoothing)
+            vocab = others(own, evenly)
+            found = guesser.candidates(question, vocabularies=vocab, smoothing=smoothing)
             return reader_first([code for code, _ in found], page(lang))[0]
 
         return guess
@@ -144,7 +133,7 @@ def variants(guesser: LanguageGuesser, articles: Counts) -> dict[str, Guess]:
         "lingua, the likelier of Bokmål and Nynorsk": lambda q, _own, _lang: guesser.guess(q),
         f"+ docs' words, each counted once, smoothing {OLDER_SMOOTHING}": counted_once,
         f"+ docs' words, shared ones split evenly, smoothing {PREVIOUS_SMOOTHING} (before)": (
-            evenly
+            weighed(PREVIOUS_SMOOTHING, evenly=True)
         ),
     }
     for smoothing in SMOOTHINGS:

@@ -127,7 +127,7 @@ def render_answer(answer: Answer, lang: str) -> str:
     text = strings(lang)
     found = bool(answer.citations)
     declined = answer.text if normalize_language(answer.language) == lang else ""
-    shown = found or answer.confident
+    shown = found or _is_reply(answer)
     parts = [answer.text if shown else f"{declined or text['not_found']} {text['not_found_hint']}"]
     if answer.notice:
         parts.append(f"_{_escape(answer.notice)}_")
@@ -138,6 +138,11 @@ def render_answer(answer: Answer, lang: str) -> str:
         ]
         parts.append(f"**{text['sources']}**\n\n" + "\n".join(links))
     return "\n\n".join(parts)
+
+
+def _is_reply(answer: Answer) -> bool:
+    """Whether `answer` replies to small talk: sure of itself, yet citing nothing."""
+    return answer.confident and not answer.citations
 
 
 def _unlinked(answer: Answer) -> list[Citation]:
@@ -291,7 +296,7 @@ class ChatHandlers:
                     reply["content"] = render_answer(part, lang)
                     conv.answer_langs[id(reply)] = lang
                     at = next(i for i, m in enumerate(conv.messages) if m is reply)
-                    if part.confident and not part.citations:
+                    if _is_reply(part):
                         conv.replies.add(id(reply))
                     else:
                         conv.answer_ids[at] = part.id
