@@ -22,7 +22,9 @@ from assistant._ranker import Tuned
 from assistant._retriever import RetrievalParams, Retriever
 from assistant._tune import (
     CV_SEEDS,
+    SEE_ALSO_BETA,
     Sample,
+    choose_see_also,
     choose_threshold,
     collect,
     decline_curve,
@@ -127,6 +129,7 @@ def run(setup: Setup) -> list[str]:
     naive_row = ["naive hybrid (equal-weight RRF over chunks)", round(float(s1), 3)]
     rows.append([*naive_row, round(float(s5), 3), f"0/{out_of_scope}", 0.0, "never"])
     curve = decline_curve(pooled, learned, repeats)
+    see_also = _see_also(pooled, learned, repeats)
     log("ranking: link texts as searches")
     searches = searches_table(samples, weak, links, tuned)
     dev = _dev(setup, assistant, retriever)
@@ -137,6 +140,7 @@ def run(setup: Setup) -> list[str]:
         {
             "tune_cv": rows,
             "decline_curve": curve,
+            "see_also": see_also,
             "searches": searches,
             "dev": dev,
             "off_domain": off_domain,
@@ -164,6 +168,20 @@ def run(setup: Setup) -> list[str]:
             curve,
         ),
         table(
+            "See-also (tune questions, out of fold, mean of "
+            f"{repeats} fold assignments; answered: first relevance at the decline point chosen "
+            "there): the see-also point each criterion chooses there, and what a reader sees",
+            [
+                "see-also point",
+                "relevance",
+                "first article wrong",
+                "a gold one in see-also",
+                "see-also links per answer",
+                "of them gold",
+            ],
+            see_also,
+        ),
+        table(
             f'Link texts as searches ({len(links)} pseudo-questions such as "Registrera en order", '
             "2 to 8 words, answer: the linked article) and the tune questions, out of fold "
             "with folds grouped by article over both, mean of "
@@ -183,6 +201,42 @@ def run(setup: Setup) -> list[str]:
             off_domain,
         ),
     ]
+
+
+def _see_also(
+    samples: Sequence[Sample], scores: Sequence[npt.NDArray[np.float64]], repeats: int
+) -> list[list[object]]:
+    """For the see-also point that the F1 (the previous criterion) and the shipped F-beta
+    choose out of fold: the answered questions whose first article is wrong, those of them
+    with a gold article among the see-also links (candidates two to five at or above the
+    point), the links per answer and the share of them that are gold."""
+    declined_below = choose_threshold(samples, scores)
+    rows: list[list[object]] = []
+    for name, beta in (("F1 (before)", 1.0), (f"F{SEE_ALSO_BETA:g} (shipped)", SEE_ALSO_BETA)):
+        point = choose_see_also(samples, scores, beta)
+        wrong = rescued = links = gold = answered = 0
+        for s, sc in zip(samples, scores, strict=True):
+            if not len(sc) or float(sc.max()) < declined_below:
+                continue
+            answered += 1
+            order = np.argsort(-sc, kind="stable")
+            shown = [j for j in order[1:5] if sc[j] >= point]
+            links += len(shown)
+            gold += sum(int(s.labels[j] > 0) for j in shown)
+            if s.question.gold and s.labels[order[0]] == 0:
+                wrong += 1
+                rescued += any(s.labels[j] > 0 for j in shown)
+        rows.append(
+            [
+                name,
+                point,
+                round(wrong / repeats, 1),
+                round(rescued / repeats, 1),
+                round(links / max(answered, 1), 2),
+                round(gold / max(links, 1), 2),
+            ]
+        )
+    return rows
 
 
 def _off_domain(assistant: Assistant) -> list[list[object]]:

@@ -22,6 +22,7 @@ from assistant._tune import (
     Sample,
     _section_score,
     bootstrap,
+    choose_see_also,
     collect,
     cross_validate,
     decline_curve,
@@ -230,6 +231,18 @@ def test_the_domain_floor_is_the_lowest_best_cosine_of_each_language_of_the_docs
         _sample("en", 0.5, gold=()),  # out of scope
     ]
     assert domain_floor(samples, {"en", "sv", "de"}) == {"en": 0.856, "sv": 0.875}
+
+
+def test_the_see_also_point_weighs_a_missed_right_article_more_than_a_wrong_link() -> None:
+    # The second candidates' relevance and whether each is gold: the last right article
+    # (0.1) is reached only by listing three wrong ones as well.
+    seconds = [(0.6, 1.0), (0.5, 1.0), (0.2, 0.0), (0.15, 0.0), (0.12, 0.0), (0.1, 1.0)]
+    samples = [
+        dataclasses.replace(_sample("en", 0.9), labels=np.array([1.0, gold])) for _, gold in seconds
+    ]
+    scores = [np.array([0.9, p]) for p, _ in seconds]
+    assert choose_see_also(samples, scores, beta=1.0) == 0.5  # precision as much as recall
+    assert choose_see_also(samples, scores) == 0.1  # the shipped beta: every right one listed
 
 
 def test_cross_validation_declines_a_question_below_the_floor_of_its_training_folds(

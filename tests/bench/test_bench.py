@@ -50,6 +50,9 @@ def test_offline_sections(setup: Setup) -> None:
     assert "## Decline curve" in text and "## Embedding variants" in text
     assert "naive hybrid" in data["ranking"]["dev"]  # type: ignore[index]
     assert "## Link texts as searches" in text
+    see_also = data["ranking"]["see_also"]  # type: ignore[index]
+    assert [row[0] for row in see_also] == ["F1 (before)", "F2 (shipped)"]
+    assert see_also[1][1] <= see_also[0][1]  # recall weighs more: the point is no higher
     assert "## Off-domain questions" in text
     off_domain = data["ranking"]["off_domain"]  # type: ignore[index]
     assert [row[0] for row in off_domain] == ["en", "sv", "no", "da", "de", "nl", "fi"]
