@@ -412,7 +412,8 @@ def tune(ctx: click.Context, questions: Path, out: Path | None) -> None:
         f"article, mean of {figures['fold_assignments']} fold assignments): success@1 "
         f"{figures['cv_success@1']}, success@5 {figures['cv_success@5']}, "
         f"out of scope declined {figures['cv_declined']}, answerable declined "
-        f"{figures['cv_over_declined']}; decline below relevance {tuned.min_relevance}."
+        f"{figures['cv_over_declined']}; decline below relevance {tuned.min_relevance}, "
+        f"see also from relevance {tuned.see_also}."
     )
     click.echo(f"Wrote {out}.")
 

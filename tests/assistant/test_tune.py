@@ -198,6 +198,11 @@ def test_tune_writes_the_configured_ranker_and_every_command_reads_it(tmp_path: 
     tuned = run("tune", str(questions))
     assert tuned.exit_code == 0, tuned.output
     assert f"Wrote {ranker}." in tuned.output
+    chosen = load_tuned(ranker)
+    assert (
+        f"decline below relevance {chosen.min_relevance}, see also from relevance "
+        f"{chosen.see_also}." in tuned.output
+    )
     assert open_assistant(load_settings(config)).retriever.params.tuned == load_tuned(ranker)
     assert run("ask", "how do I invite colleagues?").exit_code == 0
     other = tmp_path / "other.json"
