@@ -203,7 +203,7 @@ def test_tune_writes_the_configured_ranker_and_every_command_reads_it(tmp_path: 
         f"decline below relevance {chosen.min_relevance}, see also from relevance "
         f"{chosen.see_also}." in tuned.output
     )
-    assert open_assistant(load_settings(config)).retriever.params.tuned == load_tuned(ranker)
+    assert open_assistant(load_settings(config)).retriever.params.tuned == chosen
     assert run("ask", "how do I invite colleagues?").exit_code == 0
     other = tmp_path / "other.json"
     assert run("tune", "--out", str(other), str(questions)).exit_code == 0
