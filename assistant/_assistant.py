@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from assistant._answer import extractive, message, not_found
+from assistant._followup import points_back
 from assistant._generate import generate, standalone_question
 from assistant._lang import LanguageGuesser, reader_first
 from assistant._llm import LLMClient, LLMError
@@ -102,7 +103,10 @@ class Assistant:
         finds nothing relevant; else the follow-up's own search picks the section, which the
         previous question would outweigh. It never wins with the previous question's own first
         article when the follow-up alone does not find that among its hits: that is a new topic
-        carried by the previous question's words (bench/RESULTS.md, follow-up section)."""
+        carried by the previous question's words (bench/RESULTS.md, follow-up section). A
+        follow-up that finds nothing relevant alone and has no word that points back ("it",
+        "den", an opening "And") is not searched with the previous question: it is a new topic
+        the docs don't cover ("How many vacation days do I have left?")."""
         question = _checked(question)
         detected = self.question_languages(question, reader_lang)
         langs = [lang] if lang else detected
@@ -115,7 +119,7 @@ class Assistant:
             self.retriever.retrieve, langs=search, top_k=k, admin=admin, prefer=langs, fixed=fixed
         )
         retrieval = search_for(question)
-        if history:
+        if history and (retrieval.relevant or points_back(question, detected[0])):
             joined = search_for(f"{question} {history[-1]}")
             found = joined.hits[0].chunk.doc_id if joined.hits else None
             alone = [hit.chunk.doc_id for hit in retrieval.hits]

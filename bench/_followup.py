@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 from assistant import Assistant
 from assistant._retriever import Retrieval, RetrievalParams
@@ -76,10 +77,18 @@ STRATEGIES: dict[str, Strategy] = {
         a.retrieve(f"{p.followup} {p.first}")[0],
         key=lambda r: r.relevance,
     ),
-    "ours (+ previous when more relevant elsewhere)": lambda a, p: a.retrieve(
+    "ours before: + previous when more relevant elsewhere": lambda a, p: _without_pointers(a, p),
+    "ours: and, when nothing found alone, only if it points back": lambda a, p: a.retrieve(
         p.followup, history=[p.first]
     )[0],
 }
+
+
+def _without_pointers(assistant: Assistant, pair: Pair) -> Retrieval:
+    """Ours as it was before a follow-up that finds nothing alone had to point back ("it",
+    "And ...") to be searched with the previous question."""
+    with mock.patch("assistant._assistant.points_back", return_value=True):
+        return assistant.retrieve(pair.followup, history=[pair.first])[0]
 
 
 def _if_not_relevant(alone: Retrieval, joined: Retrieval) -> Retrieval:

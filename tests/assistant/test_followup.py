@@ -1,7 +1,8 @@
 """Follow-ups without an LLM: searched alone and with the previous question, which wins only
 when it is more relevant and finds another article or the follow-up alone finds nothing
 relevant, and never with the previous question's own article that the follow-up alone does not
-find (a new topic); links of the docs shown as links in answers."""
+find (a new topic); a follow-up that finds nothing alone and does not point back is not searched
+with the previous question; links of the docs shown as links in answers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from assistant import Assistant
 from assistant._answer import with_links
+from assistant._followup import points_back
 from assistant._ingest import CorpusSource, ingest
 from assistant._retriever import Retrieval, RetrievalParams
 from corpus import Chunker
@@ -120,7 +122,7 @@ def test_the_previous_question_s_article_wins_when_the_follow_up_alone_finds_it_
 def test_a_blank_or_overlong_previous_question_is_searched_without_error(
     assistant: Assistant, monkeypatch: pytest.MonkeyPatch, previous: str
 ) -> None:
-    followup = "What is in the fridge?"
+    followup = "What is in it?"
     script = {followup: (0.2, "guide/index"), f"{followup} {previous}": (0.9, "guide/setup")}
     asked = _scripted(assistant, monkeypatch, script)
     retrieval, _ = assistant.retrieve(followup, history=[previous])
@@ -135,13 +137,54 @@ def test_a_question_without_history_is_searched_once(
     assert asked == [FIRST]
 
 
+@pytest.mark.parametrize(("followup", "searches"), [("What is a banana?", 1), ("Is it ripe?", 2)])
 def test_a_follow_up_that_nothing_answers_stays_unanswered(
-    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, followup: str, searches: int
 ) -> None:
     asked = _scripted(assistant, monkeypatch, {})
-    answer = assistant.ask("What is a banana?", history=[FIRST])
-    assert len(asked) == 2
+    answer = assistant.ask(followup, history=[FIRST])
+    assert len(asked) == searches
     assert not answer.confident and answer.citations == []
+
+
+@pytest.mark.parametrize(
+    ("followup", "cited"),
+    [
+        ("How many vacation days do I have left?", []),
+        ("How many of them are left?", ["guide/index"]),
+        ("And vacation days?", ["guide/index"]),
+    ],
+)
+def test_a_follow_up_that_finds_nothing_alone_joins_the_previous_question_only_if_it_points_back(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, followup: str, cited: list[str]
+) -> None:
+    script = {followup: (0.2, "guide/index"), f"{followup} {FIRST}": (0.9, "guide/index")}
+    _scripted(assistant, monkeypatch, {**script, FIRST: PREVIOUS})
+    answer = assistant.ask(followup, history=[FIRST])
+    assert [c.article_id for c in answer.citations[:1]] == cited
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "points"),
+    [
+        ("And how do I delete it?", "en", True),
+        ("What about companies?", "en", True),
+        ("How many vacation days do I have left?", "en", False),
+        ("Och hur skickar jag den till kunden?", "sv", True),
+        ("Hvor mange feriedager har jeg igjen i år?", "no", False),
+        ("Kan jeg tilføje interesser til vedkommende?", "da", True),
+        ("Hvordan skifter jeg dækkene på min bil?", "da", False),
+        ("Und wie lösche ich ihn?", "de", True),
+        ("Wie richte ich meine E-Mail ein?", "de", False),
+        ("Hoe verwijder ik die?", "nl", True),
+        ("Entä mobiilissa?", "fi", True),
+        ("¿Cómo lo borro?", "es", True),
+    ],
+)
+def test_a_follow_up_points_back_with_a_pronoun_or_a_continuing_opening(
+    question: str, lang: str, points: bool
+) -> None:
+    assert points_back(question, lang) is points
 
 
 def test_linked_text_becomes_a_link_once_and_nothing_else_does() -> None:

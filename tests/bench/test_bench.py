@@ -104,7 +104,8 @@ def test_followup_section_compares_the_strategies(setup: Setup) -> None:
         "follow-up alone",
         "alone, + previous when not relevant (before)",
         "the more relevant of alone and + previous",
-        "ours (+ previous when more relevant elsewhere)",
+        "ours before: + previous when more relevant elsewhere",
+        "ours: and, when nothing found alone, only if it points back",
     }
     assert all(row["pairs"] == 18 for row in guide.values())
 
