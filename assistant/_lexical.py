@@ -5,17 +5,30 @@ directions: by default each long word also counts as the stems of its parts (spl
 wordninja's per-language word frequencies), and the character n-grams of its stem score in a
 second BM25 field. The defaults of `CompoundOptions` are the variant that measured best on the
 tune questions (`python -m bench --only compounds`).
+
+Building it is most of a server's cold start, so it is kept in the index generation's folder
+after its first build and read back by later starts (`kept_or_built`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
 
 import bm25s
 import numpy as np
+import numpy.typing as npt
 import Stemmer
 import wordninja
 
@@ -47,6 +60,9 @@ STRANGE_WORDS = 3
 PREFIX = 4
 #: The shortest part of a compound of the docs' words ("två" in "tvåfaktorsautentisering").
 MIN_PART = 3
+#: Bumped when what `LexicalIndex.save` writes changes.
+SAVED_FORMAT = 1
+_log = logging.getLogger(__name__)
 
 Compounds = Literal["none", "split", "ngrams", "both"]
 
@@ -130,6 +146,13 @@ def _bm25(docs: list[list[str]]) -> bm25s.BM25:
     return bm25
 
 
+def _load_bm25(folder: Path) -> bm25s.BM25:
+    bm25 = bm25s.BM25.load(folder, show_progress=False, allow_pickle=False)
+    if not isinstance(bm25.vocab_dict, dict):
+        raise ValueError(f"{folder}: no vocabulary")
+    return bm25
+
+
 def _scores(bm25: bm25s.BM25, tokens: list[str]) -> np.ndarray | None:
     known = [t for t in tokens if t in bm25.vocab_dict]
     return bm25.get_scores(known) if known else None
@@ -150,15 +173,50 @@ def stems(text: str, lang: str) -> set[str]:
 
 class _LanguageIndex:
     def __init__(
-        self, lang: str, rows: list[int], texts: Sequence[str], options: CompoundOptions
+        self,
+        analyzer: _Analyzer,
+        rows: npt.NDArray[np.int64],
+        words: bm25s.BM25,
+        grams: bm25s.BM25 | None,
     ) -> None:
-        self.rows = np.asarray(rows)
-        self.analyzer = _Analyzer(lang, options)
-        self.weight = options.ngram_weight
-        docs = self.analyzer.terms(texts, remember=True)
-        self.words = _bm25([d.stems for d in docs])
-        has_grams = self.weight > 0 and any(d.grams for d in docs)
-        self.grams = _bm25([d.grams for d in docs]) if has_grams else None
+        self.rows = rows
+        self.analyzer = analyzer
+        self.weight = analyzer.options.ngram_weight
+        self.words = words
+        self.grams = grams
+
+    @classmethod
+    def build(
+        cls, lang: str, rows: list[int], texts: Sequence[str], options: CompoundOptions
+    ) -> _LanguageIndex:
+        analyzer = _Analyzer(lang, options)
+        docs = analyzer.terms(texts, remember=True)
+        has_grams = options.ngram_weight > 0 and any(d.grams for d in docs)
+        grams = _bm25([d.grams for d in docs]) if has_grams else None
+        return cls(
+            analyzer, np.asarray(rows, dtype=np.int64), _bm25([d.stems for d in docs]), grams
+        )
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir()
+        np.save(folder / "rows.npy", self.rows)
+        self.words.save(folder / "words", show_progress=False)
+        if self.grams is not None:
+            self.grams.save(folder / "grams", show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, lang: str, options: CompoundOptions, total: int) -> _LanguageIndex:
+        """Raises ValueError when the files do not fit an index of `total` rows."""
+        rows = np.load(folder / "rows.npy", allow_pickle=False)
+        words = _load_bm25(folder / "words")
+        grams = _load_bm25(folder / "grams") if (folder / "grams").exists() else None
+        fits = rows.ndim == 1 and rows.dtype.kind == "i" and len(rows) > 0
+        if not fits or rows.min() < 0 or rows.max() >= total:
+            raise ValueError(f"{folder}: rows outside the index")
+        for bm25 in (words, grams):
+            if bm25 is not None and bm25.scores["num_docs"] != len(rows):
+                raise ValueError(f"{folder}: {bm25.scores['num_docs']} documents, not {len(rows)}")
+        return cls(_Analyzer(lang, options), rows, words, grams)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         terms = self.analyzer.terms([query], remember=False)[0]
@@ -190,18 +248,74 @@ class LexicalIndex:
             by_lang.setdefault(lang, []).append(row)
             counts.setdefault(lang, Counter()).update(WORD.findall(texts[row].lower()))
         totals = {lang: words.total() for lang, words in counts.items()}
-        self.vocabularies: dict[str, dict[str, float]] = {
+        vocabularies = {
             lang: {word: n / totals[lang] for word, n in words.items()}
             for lang, words in counts.items()
         }
-        """The lowercased words of each language's sections, each with its share of that
-        language's words."""
-        self._prefixes = frozenset(w[:PREFIX] for words in counts.values() for w in words)
-        """The first `PREFIX` letters of every word of the sections."""
-        self._indexes = {
-            lang: _LanguageIndex(lang, rows, [texts[r] for r in rows], options)
+        indexes = {
+            lang: _LanguageIndex.build(lang, rows, [texts[r] for r in rows], options)
             for lang, rows in by_lang.items()
         }
+        self._assemble(options, len(langs), vocabularies, indexes)
+
+    def _assemble(
+        self,
+        options: CompoundOptions,
+        rows: int,
+        vocabularies: dict[str, dict[str, float]],
+        indexes: dict[str, _LanguageIndex],
+    ) -> None:
+        self.options = options
+        self._sections = rows
+        self.vocabularies = vocabularies
+        """The lowercased words of each language's sections, each with its share of that
+        language's words."""
+        self._prefixes = frozenset(w[:PREFIX] for words in vocabularies.values() for w in words)
+        """The first `PREFIX` letters of every word of the sections."""
+        self._indexes = indexes
+
+    def save(self, folder: Path) -> None:
+        """Write the index to `folder` (which must not exist yet) all at once: to a temporary
+        folder beside it, then renamed. OSError when it cannot be written."""
+        temporary = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex}")
+        try:
+            temporary.mkdir(parents=True)
+            languages = list(self._indexes)
+            for n, lang in enumerate(languages):
+                self._indexes[lang].save(temporary / f"lang-{n}")
+            vocabularies = json.dumps(self.vocabularies, ensure_ascii=False)
+            (temporary / "vocabularies.json").write_text(vocabularies, "utf-8")
+            meta = {"key": saved_key(self.options), "rows": self._sections, "languages": languages}
+            (temporary / "meta.json").write_text(json.dumps(meta), "utf-8")
+            os.rename(temporary, folder)
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+    @classmethod
+    def load(
+        cls, folder: Path, rows: int, compounds: CompoundOptions | None = None
+    ) -> LexicalIndex | None:
+        """The index `save` wrote to `folder` for `rows` chunks with these options and these
+        versions of the libraries; None when there is none, or it is of another kind or
+        unreadable."""
+        options = compounds or CompoundOptions()
+        try:
+            meta = json.loads((folder / "meta.json").read_text("utf-8"))
+            if meta.get("key") != saved_key(options) or meta.get("rows") != rows:
+                return None
+            languages = meta["languages"]
+            vocabularies = json.loads((folder / "vocabularies.json").read_text("utf-8"))
+            if not _is_vocabularies(vocabularies) or set(vocabularies) != set(languages):
+                return None
+            indexes = {
+                lang: _LanguageIndex.load(folder / f"lang-{n}", str(lang), options, rows)
+                for n, lang in enumerate(languages)
+            }
+        except Exception:  # what a cache holds may be anything: then it is built again
+            return None
+        index = cls.__new__(cls)
+        index._assemble(options, rows, vocabularies, indexes)
+        return index
 
     @property
     def languages(self) -> set[str]:
@@ -308,3 +422,40 @@ class LexicalIndex:
         forms = [lowered, *(lowered[:n] for n in lengths)]
         vocabularies = self.vocabularies.values()
         return any(form in vocabulary for vocabulary in vocabularies for form in forms)
+
+
+def saved_key(options: CompoundOptions) -> str:
+    """What a saved lexical index must have been built with: the format, the compound options
+    and the versions of the libraries that tokenise, stem, split and score."""
+    libraries = {name: metadata.version(name) for name in ("bm25s", "PyStemmer", "wordninja-pp")}
+    return json.dumps(
+        {"format": SAVED_FORMAT, "options": dataclasses.asdict(options), **libraries},
+        sort_keys=True,
+    )
+
+
+def kept_or_built(langs: Sequence[str], texts: Sequence[str], folder: Path | None) -> LexicalIndex:
+    """The lexical index of these sections (default options): read from `folder`, the folder
+    of the index generation they are, when an earlier start kept it there, else built (most of
+    a cold start) and kept there when the folder can be written."""
+    options = CompoundOptions()
+    key = hashlib.sha256(saved_key(options).encode()).hexdigest()[:12]
+    kept = folder / f"lexical-{key}" if folder is not None else None
+    if kept is not None and (found := LexicalIndex.load(kept, len(langs), options)):
+        return found
+    built = LexicalIndex(langs, texts, options)
+    if kept is not None:
+        shutil.rmtree(kept, ignore_errors=True)  # there but unreadable, as it did not load
+        try:
+            built.save(kept)
+        except OSError as exc:
+            _log.info("the lexical index is built at every start: %s", exc)
+    return built
+
+
+def _is_vocabularies(data: Any) -> bool:
+    return isinstance(data, dict) and all(
+        isinstance(words, dict)
+        and all(isinstance(w, str) and isinstance(v, float | int) for w, v in words.items())
+        for words in data.values()
+    )

@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 
 from assistant._answer import answering_section, message
 from assistant._features import ArticleTable, Evidence, candidate_features
-from assistant._lexical import LexicalIndex
+from assistant._lexical import LexicalIndex, kept_or_built
 from assistant._model import Hit
 from assistant._ranker import DENSE_BEST, Tuned, load_tuned
 from corpus import Chunk
@@ -117,10 +117,11 @@ class Retriever:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        """The BM25 side, built on first use."""
+        """The BM25 side, on first use: kept beside the index after its first build."""
         with self._lock:
-            return LexicalIndex(
-                [c.lang for c in self.index.chunks], [c.passage() for c in self.index.chunks]
+            chunks = self.index.chunks
+            return kept_or_built(
+                [c.lang for c in chunks], [c.passage() for c in chunks], self.index.folder
             )
 
     def warm_up(self) -> None:

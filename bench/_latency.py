@@ -11,12 +11,14 @@ import httpx
 from assistant import Assistant
 from assistant._retriever import RetrievalParams
 from bench._report import log, percentiles, table
-from bench._server import serving
+from bench._server import copy_index, serving
 from bench._setup import Setup
 from embeddings import IndexStore
 from embeddings._store import article_heads
 
 WARM_UP = 10
+FIRST_START = "first, as after an ingest: lexical index built, then kept (before)"
+LATER_START = "later: lexical index read back"
 
 
 def generated_questions(setup: Setup, count: int) -> list[str]:
@@ -65,18 +67,23 @@ def run(setup: Setup) -> list[str]:
     rows: dict[str, dict[str, object]] = {
         name: {"n": len(ms), **percentiles(ms)} for name, ms in timings.items()
     }
-    with serving(
-        setup.work / "serve-latency", setup.index, setup.corpus, setup.make_embedder()
-    ) as srv:
+    served = copy_index(setup.index, setup.work / "serve-index")
+    embedder = setup.make_embedder()
+    with serving(setup.work / "serve-first", served, setup.corpus, embedder) as first:
+        starts = {FIRST_START: [round(first.cold_start_s, 2), first.peak_rss_mb(), None]}
+    with serving(setup.work / "serve-latency", served, setup.corpus, embedder) as srv:
         after_start = srv.peak_rss_mb()
         with httpx.Client(timeout=60) as client:
             for q in questions[:50]:
                 client.post(f"{srv.url}/api/ask", json={"question": q}).raise_for_status()
-        server = {
-            "cold_start_s": round(srv.cold_start_s, 2),
-            "peak_rss_mb_first_answer": after_start,
-            "peak_rss_mb_after_50": srv.peak_rss_mb(),
-        }
+        after_50 = srv.peak_rss_mb()
+        starts[LATER_START] = [round(srv.cold_start_s, 2), after_start, after_50]
+    server = {
+        "cold_start_s": starts[LATER_START][0],
+        "cold_start_first_s": starts[FIRST_START][0],
+        "peak_rss_mb_first_answer": after_start,
+        "peak_rss_mb_after_50": after_50,
+    }
     setup.record("latency", {"in_process": rows, "server": server})
     return [
         table(
@@ -85,8 +92,9 @@ def run(setup: Setup) -> list[str]:
             [[name, r["n"], r["p50_ms"], r["p95_ms"], r["p99_ms"]] for name, r in rows.items()],
         ),
         table(
-            "assistant serve: cold start to the first answered POST /api/ask, peak RSS",
-            ["cold_start_s", "peak_rss_mb (first answer)", "peak_rss_mb (after 50 asks)"],
-            [[server["cold_start_s"], after_start, server["peak_rss_mb_after_50"]]],
+            "assistant serve over a fresh copy of the index, started twice: cold start to the "
+            "first answered POST /api/ask, peak RSS",
+            ["start", "cold_start_s", "peak_rss_mb (first answer)", "peak_rss_mb (after 50 asks)"],
+            [[name, *row] for name, row in starts.items()],
         ),
     ]

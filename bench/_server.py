@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from embeddings import Embedder
+from embeddings import Embedder, IndexStore
 
 STARTUP_LIMIT_S = 300.0
 HOST = "127.0.0.1"
@@ -45,6 +46,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
+
+
+def copy_index(index: Path, to: Path) -> Path:
+    """`to`, made a copy of `index`'s current generation as an ingest leaves it: without what
+    a server keeps beside it (the lexical index)."""
+    generation = f"gen-{IndexStore(index).manifest().generation}"
+    shutil.rmtree(to, ignore_errors=True)
+    to.mkdir(parents=True)
+    shutil.copy2(index / "manifest.json", to / "manifest.json")
+    shutil.copytree(index / generation, to / generation, ignore=shutil.ignore_patterns("lexical-*"))
+    return to
 
 
 def write_config(work: Path, index: Path, corpus: Path, embedder: Embedder, port: int) -> Path:

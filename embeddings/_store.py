@@ -88,6 +88,8 @@ class LoadedIndex:
     manifest: Manifest
     titles: Vectors
     summaries: Vectors
+    folder: Path | None = None
+    """The generation's folder, where what is derived from it may be kept (none in memory)."""
 
     @property
     def heads(self) -> list[Chunk]:
@@ -385,7 +387,13 @@ class IndexStore:
             else np.zeros((0, manifest.dimension), dtype=np.float32)
         )
         return LoadedIndex(
-            index, np.asarray(vectors, dtype=np.float32), chunks, manifest, titles, summaries
+            index,
+            np.asarray(vectors, dtype=np.float32),
+            chunks,
+            manifest,
+            titles,
+            summaries,
+            gen_dir,
         )
 
 

@@ -11,6 +11,7 @@ from assistant import Answer, Assistant, QuestionError
 from assistant._answer import MESSAGES
 from assistant._ingest import CorpusSource, ingest
 from assistant._lang import LanguageGuesser
+from assistant._lexical import LexicalIndex
 from assistant._retriever import RetrievalParams, shipped_tuned
 from assistant._smalltalk import REPLIES
 from corpus import Chunker
@@ -408,3 +409,22 @@ def test_a_question_of_words_the_docs_never_use_is_declined(assistant: Assistant
     assert answer.citations == [] and not answer.confident
     assert answer.text.startswith(MESSAGES["en"]["not_found"])
     assert "“asdf”, “qwertz”" in answer.text
+
+
+def test_the_lexical_index_is_kept_with_its_generation_and_read_by_the_next_start(
+    assistant: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant.warm_up()
+    folder = assistant.retriever.index.folder
+    assert folder is not None and folder.parent == tmp_path / "index"
+    assert len(list(folder.glob("lexical-*"))) == 1
+    first = assistant.ask("Innan du börjar: dra ur kontakten", lang="sv")
+
+    def fail(*args: object) -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(LexicalIndex, "__init__", fail)
+    again = Assistant(tmp_path / "index", FakeEmbedder(), RetrievalParams(min_score=0.0))
+    again.warm_up()
+    second = again.ask("Innan du börjar: dra ur kontakten", lang="sv")
+    assert dataclasses.replace(second, id="") == dataclasses.replace(first, id="")

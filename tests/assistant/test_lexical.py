@@ -1,10 +1,16 @@
-"""The lexical side matches Germanic compounds to their parts, in both directions."""
+"""The lexical side matches Germanic compounds to their parts, in both directions, and is
+kept beside the index after its first build."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import pytest
 
-from assistant._lexical import CompoundOptions, LexicalIndex
+import assistant._lexical as lexical
+from assistant._lexical import CompoundOptions, LexicalIndex, kept_or_built
 
 SECTIONS = [
     ("de", "Die Kategorie einer Anfrage ändern: jede Anfrage hat genau eine Kategorie."),
@@ -100,3 +106,89 @@ def test_a_short_question_of_words_no_section_uses_is_strange(index: LexicalInde
     assert index.strange_words("Terminskalender", "de") == ()
     assert index.strange_words("Kalenderterminen", "de") == ()
     assert index.strange_words("Asdfkalender", "de") == ("Asdfkalender",)
+
+
+QUERIES = [
+    ("Wie ändere ich die Anfragekategorie?", "de"),
+    ("mailingdomæne", "da"),
+    ("Skapa försäljning", "sv"),
+    ("how do I create a sale", "en"),
+]
+
+
+@pytest.fixture
+def gen(tmp_path: Path) -> Path:
+    """An index generation's folder."""
+    folder = tmp_path / "gen"
+    folder.mkdir()
+    return folder
+
+
+def _same(one: LexicalIndex, other: LexicalIndex) -> None:
+    for query, lang in QUERIES:
+        assert one.search(query, lang) == other.search(query, lang), query
+    assert one.vocabularies == other.vocabularies
+    assert one.languages == other.languages
+    names = "Can I sign with BankID in Slack?"
+    assert one.unknown_names(names, "en") == other.unknown_names(names, "en") == ("BankID", "Slack")
+    assert one.strange_words("asdf qwer", "en") == other.strange_words("asdf qwer", "en")
+
+
+def _no_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: Any) -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(LexicalIndex, "__init__", fail)
+
+
+def test_the_index_is_kept_after_its_first_build_and_read_back_the_same(
+    gen: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = kept_or_built(LANGS, TEXTS, gen)
+    [kept] = gen.iterdir()
+    assert kept.name.startswith("lexical-")
+    _no_build(monkeypatch)
+    _same(built, kept_or_built(LANGS, TEXTS, gen))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda kept: (kept / "meta.json").write_text("{not json", "utf-8"),
+        lambda kept: (kept / "vocabularies.json").write_text("[1, 2]", "utf-8"),
+        lambda kept: (kept / "lang-0" / "rows.npy").write_bytes(b"\x93NUMPY garbage"),
+        lambda kept: (kept / "lang-1" / "words" / "vocab.index.json").unlink(),
+    ],
+)
+def test_a_damaged_kept_index_is_built_again_and_replaced(gen: Path, damage: Any) -> None:
+    kept_or_built(LANGS, TEXTS, gen)
+    [kept] = gen.iterdir()
+    damage(kept)
+    _same(LexicalIndex(LANGS, TEXTS), kept_or_built(LANGS, TEXTS, gen))
+    assert LexicalIndex.load(kept, len(LANGS)) is not None
+
+
+def test_a_kept_index_of_other_sections_versions_or_options_is_not_used(
+    gen: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept_or_built(LANGS, TEXTS, gen)
+    [kept] = gen.iterdir()
+    assert LexicalIndex.load(kept, len(LANGS) + 1) is None
+    assert LexicalIndex.load(kept, len(LANGS), CompoundOptions(mode="none")) is None
+    monkeypatch.setattr(lexical, "SAVED_FORMAT", lexical.SAVED_FORMAT + 1)
+    kept_or_built(LANGS, TEXTS, gen)
+    assert len(list(gen.iterdir())) == 2, "the new format is kept beside the old"
+
+
+def test_rows_outside_the_sections_are_refused(gen: Path) -> None:
+    kept_or_built(LANGS, TEXTS, gen)
+    [kept] = gen.iterdir()
+    np.save(kept / "lang-0" / "rows.npy", np.array([0, 1, 2, 99]))
+    assert LexicalIndex.load(kept, len(LANGS)) is None
+
+
+def test_an_unwritable_folder_only_costs_the_build(gen: Path) -> None:
+    blocked = gen / "a-file"
+    blocked.write_text("not a folder", "utf-8")
+    _same(LexicalIndex(LANGS, TEXTS), kept_or_built(LANGS, TEXTS, blocked))
+    assert [p.name for p in gen.iterdir()] == ["a-file"]
