@@ -443,13 +443,16 @@ def kept_or_built(langs: Sequence[str], texts: Sequence[str], folder: Path | Non
     kept = folder / f"lexical-{key}" if folder is not None else None
     if kept is not None and (found := LexicalIndex.load(kept, len(langs), options)):
         return found
+    damaged = kept is not None and kept.exists()  # there, but it did not load
     built = LexicalIndex(langs, texts, options)
     if kept is not None:
-        shutil.rmtree(kept, ignore_errors=True)  # there but unreadable, as it did not load
+        if damaged:
+            shutil.rmtree(kept, ignore_errors=True)
         try:
             built.save(kept)
         except OSError as exc:
-            _log.info("the lexical index is built at every start: %s", exc)
+            if not kept.exists():  # else another start kept its own meanwhile
+                _log.info("the lexical index is built at every start: %s", exc)
     return built
 
 

@@ -3,6 +3,7 @@ kept beside the index after its first build."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -187,8 +188,36 @@ def test_rows_outside_the_sections_are_refused(gen: Path) -> None:
     assert LexicalIndex.load(kept, len(LANGS)) is None
 
 
-def test_an_unwritable_folder_only_costs_the_build(gen: Path) -> None:
+def test_an_unwritable_folder_only_costs_the_build(
+    gen: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     blocked = gen / "a-file"
     blocked.write_text("not a folder", "utf-8")
-    _same(LexicalIndex(LANGS, TEXTS), kept_or_built(LANGS, TEXTS, blocked))
+    with caplog.at_level("INFO", logger="assistant._lexical"):
+        _same(LexicalIndex(LANGS, TEXTS), kept_or_built(LANGS, TEXTS, blocked))
+    [said] = [r.message for r in caplog.records if r.name == "assistant._lexical"]
+    assert said.startswith("the lexical index is built at every start")
     assert [p.name for p in gen.iterdir()] == ["a-file"]
+
+
+def test_a_start_that_lost_the_race_leaves_the_kept_index_of_the_other(
+    gen: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    kept_or_built(LANGS, TEXTS, other)
+    [theirs] = other.iterdir()
+    build = LexicalIndex.__init__
+
+    def build_while_the_other_start_keeps_its_own(self: LexicalIndex, *args: Any) -> None:
+        build(self, *args)
+        shutil.copytree(theirs, gen / theirs.name)
+
+    monkeypatch.setattr(LexicalIndex, "__init__", build_while_the_other_start_keeps_its_own)
+    with caplog.at_level("INFO", logger="assistant._lexical"):
+        kept_or_built(LANGS, TEXTS, gen)
+    assert [p.name for p in gen.iterdir()] == [theirs.name]
+    assert (gen / theirs.name / "meta.json").stat().st_mtime_ns == (
+        theirs / "meta.json"
+    ).stat().st_mtime_ns
+    assert [r.message for r in caplog.records if r.name == "assistant._lexical"] == []
