@@ -10,6 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
+from assistant._lexical import keep, kept
 from corpus import (
     Article,
     Chunk,
@@ -25,7 +28,7 @@ from corpus import (
     section_links,
 )
 from corpus._site import STATE_FILE
-from embeddings import BuildReport, Embedder, IndexProblem, IndexStore, build_index
+from embeddings import BuildReport, Embedder, IndexProblem, IndexStore, LoadedIndex, build_index
 from embeddings._build import BATCH_SIZE, EMBED_MAX_CHARS
 
 CHANGES = ("added", "changed", "unchanged", "removed")
@@ -121,11 +124,11 @@ def _changes(old: Sequence[Chunk], new: Sequence[Chunk]) -> Counter[str]:
     return counts
 
 
-def _previous(store: IndexStore) -> list[Chunk]:
+def _previous(store: IndexStore) -> LoadedIndex | None:
     try:
-        return store.load().chunks
+        return store.load()
     except IndexProblem:
-        return []
+        return None
 
 
 def ingest(
@@ -142,12 +145,14 @@ def ingest(
 ) -> IngestReport:
     """Load, chunk and index every source; with `keep_others`, the other corpora already in
     the index stay as they are. The previous index stays in place until the new one is
-    complete, and only passages not embedded before are embedded. The model is loaded
+    complete, and only passages not embedded before are embedded; the lexical index is built
+    and kept with the new generation, so that no start has to build it. The model is loaded
     first, so that one that cannot be loaded fails before the corpus is read."""
     started = time.perf_counter()
     embedder.warm_up()
     report = IngestReport()
-    previous = _previous(store)
+    earlier = _previous(store)
+    previous = earlier.chunks if earlier else []
     names = {s.name for s in sources}
     # Chunks of indexes built before corpora had names belong to none: they are rebuilt.
     chunks = [c for c in previous if keep_others and c.corpus and c.corpus not in names]
@@ -177,8 +182,27 @@ def ingest(
             + ", ".join(str(s.path or s.url) for s in sources)
             + ": point the ingest at a folder of .md, .mdx or .html files or a website"
         )
-    report.build = build_index(
-        chunks, embedder, store, embed_max_chars, batch_size, show_progress=show_progress
-    )
+    lexical = None  # read before the new generation replaces the folder it is kept in
+    if earlier and earlier.folder and chunks != previous:
+        lexical = kept(earlier.folder, len(previous))
+    with store.writing():  # no other ingest replaces the generation before its lexical index
+        report.build = build_index(
+            chunks, embedder, store, embed_max_chars, batch_size, show_progress=show_progress
+        )
+        with tqdm(
+            total=len(report.languages),
+            desc="Keyword index",
+            unit="language",
+            disable=not show_progress,
+            dynamic_ncols=True,
+            delay=1,  # not shown when it is kept already
+        ) as bar:
+            keep(
+                [c.lang for c in chunks],
+                [c.passage() for c in chunks],
+                store.folder(report.build.manifest),
+                lambda _: bar.update(),
+                lexical,
+            )
     report.seconds = time.perf_counter() - started
     return report

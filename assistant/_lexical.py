@@ -20,7 +20,7 @@ import os
 import shutil
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -61,7 +61,7 @@ PREFIX = 4
 #: The shortest part of a compound of the docs' words ("två" in "tvåfaktorsautentisering").
 MIN_PART = 3
 #: Bumped when what `LexicalIndex.save` writes changes.
-SAVED_FORMAT = 1
+SAVED_FORMAT = 2
 _log = logging.getLogger(__name__)
 
 Compounds = Literal["none", "split", "ngrams", "both"]
@@ -218,6 +218,12 @@ class _LanguageIndex:
                 raise ValueError(f"{folder}: {bm25.scores['num_docs']} documents, not {len(rows)}")
         return cls(_Analyzer(lang, options), rows, words, grams)
 
+    def renumbered(self, rows: list[int]) -> _LanguageIndex:
+        """The same index for the same sections at other rows of the chunk list."""
+        return _LanguageIndex(
+            self.analyzer, np.asarray(rows, dtype=np.int64), self.words, self.grams
+        )
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         terms = self.analyzer.terms([query], remember=False)[0]
         scores = _scores(self.words, terms.stems)
@@ -240,23 +246,32 @@ class LexicalIndex:
         langs: Sequence[str],
         texts: Sequence[str],
         compounds: CompoundOptions | None = None,
+        on_language: Callable[[str], None] | None = None,
+        previous: LexicalIndex | None = None,
     ) -> None:
+        """`on_language` hears each language done; a language whose sections are those of
+        `previous`, in the same order, is taken from it instead of built again."""
         options = compounds or CompoundOptions()
         by_lang: dict[str, list[int]] = {}
-        counts: dict[str, Counter[str]] = {}
         for row, lang in enumerate(langs):
             by_lang.setdefault(lang, []).append(row)
-            counts.setdefault(lang, Counter()).update(WORD.findall(texts[row].lower()))
-        totals = {lang: words.total() for lang, words in counts.items()}
-        vocabularies = {
-            lang: {word: n / totals[lang] for word, n in words.items()}
-            for lang, words in counts.items()
-        }
-        indexes = {
-            lang: _LanguageIndex.build(lang, rows, [texts[r] for r in rows], options)
-            for lang, rows in by_lang.items()
-        }
-        self._assemble(options, len(langs), vocabularies, indexes)
+        vocabularies: dict[str, dict[str, float]] = {}
+        indexes: dict[str, _LanguageIndex] = {}
+        digests: dict[str, str] = {}
+        for lang, rows in by_lang.items():
+            own = [texts[r] for r in rows]
+            digests[lang] = digest = _digest(own)
+            if previous and previous.options == options and previous.digests.get(lang) == digest:
+                vocabularies[lang] = previous.vocabularies[lang]
+                indexes[lang] = previous._indexes[lang].renumbered(rows)
+            else:
+                words = Counter(w for text in own for w in WORD.findall(text.lower()))
+                total = words.total()
+                vocabularies[lang] = {word: n / total for word, n in words.items()}
+                indexes[lang] = _LanguageIndex.build(lang, rows, own, options)
+            if on_language is not None:
+                on_language(lang)
+        self._assemble(options, len(langs), vocabularies, indexes, digests)
 
     def _assemble(
         self,
@@ -264,9 +279,12 @@ class LexicalIndex:
         rows: int,
         vocabularies: dict[str, dict[str, float]],
         indexes: dict[str, _LanguageIndex],
+        digests: dict[str, str],
     ) -> None:
         self.options = options
         self._sections = rows
+        self.digests = digests
+        """A digest of each language's section texts, in order."""
         self.vocabularies = vocabularies
         """The lowercased words of each language's sections, each with its share of that
         language's words."""
@@ -285,7 +303,12 @@ class LexicalIndex:
                 self._indexes[lang].save(temporary / f"lang-{n}")
             vocabularies = json.dumps(self.vocabularies, ensure_ascii=False)
             (temporary / "vocabularies.json").write_text(vocabularies, "utf-8")
-            meta = {"key": saved_key(self.options), "rows": self._sections, "languages": languages}
+            meta = {
+                "key": saved_key(self.options),
+                "rows": self._sections,
+                "languages": languages,
+                "digests": self.digests,
+            }
             (temporary / "meta.json").write_text(json.dumps(meta), "utf-8")
             os.rename(temporary, folder)
         finally:
@@ -303,9 +326,11 @@ class LexicalIndex:
             meta = json.loads((folder / "meta.json").read_text("utf-8"))
             if meta.get("key") != saved_key(options) or meta.get("rows") != rows:
                 return None
-            languages = meta["languages"]
+            languages, digests = meta["languages"], meta["digests"]
             vocabularies = json.loads((folder / "vocabularies.json").read_text("utf-8"))
             if not _is_vocabularies(vocabularies) or set(vocabularies) != set(languages):
+                return None
+            if not isinstance(digests, dict) or set(digests) != set(languages):
                 return None
             indexes = {
                 lang: _LanguageIndex.load(folder / f"lang-{n}", str(lang), options, rows)
@@ -314,7 +339,7 @@ class LexicalIndex:
         except Exception:  # what a cache holds may be anything: then it is built again
             return None
         index = cls.__new__(cls)
-        index._assemble(options, rows, vocabularies, indexes)
+        index._assemble(options, rows, vocabularies, indexes, digests)
         return index
 
     @property
@@ -434,17 +459,35 @@ def saved_key(options: CompoundOptions) -> str:
     )
 
 
-def kept_or_built(langs: Sequence[str], texts: Sequence[str], folder: Path | None) -> LexicalIndex:
+def _digest(texts: Sequence[str]) -> str:
+    hashed = hashlib.sha256()
+    for text in texts:
+        hashed.update(hashlib.sha256(text.encode()).digest())
+    return hashed.hexdigest()
+
+
+def _kept(folder: Path) -> Path:
+    key = hashlib.sha256(saved_key(CompoundOptions()).encode()).hexdigest()[:12]
+    return folder / f"lexical-{key}"
+
+
+def kept_or_built(
+    langs: Sequence[str],
+    texts: Sequence[str],
+    folder: Path | None,
+    on_language: Callable[[str], None] | None = None,
+    previous: LexicalIndex | None = None,
+) -> LexicalIndex:
     """The lexical index of these sections (default options): read from `folder`, the folder
-    of the index generation they are, when an earlier start kept it there, else built (most of
-    a cold start) and kept there when the folder can be written."""
+    of the index generation they are, when the ingest or an earlier start kept it there, else
+    built (most of a cold start; see `LexicalIndex` for `on_language` and `previous`) and kept
+    there when the folder can be written."""
     options = CompoundOptions()
-    key = hashlib.sha256(saved_key(options).encode()).hexdigest()[:12]
-    kept = folder / f"lexical-{key}" if folder is not None else None
+    kept = _kept(folder) if folder is not None else None
     if kept is not None and (found := LexicalIndex.load(kept, len(langs), options)):
         return found
     damaged = kept is not None and kept.exists()  # there, but it did not load
-    built = LexicalIndex(langs, texts, options)
+    built = LexicalIndex(langs, texts, options, on_language, previous)
     if kept is not None:
         if damaged:
             shutil.rmtree(kept, ignore_errors=True)
@@ -454,6 +497,26 @@ def kept_or_built(langs: Sequence[str], texts: Sequence[str], folder: Path | Non
             if not kept.exists():  # else another start kept its own meanwhile
                 _log.info("the lexical index is built at every start: %s", exc)
     return built
+
+
+def keep(
+    langs: Sequence[str],
+    texts: Sequence[str],
+    folder: Path,
+    on_language: Callable[[str], None] | None = None,
+    previous: LexicalIndex | None = None,
+) -> None:
+    """Build the lexical index of a new index generation and keep it in the generation's
+    `folder`, unless it is kept there already, so that no start has to build it; the
+    languages whose sections are unchanged since `previous` are taken from it."""
+    if not _kept(folder).exists():
+        kept_or_built(langs, texts, folder, on_language, previous)
+
+
+def kept(folder: Path, rows: int) -> LexicalIndex | None:
+    """The lexical index kept in an index generation's `folder` for its `rows` sections, if
+    one is there and loads."""
+    return LexicalIndex.load(_kept(folder), rows)
 
 
 def _is_vocabularies(data: Any) -> bool:

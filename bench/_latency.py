@@ -17,8 +17,8 @@ from embeddings import IndexStore
 from embeddings._store import article_heads
 
 WARM_UP = 10
-FIRST_START = "first, as after an ingest: lexical index built, then kept (before)"
-LATER_START = "later: lexical index read back"
+FIRST_START = "first, no lexical index kept (an older ingest's index): built, then kept"
+LATER_START = "later, as after an ingest, which keeps it: lexical index read back"
 
 
 def generated_questions(setup: Setup, count: int) -> list[str]:

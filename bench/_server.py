@@ -49,9 +49,10 @@ def free_port() -> int:
 
 
 def copy_index(index: Path, to: Path) -> Path:
-    """`to`, made a copy of `index`'s current generation as an ingest leaves it: without what
-    a server keeps beside it (the lexical index)."""
-    generation = f"gen-{IndexStore(index).manifest().generation}"
+    """`to`, made a copy of `index`'s current generation without the lexical index that an
+    ingest or a start keeps beside it (as an index built before it was kept)."""
+    store = IndexStore(index)
+    generation = store.folder(store.manifest()).name
     shutil.rmtree(to, ignore_errors=True)
     to.mkdir(parents=True)
     shutil.copy2(index / "manifest.json", to / "manifest.json")

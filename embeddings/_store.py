@@ -277,6 +277,10 @@ class IndexStore:
         finally:
             self._lock.release()
 
+    def folder(self, manifest: Manifest) -> Path:
+        """The folder of the generation `manifest` names, where what is derived from it is kept."""
+        return self.path / f"gen-{manifest.generation}"
+
     def manifest(self) -> Manifest:
         """The current manifest, or a clear error when there is none or it is unreadable."""
         file = self.path / MANIFEST
@@ -310,7 +314,7 @@ class IndexStore:
         summaries: Vectors,
         manifest: Manifest,
     ) -> None:
-        gen_dir = self.path / f"gen-{manifest.generation}"
+        gen_dir = self.folder(manifest)
         tmp_dir = self.path / f".tmp-{manifest.generation}"
         tmp_dir.mkdir()
         index = faiss.IndexFlatIP(manifest.dimension)
@@ -353,7 +357,7 @@ class IndexStore:
                 f"{embedder.backend} model {embedder.model!r}: run `assistant ingest` to re-embed "
                 "the corpus with the configured model"
             )
-        gen_dir = self.path / f"gen-{manifest.generation}"
+        gen_dir = self.folder(manifest)
         file = gen_dir / "vectors.faiss"
         try:
             index = faiss.read_index(str(file))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,11 @@ from assistant import Answer, Assistant, QuestionError
 from assistant._answer import MESSAGES
 from assistant._ingest import CorpusSource, ingest
 from assistant._lang import LanguageGuesser
-from assistant._lexical import LexicalIndex
 from assistant._retriever import RetrievalParams, shipped_tuned
 from assistant._smalltalk import REPLIES
 from corpus import Chunker
 from embeddings import Embedder, FakeEmbedder, IndexStore, make_embedder
+from tests.assistant.test_lexical import counted_builds, no_build
 from tests.conftest import DATA
 
 
@@ -411,19 +412,65 @@ def test_a_question_of_words_the_docs_never_use_is_declined(assistant: Assistant
     assert "“asdf”, “qwertz”" in answer.text
 
 
-def test_the_lexical_index_is_kept_with_its_generation_and_read_by_the_next_start(
+def test_the_ingest_keeps_the_lexical_index_with_its_generation_so_no_start_builds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = [CorpusSource(DATA / "mdx", "https://docs.example.com/{lang}/{id}")]
+    store = IndexStore(tmp_path / "index")
+    ingest(
+        sources, store, FakeEmbedder(), Chunker(max_tokens=200, min_tokens=10), show_progress=False
+    )
+    kept = list(store.folder(store.manifest()).glob("lexical-*"))
+    assert len(kept) == 1
+    with monkeypatch.context() as patched:
+        no_build(patched)
+        first = Assistant(tmp_path / "index", FakeEmbedder(), RetrievalParams(min_score=0.0))
+        first.warm_up()
+        answer = first.ask("Innan du börjar: dra ur kontakten", lang="sv")
+    assert answer.citations
+    shutil.rmtree(kept[0])  # as an index built before the ingest kept it
+    report = ingest(
+        sources, store, FakeEmbedder(), Chunker(max_tokens=200, min_tokens=10), show_progress=False
+    )
+    assert report.build is not None and report.build.unchanged
+    assert [p.name for p in store.folder(store.manifest()).glob("lexical-*")] == [kept[0].name]
+
+
+def test_a_reingest_builds_the_lexical_index_again_only_for_the_languages_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(DATA / "mdx", docs)
+    store = IndexStore(tmp_path / "index")
+
+    def ingested() -> None:
+        source = CorpusSource(docs, "https://docs.example.com/{lang}/{id}")
+        ingest([source], store, FakeEmbedder(), Chunker(max_tokens=200), show_progress=False)
+
+    ingested()
+    setup = docs / "sv" / "guide" / "setup.mdx"
+    setup.write_text(setup.read_text("utf-8") + "\n## Avinstallera\n\nDra ur kontakten.\n", "utf-8")
+    built = counted_builds(monkeypatch)
+    ingested()
+    assert built == ["sv"]
+    monkeypatch.undo()
+    answer = Assistant(tmp_path / "index", FakeEmbedder(), RetrievalParams(min_score=0.0)).ask(
+        "Hur avinstallerar jag?", lang="sv"
+    )
+    assert answer.citations[0].url.endswith("#avinstallera")
+
+
+def test_a_start_on_an_index_without_a_kept_lexical_index_keeps_it_for_the_next_start(
     assistant: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assistant.warm_up()
     folder = assistant.retriever.index.folder
     assert folder is not None and folder.parent == tmp_path / "index"
+    for kept in folder.glob("lexical-*"):
+        shutil.rmtree(kept)
+    assistant.warm_up()
     assert len(list(folder.glob("lexical-*"))) == 1
     first = assistant.ask("Innan du börjar: dra ur kontakten", lang="sv")
-
-    def fail(*args: object) -> None:
-        raise AssertionError("built again")
-
-    monkeypatch.setattr(LexicalIndex, "__init__", fail)
+    no_build(monkeypatch)
     again = Assistant(tmp_path / "index", FakeEmbedder(), RetrievalParams(min_score=0.0))
     again.warm_up()
     second = again.ask("Innan du börjar: dra ur kontakten", lang="sv")

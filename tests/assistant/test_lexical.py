@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import assistant._lexical as lexical
-from assistant._lexical import CompoundOptions, LexicalIndex, kept_or_built
+from assistant._lexical import CompoundOptions, LexicalIndex, keep, kept, kept_or_built
 
 SECTIONS = [
     ("de", "Die Kategorie einer Anfrage ändern: jede Anfrage hat genau eine Kategorie."),
@@ -135,21 +135,32 @@ def _same(one: LexicalIndex, other: LexicalIndex) -> None:
     assert one.strange_words("asdf qwer", "en") == other.strange_words("asdf qwer", "en")
 
 
-def _no_build(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any build of a lexical index fail the test."""
+
     def fail(*args: Any) -> None:
         raise AssertionError("built again")
 
     monkeypatch.setattr(LexicalIndex, "__init__", fail)
 
 
+def counted_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The languages whose lexical index is built from now on, in order."""
+    built = counted_builds(monkeypatch)
+    return built
+
+
 def test_the_index_is_kept_after_its_first_build_and_read_back_the_same(
     gen: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    built = kept_or_built(LANGS, TEXTS, gen)
+    heard: list[str] = []
+    built = kept_or_built(LANGS, TEXTS, gen, heard.append)
+    assert sorted(heard) == sorted(set(LANGS))
     [kept] = gen.iterdir()
     assert kept.name.startswith("lexical-")
-    _no_build(monkeypatch)
+    no_build(monkeypatch)
     _same(built, kept_or_built(LANGS, TEXTS, gen))
+    keep(LANGS, TEXTS, gen)  # kept already: nothing built
 
 
 @pytest.mark.parametrize(
@@ -221,3 +232,19 @@ def test_a_start_that_lost_the_race_leaves_the_kept_index_of_the_other(
         theirs / "meta.json"
     ).stat().st_mtime_ns
     assert [r.message for r in caplog.records if r.name == "assistant._lexical"] == []
+
+
+def test_a_language_whose_sections_did_not_change_is_taken_from_the_previous_index(
+    gen: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous = kept_or_built(LANGS, TEXTS, gen / "before")
+    langs = ["sv", *LANGS]  # a Swedish section added first: every row moves
+    texts = ["Skapa en ny försäljning i mobilen.", *TEXTS]
+    built = counted_builds(monkeypatch)
+    keep(langs, texts, gen / "after", previous=kept(gen / "before", len(LANGS)))
+    assert built == ["sv"]
+    monkeypatch.undo()
+    again = kept(gen / "after", len(langs))
+    assert again is not None and again.digests != previous.digests
+    _same(LexicalIndex(langs, texts), again)
+    assert again.search("Skapa försäljning", "sv")[0][0] == 0
