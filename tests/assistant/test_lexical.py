@@ -146,7 +146,14 @@ def no_build(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def counted_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The languages whose lexical index is built from now on, in order."""
-    built = counted_builds(monkeypatch)
+    built: list[str] = []
+    build = lexical._LanguageIndex.build
+
+    def counted(lang: str, *args: Any) -> Any:
+        built.append(lang)
+        return build(lang, *args)
+
+    monkeypatch.setattr(lexical._LanguageIndex, "build", counted)
     return built
 
 
