@@ -7,10 +7,12 @@ import shutil
 import time
 
 from assistant._ingest import IngestReport
+from assistant._lexical import LexicalIndex, kept
 from bench._corpus import languages, make_slice, raw_docs, subset_ids
 from bench._report import log, table
 from bench._setup import Setup
 from corpus import Chunker, load_corpus
+from embeddings import IndexStore
 from embeddings._store import dense_text
 
 EDIT = "This paragraph was added by the benchmark to measure an incremental re-ingest.\n\n"
@@ -55,6 +57,12 @@ def run(setup: Setup) -> list[str]:
     rows.append(_row("full corpus, fresh index, cached vectors", full))
     log("ingest: again, nothing changed")
     rows.append(_row("re-ingest, nothing changed", setup.ingest(view, index)))
+    store = IndexStore(index)
+    before = store.load()
+    assert before.folder is not None
+    started = time.perf_counter()
+    previous = kept(before.folder, len(before.chunks))
+    read_previous = time.perf_counter() - started
     english = [d for d in docs if d.lang == "en"] or docs
     doc = english[len(english) // 2]
     target = view / doc.lang / doc.path.relative_to(setup.corpus / doc.lang)
@@ -65,6 +73,7 @@ def run(setup: Setup) -> list[str]:
     rows.append(
         _row(f"re-ingest after editing {doc.lang}/{doc.article_id}", setup.ingest(view, index))
     )
+    lexical = _lexical(store, previous, read_previous)
 
     ids = set(subset_ids(docs, (), 5 if setup.quick else 20, setup.seed))
     scratch_corpus = setup.work / "scratch-corpus"
@@ -87,16 +96,46 @@ def run(setup: Setup) -> list[str]:
         "naive_full_corpus_texts": naive_texts,
         "naive_full_min_extrapolated": round(naive_texts / naive_per_s / 60, 1),
     }
-    setup.record("ingest", {"runs": rows, "extrapolated": estimates})
+    setup.record("ingest", {"runs": rows, "extrapolated": estimates, "lexical": lexical})
     cols = ["run", "articles", "chunks", "embedded", "seconds", "articles_per_s", "chunks_per_s"]
     return [
         table("Ingest (measured)", cols, [[r[c] for c in cols] for r in rows]),
+        table(
+            "Lexical index of the edited corpus, the re-ingest's last step (in memory here, "
+            "not written)",
+            ["how", "seconds", "languages built"],
+            [[r["how"], r["seconds"], r["built"]] for r in lexical],
+        ),
         table(
             "Ingest from scratch: EXTRAPOLATED from the slice rates above",
             ["estimate", "value"],
             [[k, v] for k, v in estimates.items()],
         ),
     ]
+
+
+def _lexical(
+    store: IndexStore, previous: LexicalIndex | None, read_previous: float
+) -> list[dict[str, object]]:
+    """The lexical index of the store's index built whole (as every start did before the
+    ingest kept it) against the re-ingest's way: the previous generation's kept index read,
+    and only the languages whose sections changed built."""
+    now = store.load()
+    langs, texts = [c.lang for c in now.chunks], [c.passage() for c in now.chunks]
+    started = time.perf_counter()
+    whole = LexicalIndex(langs, texts)
+    whole_s = time.perf_counter() - started
+    started = time.perf_counter()
+    reused = LexicalIndex(langs, texts, previous=previous)
+    reused_s = time.perf_counter() - started
+    old = previous.digests if previous is not None else {}
+    built = sum(old.get(lang) != digest for lang, digest in reused.digests.items())
+    rows = [
+        ("built whole (baseline)", whole_s, len(whole.digests)),
+        ("previous generation's kept index read", read_previous, 0),
+        ("unchanged languages taken from it (ours)", reused_s, built),
+    ]
+    return [{"how": how, "seconds": round(t, 2), "built": n} for how, t, n in rows]
 
 
 def _naive_rate(setup: Setup) -> tuple[float, int]:

@@ -74,6 +74,8 @@ def test_offline_sections(setup: Setup) -> None:
     assert data["crosslingual"]["subset"]["tutorial"]["overall"]["n"] > 0  # type: ignore[index]
     runs = data["ingest"]["runs"]  # type: ignore[index]
     assert runs[1]["embedded"] == 0 and runs[2]["embedded"] >= 1
+    lexical = data["ingest"]["lexical"]  # type: ignore[index]
+    assert [row["built"] for row in lexical] == [6, 0, 1]  # the edit is in one language
     assert data["scale"]["switch_at_vectors"] > 0  # type: ignore[index]
 
 
