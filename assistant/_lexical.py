@@ -483,18 +483,18 @@ def kept_or_built(
     built (most of a cold start; see `LexicalIndex` for `on_language` and `previous`) and kept
     there when the folder can be written."""
     options = CompoundOptions()
-    kept = _kept(folder) if folder is not None else None
-    if kept is not None and (found := LexicalIndex.load(kept, len(langs), options)):
+    path = _kept(folder) if folder is not None else None
+    if path is not None and (found := LexicalIndex.load(path, len(langs), options)):
         return found
-    damaged = kept is not None and kept.exists()  # there, but it did not load
+    damaged = path is not None and path.exists()  # there, but it did not load
     built = LexicalIndex(langs, texts, options, on_language, previous)
-    if kept is not None:
+    if path is not None:
         if damaged:
-            shutil.rmtree(kept, ignore_errors=True)
+            shutil.rmtree(path, ignore_errors=True)
         try:
-            built.save(kept)
+            built.save(path)
         except OSError as exc:
-            if not kept.exists():  # else another start kept its own meanwhile
+            if not path.exists():  # else another start kept its own meanwhile
                 _log.info("the lexical index is built at every start: %s", exc)
     return built
 
