@@ -6,8 +6,10 @@ wordninja's per-language word frequencies), and the character n-grams of its ste
 second BM25 field. The defaults of `CompoundOptions` are the variant that measured best on the
 tune questions (`python -m bench --only compounds`).
 
-Building it is most of a server's cold start, so it is kept in the index generation's folder
-after its first build and read back by later starts (`kept_or_built`).
+Building it would be most of a server's cold start, so the ingest builds it and keeps it in the
+index generation's folder (`keep`, which takes the languages that did not change from the
+previous generation's copy), and starts read it back (`kept_or_built`, which builds and keeps it
+for an index that has none).
 """
 
 from __future__ import annotations

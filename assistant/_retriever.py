@@ -117,7 +117,8 @@ class Retriever:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        """The BM25 side, on first use: kept beside the index after its first build."""
+        """The BM25 side, on first use: read from where the ingest kept it beside the index
+        (built and kept there when it is missing)."""
         with self._lock:
             chunks = self.index.chunks
             return kept_or_built(
