@@ -107,7 +107,7 @@ class Assistant:
         follow-up that finds nothing relevant alone and has no word that points back ("it",
         "den", an opening "And") is not searched with the previous question: it is a new topic
         the docs don't cover ("How many vacation days do I have left?")."""
-        question = _checked(question)
+        question = checked_question(question)
         detected = self.question_languages(question, reader_lang)
         langs = [lang] if lang else detected
         # The words are searched in the language they are written in; a fixed answer language
@@ -188,7 +188,7 @@ class Assistant:
         stream: bool,
         reader_lang: str | None = None,
     ) -> Iterator[str | Answer]:
-        question = _checked(question)
+        question = checked_question(question)
         follow_up = self.llm is not None and bool(history)
         if (reply := small_talk(question, lang, reader_lang, follow_up=follow_up)) is not None:
             yield reply
@@ -229,7 +229,7 @@ class Assistant:
         yield answer
 
 
-def _checked(question: str) -> str:
+def checked_question(question: str) -> str:
     """The question with its blanks collapsed; raises `QuestionError` when empty or too long."""
     question = " ".join(question.split())
     if not question:

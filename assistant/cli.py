@@ -19,7 +19,7 @@ import click
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from assistant._assistant import QuestionError
+from assistant._assistant import QuestionError, checked_question
 from assistant._eval import (
     METRIC_HELP,
     evaluate,
@@ -272,8 +272,16 @@ def _language(ctx: click.Context, param: click.Parameter, tag: str | None) -> st
     return code
 
 
+def _question(ctx: click.Context, param: click.Parameter, question: str) -> str:
+    """QUESTION refused when empty or too long, before any index is built for it."""
+    try:
+        return checked_question(question)
+    except QuestionError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
-@click.argument("question")
+@click.argument("question", callback=_question)
 @click.option(
     "--lang",
     callback=_language,

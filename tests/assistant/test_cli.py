@@ -80,6 +80,20 @@ def test_ask_builds_the_index_first_and_prints_json(config: Path) -> None:
     assert data["citations"][0]["url"].startswith("https://docs.example.com/en/guide/setup#")
 
 
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("   ", "the question is empty"), ("x" * 2001, "the limit is 2000")],
+)
+def test_ask_refuses_a_bad_question_before_building_any_index(
+    tmp_path: Path, config: Path, question: str, message: str
+) -> None:
+    code, _, err = run("--config", str(config), "ask", question)
+    assert code == 2
+    assert "Invalid value for 'QUESTION'" in err and message in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"], "nothing was built"
+
+
 def test_eval_prints_a_table_and_json(tmp_path: Path, config: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(
