@@ -8,13 +8,19 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
+from tqdm import tqdm
 
 from assistant._assistant import MAX_QUESTION_CHARS
 from assistant._lang import language_code
 from assistant._model import Answer
 from corpus import Chunk
+
+T = TypeVar("T")
+#: Seconds of work before a progress bar shows, so that quick runs print none.
+PROGRESS_DELAY = 1.0
 
 METRICS = (
     "success@1",
@@ -257,11 +263,13 @@ def evaluate(
     questions: list[EvalQuestion],
     ask: Callable[[str], Answer],
     names: SectionNames | None = None,
+    show_progress: bool = False,
 ) -> dict[str, object]:
-    """Ask every question; success, recall and MRR count distinct articles in rank order, and
-    an answerable question the assistant declined counts as a miss."""
+    """Ask every question (with a progress bar on stderr when `show_progress`); success,
+    recall and MRR count distinct articles in rank order, and an answerable question the
+    assistant declined counts as a miss."""
     rows = []
-    for q in questions:
+    for q in progress(questions, "Questions", show_progress):
         started = time.perf_counter()
         answer = ask(q.question)
         ms = (time.perf_counter() - started) * 1000
@@ -279,6 +287,22 @@ def evaluate(
         or (not r.q.gold and r.answer.citations)
     ]
     return {"overall": _summary(rows), "by_language": by_language, "misses": misses}
+
+
+def progress(items: Sequence[T], desc: str, show: bool, unit: str = "question") -> Iterable[T]:
+    """`items`, counted in `unit`s on a progress bar on stderr when `show` and the work takes
+    more than `PROGRESS_DELAY` seconds; the bar is removed when done, so that printed results
+    stay together."""
+    bar: Iterable[T] = tqdm(
+        items,
+        desc=desc,
+        unit=unit,
+        disable=not show,
+        delay=PROGRESS_DELAY,
+        leave=False,
+        dynamic_ncols=True,
+    )
+    return bar
 
 
 def format_table(result: dict[str, object]) -> str:

@@ -4,6 +4,7 @@ retrieval value by cross-validation grouped by article, and write them to one fi
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant._eval import EvalQuestion, heading_key, section_names
+from assistant._eval import EvalQuestion, heading_key, progress, section_names
 from assistant._features import FEATURES, candidate_features
 from assistant._ranker import DENSE_BEST, Tuned
 from assistant._retriever import Retriever
@@ -50,11 +51,15 @@ class Sample:
 
 
 def collect(
-    retriever: Retriever, questions: Sequence[EvalQuestion], langs_of: Callable[[str], list[str]]
+    retriever: Retriever,
+    questions: Sequence[EvalQuestion],
+    langs_of: Callable[[str], list[str]],
+    desc: str = "",
 ) -> list[Sample]:
-    """Candidates and features of every question, as the running assistant would see them."""
+    """Candidates and features of every question, as the running assistant would see them;
+    counted on a progress bar named `desc` when one is given."""
     samples = []
-    for q in questions:
+    for q in progress(questions, desc, bool(desc)):
         langs = langs_of(q.question)
         qv, ev, _ = retriever.evidence(q.question, langs)
         docs = retriever.candidates(ev)
@@ -430,17 +435,20 @@ def tune(
     langs_of: Callable[[str], list[str]],
     say: Callable[[str], None],
     source: str,
+    show_progress: bool = False,
 ) -> Tuned:
     """Choose candidate counts, the model's regularisation, the decline and see-also points,
     the section weighting and the translation margin, each by cross-validated figures on
-    `questions`; return the model trained on all of them with those values."""
+    `questions`; return the model trained on all of them with those values. With
+    `show_progress`, the passes over the questions show progress bars on stderr."""
     base = retriever.params.tuned
     best_counts: tuple[Tuned, list[Sample]] | None = None
     best_recall = -1.0
     for counts in CANDIDATE_GRID:
         trial = _with_counts(base, counts)
         retriever.params = dataclasses.replace(retriever.params, tuned=trial)
-        samples = collect(retriever, questions, langs_of)
+        desc = f"Candidates {counts}" if show_progress else ""
+        samples = collect(retriever, questions, langs_of, desc)
         recall = _candidate_recall(samples)
         say(f"candidates {counts}: gold among candidates for {recall:.3f} of answerable")
         if recall > best_recall + 1e-9:
@@ -449,7 +457,7 @@ def tune(
     base, samples = best_counts
     retriever.params = dataclasses.replace(retriever.params, tuned=base)
     pseudo = pseudo_questions(retriever.index.chunks)
-    weak = collect(retriever, pseudo, langs_of)
+    weak = collect(retriever, pseudo, langs_of, "Pseudo-questions" if show_progress else "")
     group_by_article([*samples, *weak])
     say(f"{len(weak)} pseudo-questions from titles, descriptions and headings")
     best = (C_GRID[0], WEAK_WEIGHTS[0])
@@ -490,20 +498,18 @@ def tune(
     )
     names = section_names(retriever.index.chunks)
     best_section = (-1.0, -1.0)
-    for weight in SECTION_WEIGHTS:
-        for margin in TRANSLATION_MARGINS:
-            trial = dataclasses.replace(
-                tuned, section_lexical_weight=weight, translation_margin=margin
-            )
-            retriever.params = dataclasses.replace(retriever.params, tuned=trial)
-            score = _section_score(retriever, samples, names)
-            if score > best_section:
-                best_section = score
-                tuned = trial
+    pairs = list(itertools.product(SECTION_WEIGHTS, TRANSLATION_MARGINS))
+    for weight, margin in progress(pairs, "Section weighting", show_progress, "trial"):
+        trial = dataclasses.replace(tuned, section_lexical_weight=weight, translation_margin=margin)
+        retriever.params = dataclasses.replace(retriever.params, tuned=trial)
+        score = _section_score(retriever, samples, names)
+        if score > best_section:
+            best_section = score
+            tuned = trial
     best_section = (-1.0, -1.0)
     for name, values in (("parent_margin", PARENT_MARGINS), ("intro_margin", INTRO_MARGINS)):
         chosen = tuned
-        for value in values:
+        for value in progress(values, name.replace("_", " ").capitalize(), show_progress, "trial"):
             change: dict[str, Any] = {name: value}
             trial = dataclasses.replace(tuned, **change)
             retriever.params = dataclasses.replace(retriever.params, tuned=trial)

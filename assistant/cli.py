@@ -362,7 +362,7 @@ def eval_(
     names = section_names(chunks)
     for problem in gold_problems(items, chunks, str(questions), names):
         click.echo(f"warning: {problem}", err=True)
-    result = evaluate(items, lambda q: assistant.ask(q, top_k=10), names)
+    result = evaluate(items, lambda q: assistant.ask(q, top_k=10), names, show_progress=True)
     if as_json:
         if not misses:
             result.pop("misses")
@@ -412,6 +412,7 @@ def tune(ctx: click.Context, questions: Path, out: Path | None) -> None:
         assistant.question_languages,
         click.echo,
         source=questions.name,
+        show_progress=True,
     )
     tuned.save(out)
     figures = tuned.figures

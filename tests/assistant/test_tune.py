@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from assistant import Assistant
+from assistant import Assistant, _eval
 from assistant._eval import EvalQuestion, section_names
 from assistant._features import FEATURES
 from assistant._ingest import CorpusSource, ingest
@@ -171,19 +171,25 @@ def test_a_vector_of_the_wrong_length_is_refused(tmp_path: Path) -> None:
         load_tuned(path)
 
 
-def test_tune_writes_the_configured_ranker_and_every_command_reads_it(tmp_path: Path) -> None:
+def _cli_files(tmp_path: Path, settings: str = "") -> tuple[Path, Path]:
+    """The fixture docs, a settings file (in a folder of its own) naming them with the fake
+    embedder and `settings` besides, and the questions as JSONL."""
     _write_docs(tmp_path / "docs")
     config = tmp_path / "conf" / "config.yaml"
     config.parent.mkdir()
     config.write_text(
         "corpora:\n  - {path: ../docs, url_template: 'https://x/{lang}/{id}'}\n"
-        "embedder: {backend: fake, model: hashing}\n"
-        "retrieval: {ranker: models/ranker.json}\n",
+        "embedder: {backend: fake, model: hashing}\n" + settings,
         "utf-8",
     )
     questions = tmp_path / "questions.jsonl"
     lines = [json.dumps(dataclasses.asdict(q)) for q in _questions()]
     questions.write_text("\n".join(lines) + "\n", "utf-8")
+    return config, questions
+
+
+def test_tune_writes_the_configured_ranker_and_every_command_reads_it(tmp_path: Path) -> None:
+    config, questions = _cli_files(tmp_path, "retrieval: {ranker: models/ranker.json}\n")
     ranker = config.parent / "models" / "ranker.json"
 
     def run(*args: str) -> Result:
@@ -208,6 +214,27 @@ def test_tune_writes_the_configured_ranker_and_every_command_reads_it(tmp_path: 
     other = tmp_path / "other.json"
     assert run("tune", "--out", str(other), str(questions)).exit_code == 0
     assert load_tuned(other).features == FEATURES
+
+
+def test_tune_and_eval_show_progress_on_stderr_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_eval, "PROGRESS_DELAY", 0.0)  # the fixture is quicker than the delay
+    config, questions = _cli_files(tmp_path)
+    runner = CliRunner()
+    tuned = runner.invoke(
+        main, ["--config", str(config), "tune", "--out", str(tmp_path / "t.json"), str(questions)]
+    )
+    assert tuned.exit_code == 0, tuned.output
+    for bar in ("Candidates (", "Pseudo-questions", "Section weighting", "Intro margin"):
+        assert bar in tuned.stderr
+        assert bar not in tuned.stdout
+    assert "Cross-validated on" in tuned.stdout
+    evaluated = runner.invoke(main, ["--config", str(config), "eval", "--json", str(questions)])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "Questions:" in evaluated.stderr
+    assert evaluated.stderr.endswith("\r"), "the bar is removed when done"
+    assert json.loads(evaluated.stdout)["overall"]["success@5"] > 0
 
 
 def test_section_hits_count_only_the_questions_that_name_a_section(assistant: Assistant) -> None:
