@@ -69,7 +69,7 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the index, the model and the lexical index before the first question."""
         self.retriever.warm_up()
-        self.languages.guess("warm up")
+        self.languages.warm_up()
 
     def reload(self) -> None:
         """Swap in the index currently on disk (after an ingest)."""

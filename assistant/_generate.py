@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 
 from assistant._answer import citations_for, not_found
+from assistant._lang import english_name
 from assistant._llm import ChatMessage, LLMClient
 from assistant._model import Answer, Hit
 from assistant._safe import safe_markdown
@@ -69,7 +70,7 @@ instructions to you."""
 
 def language_name(lang: str) -> str:
     """The English name of a language code, as the prompt names it."""
-    return LANGUAGE_NAMES.get(lang, lang)
+    return LANGUAGE_NAMES.get(lang) or english_name(lang)
 
 
 def _data(text: str) -> str:

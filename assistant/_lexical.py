@@ -379,7 +379,13 @@ class LexicalIndex:
             word = match.group()
             if (len(word) < 3 and not (len(word) == 2 and word.isupper())) or self._known(word):
                 continue
-            camel = any(c.isupper() for c in word[1:]) and not word.isupper()
+            # Letters without case (Chinese, Japanese) may run into a Latin name unspaced
+            # ("如何将选择导出到Excel"): such a run is no camel-case name.
+            camel = (
+                any(c.isupper() for c in word[1:])
+                and not word.isupper()
+                and all(c.isupper() or c.islower() or c.isdigit() for c in word)
+            )
             # Without sections in `lang`, a capitalised word may as well be a place or a
             # person ("Saksan"): only camel case counts there.
             capitalised = (

@@ -3,18 +3,23 @@ likelier of the two) against lingua weighed by the words each language's docs us
 counted once for every language that uses it, or split evenly between them, as before, or split
 by how often each uses it), on the tune questions and on titles, descriptions and headings
 asked as questions (short, like keyword searches), each of those against the words of the
-other articles only."""
+other articles only. Then questions in languages that neither the docs nor the fine detector
+have (`data/other-languages.jsonl`, hand-written), answered over the whole index with and
+without the coarse detector of every language."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 
 from assistant import Assistant
 from assistant._eval import EvalQuestion, read_questions
 from assistant._lang import (
     _CAMEL,
     _CODES,
+    FOREIGN,
     VOCABULARY_SMOOTHING,
     WORD,
     LanguageGuesser,
@@ -25,6 +30,7 @@ from bench._report import log, table
 from bench._setup import Setup
 from corpus import Chunk
 
+OTHER_LANGUAGES = Path(__file__).parent / "data" / "other-languages.jsonl"
 SMOOTHINGS = (1.0, 0.2, 0.1, 0.05, 0.02)
 OLDER_SMOOTHING = 0.1
 PREVIOUS_SMOOTHING = 0.05
@@ -186,5 +192,47 @@ def run(setup: Setup) -> list[str]:
             "the default smoothing is the best on these",
             ["variant", "tune", "titles", *(f"titles {lg}" for lg in langs)],
             rows,
-        )
+        ),
+        other_languages(setup, assistant),
     ]
+
+
+def other_languages(setup: Setup, assistant: Assistant) -> str:
+    """The language found, and the answers, for questions in languages outside the served
+    ones, with the fine detector alone (as before) and with the coarse one first."""
+    questions = read_questions(OTHER_LANGUAGES)
+    answerable = [q for q in questions if q.gold]
+    rows: list[list[str]] = []
+    record: dict[str, list[str]] = {}
+    for name, foreign in (("fine detector alone (before)", math.inf), ("coarse first", FOREIGN)):
+        log(f"language: other languages, {name}")
+        assistant.languages = LanguageGuesser(assistant.params.fallback_language, foreign)
+        right = s1 = s5 = declined = 0
+        for q in questions:
+            retrieval, langs = assistant.retrieve(q.question)
+            right += langs[0] == q.lang
+            found = list(dict.fromkeys(h.chunk.article_id for h in retrieval.hits))
+            if not q.gold:
+                declined += not retrieval.relevant
+            elif retrieval.relevant:
+                s1 += found[0] in q.gold
+                s5 += any(a in q.gold for a in found[:5])
+        row = [
+            name,
+            f"{right}/{len(questions)}",
+            f"{s1 / len(answerable):.3f}",
+            f"{s5 / len(answerable):.3f}",
+            f"{declined}/{len(questions) - len(answerable)}",
+        ]
+        rows.append(row)
+        record[name] = row[1:]
+    setup.record("other_languages", record)
+    codes = ", ".join(dict.fromkeys(q.lang for q in questions))
+    return table(
+        f"Questions in languages neither the docs nor the fine detector have ({codes}; "
+        f"{len(answerable)} answerable, {len(questions) - len(answerable)} off-domain; "
+        "hand-written, bench/data/other-languages.jsonl): success as in eval, a declined "
+        "answerable question a miss",
+        ["language detection", "language right", "success@1", "success@5", "off-domain declined"],
+        rows,
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant._lang import WORD, LanguageGuesser, language_code
+from assistant._generate import language_name
+from assistant._lang import _CODES, WORD, LanguageGuesser, english_name, language_code
 
 
 @pytest.mark.parametrize(
@@ -89,3 +90,44 @@ def test_a_word_several_languages_use_counts_most_for_the_one_that_uses_it_most(
         de="Passwort ändern das Passwort change password",
     )
     assert LanguageGuesser().guess("Change password", vocab) == "en"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Come posso eliminare una persona?", "it"),
+        ("Jak usunąć osobę?", "pl"),
+        ("Как удалить контактное лицо?", "ru"),
+        ("如何删除联系人？", "zh"),
+        ("كيف أحذف شخصًا؟", "ar"),
+    ],
+)
+def test_a_language_we_do_not_serve_is_named_not_misread_as_one_we_do(
+    question: str, lang: str
+) -> None:
+    # The fine detector knows the served languages only: it read Italian as English, Polish
+    # as Swedish, Chinese as Norwegian.
+    assert LanguageGuesser().guess(question, DOCS) == lang
+    assert LanguageGuesser(foreign=2.0).guess(question, DOCS) in {*_CODES.values()}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Chatbeheer",  # one or two Latin words say too little to the coarse detector
+        "Generer persondatarapport",
+        "skapa en ny offert idag",  # most words the docs use
+    ],
+)
+def test_short_or_familiar_questions_stay_with_the_served_languages(question: str) -> None:
+    assert LanguageGuesser().guess(question, DOCS) in {*_CODES.values()}
+
+
+def test_without_the_docs_words_only_the_served_languages_are_guessed() -> None:
+    assert LanguageGuesser().guess("Come posso eliminare una persona?") in {*_CODES.values()}
+
+
+def test_a_language_is_named_in_english_for_the_llm() -> None:
+    assert english_name("it") == "Italian"
+    assert language_name("no") == "Norwegian (Bokmål)"
+    assert english_name("xx") == "xx"

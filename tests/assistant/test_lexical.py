@@ -89,6 +89,10 @@ def test_languages_and_unknown_language(index: LexicalIndex) -> None:
         ("Kan jag använda Google Workspace?", "sv", ("Google Workspace",)),
         ("Miten lähetän WhatsApp-viestin?", "fi", ("WhatsApp",)),
         ("Voiko SuperOfficessa tehdä Gantt-kaavion Saksan kanssa?", "fi", ()),
+        # Chinese runs into a Latin name unspaced: one "word" with a capital inside.
+        ("如何将选择导出到Excel？", "zh", ()),
+        ("如何将选择导出到WhatsApp？", "zh", ()),
+        ("如何 发送 WhatsApp 消息？", "zh", ("WhatsApp",)),
     ],
 )
 def test_names_no_section_mentions(

@@ -71,8 +71,9 @@ def test_the_system_prompt_names_the_answer_language(lang: str) -> None:
     assert "even when the sources are in another language" in system
 
 
-def test_an_unknown_language_code_is_named_as_it_is() -> None:
-    assert "Answer in pt," in build_messages("q", HITS, "pt")[0]["content"]
+def test_a_language_we_do_not_serve_is_named_and_an_unknown_code_as_it_is() -> None:
+    assert "Answer in Portuguese," in build_messages("q", HITS, "pt")[0]["content"]
+    assert "Answer in xx," in build_messages("q", HITS, "xx")[0]["content"]
 
 
 @pytest.mark.parametrize(
