@@ -95,6 +95,10 @@ def test_language_section_compares_the_detectors(setup: Setup) -> None:
     assert "+ docs' words, shared ones split evenly, smoothing 0.05 (before)" in rows
     assert "+ docs' words, shared ones split by use, smoothing 0.05 (default)" in rows
     assert all(tune == "3/3" for tune, *_ in rows.values())
+    assert "## Questions in languages neither the docs nor the fine detector have" in text
+    other = data["other_languages"]  # type: ignore[index]
+    named = {name: int(row[0].split("/")[0]) for name, row in other.items()}
+    assert named["coarse first"] > named["fine detector alone (before)"]
 
 
 def test_followup_section_compares_the_strategies(setup: Setup) -> None:
