@@ -25,10 +25,8 @@ _CODES = {
 }
 
 _ALIASES = {"nb": "no", "nn": "no"}
-_KNOWN = frozenset(
-    {_ALIASES.get(c, c) for c in (lg.iso_code_639_1.name.lower() for lg in Language.all())}
-)
 _NAMES = {lg.iso_code_639_1.name.lower(): lg.name.title() for lg in Language.all()}
+_KNOWN = frozenset(_ALIASES.get(c, c) for c in _NAMES)
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$")
 # A camel-case word ("SuperOffice", "WhatsApp", "iPad") is a name: it says nothing about the
 # language around it, yet sways the detector (dropping them: 174 → 176 of the 177 tune questions).
