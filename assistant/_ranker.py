@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from assistant._features import FEATURES
 
 TUNED_FILE = Path(__file__).with_name("tuned.json")
 DENSE_BEST = FEATURES.index("dense_best")
+#: The `Tuned.domain_floor` key of the languages without docs (Finnish, Italian…).
+UNSERVED = "*"
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,18 @@ class Tuned:
     own_language_lead: float = 0.0
     #: Per language of the docs, the best-section cosine below which a question is outside
     #: the docs' domain ("What is the capital of Australia?"): the lowest that any question
-    #: about them reached when `assistant tune` ran (see `_tune.domain_floor`).
+    #: about them reached when `assistant tune` ran (see `_tune.domain_floor`). The key
+    #: `UNSERVED` holds one floor shared by the languages without docs.
     domain_floor: dict[str, float] = field(default_factory=dict)
     #: The corpus, model, engine and text length the floor was measured on
     #: (`ArticleTable.domain`); on any other index it is not applied.
     domain: str = ""
     trained_on: str = ""
     figures: dict[str, Any] = field(default_factory=dict)
+
+    def floor(self, lang: str, languages: Collection[str]) -> float | None:
+        """The domain floor of a question in `lang`, given the docs' `languages`."""
+        return self.domain_floor.get(lang if lang in languages else UNSERVED)
 
     def relevance(
         self, rows: npt.NDArray[np.float64], floor: float | None = None

@@ -204,7 +204,9 @@ class Retriever:
         """The best-section cosine below which a question in `lang` is outside the docs'
         domain; none unless the tuned values were measured on this index's corpus."""
         tuned = self.params.tuned
-        return tuned.domain_floor.get(lang) if tuned.domain == self.table.domain else None
+        if tuned.domain != self.table.domain:
+            return None
+        return tuned.floor(lang, self.table.languages)
 
     def candidates(self, ev: Evidence) -> list[int]:
         """Articles worth ranking: the best by section, by title and summary, and by BM25."""

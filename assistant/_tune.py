@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from assistant._eval import EvalQuestion, heading_key, progress, section_names
 from assistant._features import FEATURES, candidate_features
-from assistant._ranker import DENSE_BEST, Tuned
+from assistant._ranker import DENSE_BEST, UNSERVED, Tuned
 from assistant._retriever import Retriever
 from corpus import Chunk
 
@@ -132,16 +132,18 @@ def group_by_article(samples: Sequence[Sample]) -> None:
 
 
 def domain_floor(samples: Sequence[Sample], languages: Collection[str]) -> dict[str, float]:
-    """Per language of `languages`, the lowest best-section cosine among the answerable
-    questions asked in it (by their likeliest language), rounded down to 3 decimals. A
-    question less like every section than all the questions about the docs is outside their
-    domain ("What is the capital of Australia?"). Languages without docs get none: there a
-    question's cosines say less."""
+    """Per language of `languages` (the docs'), the lowest best-section cosine among the
+    answerable questions asked in it (by their likeliest language), rounded down to 3
+    decimals; under `UNSERVED`, the same over the questions in every other language, which
+    are searched in all the docs' languages and so share one floor. A question less like
+    every section than all the questions about the docs is outside their domain ("What is
+    the capital of Australia?"). Without `languages`, no floor."""
     lowest: dict[str, float] = {}
     for s in samples:
-        if s.question.gold and len(s.rows) and s.langs[0] in languages:
+        if s.question.gold and len(s.rows) and languages:
+            key = s.langs[0] if s.langs[0] in languages else UNSERVED
             top = float(s.rows[:, DENSE_BEST].max())
-            lowest[s.langs[0]] = min(lowest.get(s.langs[0], top), top)
+            lowest[key] = min(lowest.get(key, top), top)
     return {lang: math.floor(v * 1000) / 1000 for lang, v in sorted(lowest.items())}
 
 
@@ -210,10 +212,10 @@ def cross_validate(
         held = {samples[i].group for i in test}
         kept = [s for s in weak if s.group not in held]
         scaler, model = _fit([samples[i] for i in train], c, kept, weak_weight)
-        tuned = _tuned_from(scaler, model, base)
         floors = domain_floor([*(samples[i] for i in train), *kept], languages)
+        tuned = dataclasses.replace(_tuned_from(scaler, model, base), domain_floor=floors)
         for i in test:
-            out[i] = tuned.relevance(samples[i].rows, floors.get(samples[i].langs[0]))
+            out[i] = tuned.relevance(samples[i].rows, tuned.floor(samples[i].langs[0], languages))
     return out
 
 

@@ -391,10 +391,11 @@ def tune(ctx: click.Context, questions: Path, out: Path | None) -> None:
     """Train the ranking model on QUESTIONS (JSONL like `eval`'s) over the configured index,
     print its cross-validated figures (folds by article: no article is on both sides) and
     write it with every value retrieval depends on (decline point, see-also point, candidate
-    counts, section weighting, and the domain floor: per language, how unlike every section a
-    question may be before it is outside the docs) to OUT, where `retrieval.ranker` can name
-    it. The floor applies only to an index of the same articles, model, engine and text
-    length; run `tune` again after adding or removing articles.
+    counts, section weighting, and the domain floor: per language of the docs, and once for all
+    the others, how unlike every section a question may be before it is outside the docs) to
+    OUT, where `retrieval.ranker` can name it. The floor applies only to an index of the same
+    articles, model, engine and text length; run `tune` again after adding or removing
+    articles.
     """
     from assistant._ranker import check_writable
     from assistant._tune import bootstrap

@@ -9,6 +9,7 @@ without the coarse detector of every language."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,6 +26,7 @@ from assistant._lang import (
     LanguageGuesser,
     reader_first,
 )
+from assistant._ranker import UNSERVED
 from assistant._tune import pseudo_questions
 from bench._report import log, table
 from bench._setup import Setup
@@ -199,14 +201,26 @@ def run(setup: Setup) -> list[str]:
 
 def other_languages(setup: Setup, assistant: Assistant) -> str:
     """The language found, and the answers, for questions in languages outside the served
-    ones, with the fine detector alone (as before) and with the coarse one first."""
+    ones: with the fine detector alone, with the coarse one first, and with that and the
+    domain floor of the languages without docs."""
     questions = read_questions(OTHER_LANGUAGES)
     answerable = [q for q in questions if q.gold]
     rows: list[list[str]] = []
     record: dict[str, list[str]] = {}
-    for name, foreign in (("fine detector alone (before)", math.inf), ("coarse first", FOREIGN)):
+    retriever = assistant.retriever
+    shipped = retriever.params
+    floors = {k: v for k, v in shipped.tuned.domain_floor.items() if k != UNSERVED}
+    unfloored = dataclasses.replace(
+        shipped, tuned=dataclasses.replace(shipped.tuned, domain_floor=floors)
+    )
+    for name, foreign, params in (
+        ("fine detector alone", math.inf, unfloored),
+        ("coarse first (before)", FOREIGN, unfloored),
+        ("coarse first, floor of the languages without docs", FOREIGN, shipped),
+    ):
         log(f"language: other languages, {name}")
         assistant.languages = LanguageGuesser(assistant.params.fallback_language, foreign)
+        retriever.params = params
         right = s1 = s5 = declined = 0
         for q in questions:
             retrieval, langs = assistant.retrieve(q.question)
@@ -226,6 +240,7 @@ def other_languages(setup: Setup, assistant: Assistant) -> str:
         ]
         rows.append(row)
         record[name] = row[1:]
+    retriever.params = shipped
     setup.record("other_languages", record)
     codes = ", ".join(dict.fromkeys(q.lang for q in questions))
     return table(

@@ -14,7 +14,7 @@ from assistant import Assistant, _eval
 from assistant._eval import EvalQuestion, section_names
 from assistant._features import FEATURES
 from assistant._ingest import CorpusSource, ingest
-from assistant._ranker import load_tuned
+from assistant._ranker import UNSERVED, load_tuned
 from assistant._retriever import RetrievalParams
 from assistant._setup import open_assistant
 from assistant._tune import (
@@ -259,10 +259,18 @@ def test_the_domain_floor_is_the_lowest_best_cosine_of_each_language_of_the_docs
         _sample("en", 0.9),
         _sample("en", 0.8567),
         _sample("sv", 0.875),
-        _sample("fi", 0.7),  # no docs in Finnish
+        _sample("fi", 0.81),  # no docs in Finnish or Italian: one floor for both
+        _sample("it", 0.7999),
         _sample("en", 0.5, gold=()),  # out of scope
+        _sample("fi", 0.4, gold=()),
     ]
-    assert domain_floor(samples, {"en", "sv", "de"}) == {"en": 0.856, "sv": 0.875}
+    floors = domain_floor(samples, {"en", "sv", "de"})
+    assert floors == {"en": 0.856, "sv": 0.875, UNSERVED: 0.799}
+    assert domain_floor(samples, set()) == {}
+    tuned = dataclasses.replace(bootstrap(), domain_floor=floors)
+    assert tuned.floor("en", {"en", "sv", "de"}) == 0.856
+    assert tuned.floor("pl", {"en", "sv", "de"}) == 0.799
+    assert tuned.floor("de", {"en", "sv", "de"}) is None  # docs, but no question asked in it
 
 
 def test_the_see_also_point_weighs_a_missed_right_article_more_than_a_wrong_link() -> None:
@@ -310,6 +318,11 @@ def test_a_question_below_the_floor_is_declined_only_on_the_index_it_was_measure
     assert (declined.relevant, declined.relevance) == (False, 0.0)
     assert [h.chunk.doc_id for h in declined.hits] != []
     assert retriever.retrieve("hur gör jag bjud in kollegor?", ["sv"]).relevant
+    # A language without docs has its own floor, which does not apply to the docs' languages.
+    unserved = dataclasses.replace(floored, domain_floor={UNSERVED: 1.5})
+    retriever.params = dataclasses.replace(retriever.params, tuned=unserved)
+    assert not retriever.retrieve(question, ["fi", "en"]).relevant
+    assert retriever.retrieve(question, langs).relevant
     elsewhere = dataclasses.replace(floored, domain="another corpus")
     retriever.params = dataclasses.replace(retriever.params, tuned=elsewhere)
     assert retriever.retrieve(question, langs).relevant

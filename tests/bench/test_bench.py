@@ -98,7 +98,11 @@ def test_language_section_compares_the_detectors(setup: Setup) -> None:
     assert "## Questions in languages neither the docs nor the fine detector have" in text
     other = data["other_languages"]  # type: ignore[index]
     named = {name: int(row[0].split("/")[0]) for name, row in other.items()}
-    assert named["coarse first"] > named["fine detector alone (before)"]
+    assert named["coarse first (before)"] > named["fine detector alone"]
+    assert (
+        other["coarse first, floor of the languages without docs"][0]
+        == other["coarse first (before)"][0]
+    )
 
 
 def test_followup_section_compares_the_strategies(setup: Setup) -> None:
