@@ -213,6 +213,7 @@ def other_languages(setup: Setup, assistant: Assistant) -> str:
     unfloored = dataclasses.replace(
         shipped, tuned=dataclasses.replace(shipped.tuned, domain_floor=floors)
     )
+    # The last row is the shipped setting, which the assistant keeps for the sections after.
     for name, foreign, params in (
         ("fine detector alone", math.inf, unfloored),
         ("coarse first (before)", FOREIGN, unfloored),
@@ -240,7 +241,6 @@ def other_languages(setup: Setup, assistant: Assistant) -> str:
         ]
         rows.append(row)
         record[name] = row[1:]
-    retriever.params = shipped
     setup.record("other_languages", record)
     codes = ", ".join(dict.fromkeys(q.lang for q in questions))
     return table(
