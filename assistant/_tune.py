@@ -138,9 +138,11 @@ def domain_floor(samples: Sequence[Sample], languages: Collection[str]) -> dict[
     are searched in all the docs' languages and so share one floor. A question less like
     every section than all the questions about the docs is outside their domain ("What is
     the capital of Australia?"). Without `languages`, no floor."""
+    if not languages:
+        return {}
     lowest: dict[str, float] = {}
     for s in samples:
-        if s.question.gold and len(s.rows) and languages:
+        if s.question.gold and len(s.rows):
             key = s.langs[0] if s.langs[0] in languages else UNSERVED
             top = float(s.rows[:, DENSE_BEST].max())
             lowest[key] = min(lowest.get(key, top), top)

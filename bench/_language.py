@@ -5,7 +5,8 @@ by how often each uses it), on the tune questions and on titles, descriptions an
 asked as questions (short, like keyword searches), each of those against the words of the
 other articles only. Then questions in languages that neither the docs nor the fine detector
 have (`data/other-languages.jsonl`, hand-written), answered over the whole index with and
-without the coarse detector of every language."""
+without the coarse detector of every language, and with and without the domain floor of the
+languages without docs."""
 
 from __future__ import annotations
 
