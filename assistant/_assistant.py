@@ -22,7 +22,7 @@ from embeddings import Embedder, IndexStore
 MAX_QUESTION_CHARS = 2000
 #: Even odds on the ranker's calibrated relevance: an extractive answer whose first article is
 #: likelier wrong than right says it is only the closest match. On the tune questions, out of
-#: fold (mean of three fold assignments; bench/RESULTS.md, "Decline curve"), 19.6 of the 44.2
+#: fold (mean of three fold assignments; bench/RESULTS.md, "Decline curve"), 19.0 of the 44.3
 #: answers with relevance from 0.1 to 0.5 were right, 91.7 of the 119.4 at 0.5 or above.
 LIKELY = 0.5
 _log = logging.getLogger(__name__)

@@ -94,6 +94,8 @@ class Conversation:
     replies: set[int] = field(default_factory=set)
     #: Replaced by a new conversation: an answer still being written here shows nothing more.
     closed: bool = False
+    #: Questions sent from the box and not yet taken up by an answer, oldest first.
+    sent: list[str] = field(default_factory=list)
 
     def restarted(self) -> Conversation:
         """A new, empty conversation in the same languages."""
@@ -117,6 +119,14 @@ def _drop(conv: Conversation, *gone: dict[str, str]) -> None:
     ids = {id(conv.messages[at]): answer for at, answer in conv.answer_ids.items()}
     conv.messages[:] = [m for m in conv.messages if all(m is not g for g in gone)]
     conv.answer_ids = {at: ids[id(m)] for at, m in enumerate(conv.messages) if id(m) in ids}
+
+
+def _place_after(conv: Conversation, asked: dict[str, str], reply: dict[str, str]) -> None:
+    """Put `reply` right below its question `asked` in `conv`, moving the answer ids of the
+    messages after it along."""
+    at = next(i for i, m in enumerate(conv.messages) if m is asked) + 1
+    conv.messages.insert(at, reply)
+    conv.answer_ids = {i + (i >= at): answer for i, answer in conv.answer_ids.items()}
 
 
 def render_answer(answer: Answer, lang: str) -> str:
@@ -253,11 +263,11 @@ class ChatHandlers:
         """Show the question at once, then the answer as it is written, then its sources. A
         question over the length limit is no answer: a warning in the page's language says so
         and the question stays in the box to be shortened, out of the chat and the log; a
-        reader over the question rate is asked the same way to wait and send it again. The
-        question box is emptied once, when the question shows, so that the next question can be
-        typed while the answer is written. The page's language breaks ties between the
-        languages the question may be in; the headings around an answer and the examples follow
-        the answer's language."""
+        reader over the question rate is asked the same way to wait and send it again. An
+        accepted question leaves the box as sending emptied it (the reader may be typing the
+        next one), and one sent while this answer is written is asked as its follow-up. The
+        page's language breaks ties between the languages the question may be in; the headings
+        around an answer and the examples follow the answer's language."""
         keep = gr.skip()
         question = message.strip()
         if not question:
@@ -275,12 +285,14 @@ class ChatHandlers:
             return
         asked = {"role": "user", "content": _literal(question)}
         conv.messages.append(asked)
-        yield "", list(conv.messages), conv, keep
         history = conv.questions[-HISTORY_LIMIT:]
-        # This answer's own message: another question of the same reader (an example clicked)
-        # may be answered at the same time, below it.
+        # Asked from now: a question sent while this one is answered follows it.
+        conv.questions.append(question)
+        yield keep, list(conv.messages), conv, keep
+        # This answer's own message, right below its question: the reader's next question may
+        # be answered at the same time, below it.
         reply = {"role": "assistant", "content": ""}
-        conv.messages.append(reply)
+        _place_after(conv, asked, reply)
         written = ""
         try:
             for part in self.service.stream(
@@ -314,10 +326,27 @@ class ChatHandlers:
         except QuestionError:
             # The service has forgotten it: refused as above, it leaves the chat too.
             _drop(conv, asked, reply)
+            del conv.questions[len(conv.questions) - 1 - conv.questions[::-1].index(question)]
             gr.Warning(strings(conv.lang)["too_long"])
             yield message, list(conv.messages), conv, keep
-            return
-        conv.questions.append(question)
+
+    def send(self, message: str, conv: Conversation) -> str:
+        """A question sent: kept in `conv` for `respond_sent`, the box emptied."""
+        conv.sent.append(message)
+        return ""
+
+    def respond_sent(
+        self, conv: Conversation, request: gr.Request | None = None
+    ) -> Iterator[tuple[Any, Chat, Conversation, Any]]:
+        """`respond` to the earliest question sent and not yet answered: each question is
+        kept apart from the box, which holds the next one meanwhile."""
+        yield from self.respond(conv.sent.pop(0) if conv.sent else "", conv, request)
+
+    def respond_example(
+        self, sample: list[str], conv: Conversation, request: gr.Request | None = None
+    ) -> Iterator[tuple[Any, Chat, Conversation, Any]]:
+        """An example clicked: asked as if typed and sent, the box left as it is."""
+        yield from self.respond(sample[0], conv, request)
 
     def clear(self, conv: Conversation) -> tuple[Chat, Conversation, str]:
         """Start a new conversation in the same language; answers still being written in
@@ -418,22 +447,27 @@ def build_page(
             text["clear"], size="sm", variant="secondary", visible=not kind.compact, elem_id="clear"
         )
 
-        # A question sent while the previous answer is still being written is answered after
-        # it ("always_last"), not dropped (Gradio's default for a pending event). An example
-        # clicked meanwhile is answered at once, beside it.
+        # Every question sent is answered, each below its own, also while earlier answers are
+        # still being written (Gradio's default drops an event sent while one is pending). The
+        # box is emptied as the question is sent, outside the queue: emptied with the answer,
+        # after a wait in the queue, it would erase the next question typed meanwhile.
         answer_io: dict[str, Any] = {
-            "fn": handlers.respond,
-            "inputs": [box, conv],
             "outputs": [box, chatbot, conv, examples_],
             "concurrency_limit": CONCURRENT_ANSWERS,
             "concurrency_id": "answer",
             "show_progress": "minimal",
-            "trigger_mode": "always_last",
+            "trigger_mode": "multiple",
         }
-        asked = gr.on([box.submit, send.click], **answer_io)
-        example = examples_.click(
-            lambda sample: sample[0], examples_, box, show_progress="hidden"
-        ).then(**answer_io)
+        asked = gr.on(
+            [box.submit, send.click],
+            handlers.send,
+            [box, conv],
+            box,
+            queue=False,
+            show_progress="hidden",
+            trigger_mode="multiple",
+        ).then(handlers.respond_sent, conv, **answer_io)
+        example = examples_.click(handlers.respond_example, [examples_, conv], **answer_io)
         # Each answer is marked with its language once written, for screen readers (in the page,
         # not in the message, which Gradio copies and reads out as written).
         marks: dict[str, Any] = {

@@ -192,6 +192,27 @@ def test_a_question_is_shown_exactly_as_typed(guide_served: Served, new_page: Ne
     assert "/x" not in fetched
 
 
+def test_questions_sent_back_to_back_are_each_answered_below_their_own(
+    guide_served: Served, new_page: NewPage
+) -> None:
+    page = new_page()
+    page.goto(f"{guide_served.url}/?lang=en")
+    ready(page)
+    questions = guide_examples("en")[:4]
+    box = page.locator("#question textarea")
+    # Faster than any reader, without waiting for a question to show or its answer to begin.
+    for question in questions:
+        box.fill(question)
+        box.press("Enter")
+    messages = page.locator("#chat [data-testid='user'], #chat [data-testid='bot']")
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(len(questions))
+    roles = [m.get_attribute("data-testid") for m in messages.all()]
+    assert roles == ["user", "bot"] * len(questions), roles
+    shown = page.locator("#chat [data-testid='user']").all_inner_texts()
+    assert sorted(shown) == sorted(questions), "each question once, none lost"
+    expect(box).to_have_value("")
+
+
 def test_a_greeting_is_greeted_in_the_pages_language(
     guide_served: Served, new_page: NewPage
 ) -> None:
@@ -754,13 +775,13 @@ def test_the_next_question_can_be_typed_and_sent_while_an_answer_is_written(
     assert len(asked) == 3 and second in asked[1] and second in asked[2], asked
 
 
-def test_an_example_clicked_while_an_answer_is_written_is_answered_beside_it(
+def test_an_example_clicked_while_an_answer_is_written_is_answered_below_it(
     slow_llm: tuple[Served, StubLLMServer], new_page: NewPage
 ) -> None:
     served, llm = slow_llm
     example = "How do I create a project?"
-    # Asked beside the first question, the example is no follow-up: it is not rewritten.
-    answer = writing(new_page(), served, llm, Reply("Second answer [1]."))
+    # Asked after the first question, as a typed one: made to stand alone, then answered.
+    answer = writing(new_page(), served, llm, Reply(example), Reply("Second answer [1]."))
     page = answer.page
     page.locator("#examples").get_by_text(example).click()
     assert len(llm.sent) < WORDS, "the first answer was finished before the example was clicked"
@@ -770,7 +791,8 @@ def test_an_example_clicked_while_an_answer_is_written_is_answered_beside_it(
     expect(page.locator("#chat [data-testid='bot']").nth(1)).to_contain_text("Second answer")
     expect(answer).to_contain_text(f"first{WORDS - 1}")
     expect(answer).not_to_contain_text("Second answer")
-    assert example in llm.requests[1].body["messages"][-1]["content"]
+    sent = [seen.body["messages"][-1]["content"] for seen in llm.requests]
+    assert len(sent) == 3 and example in sent[1] and example in sent[2], sent
 
 
 def test_a_new_conversation_stops_the_answer_being_written(

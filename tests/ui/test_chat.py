@@ -71,7 +71,7 @@ def write_slowly(service: AnswerService, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_the_question_shows_at_once_then_the_answer_with_sources(service: AnswerService) -> None:
     conv = Conversation()
     first, *_, last = run(ChatHandlers(service, CHAT_PAGE), conv, f"  {QUESTION} ")
-    assert first[0] == ""
+    assert first[0] == gr.skip(), "the page emptied the box; it may hold the next question"
     assert first[1] == [{"role": "user", "content": QUESTION}]
     box, chat, state, _examples = last
     assert box == gr.skip() and state is conv
@@ -152,6 +152,41 @@ def test_two_answers_written_at_once_each_keep_their_own_message(
     assert "**Sources**" in chat[1]["content"] and "**Sources**" in chat[3]["content"]
     assert sorted(conv.answer_ids) == [1, 3]
     assert conv.answer_ids[1] != conv.answer_ids[3]
+
+
+def test_questions_sent_while_an_answer_is_written_are_each_answered_below_their_own(
+    service: AnswerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Spy(service, monkeypatch)
+    write_slowly(service, monkeypatch)
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
+    later = ["How do I descale the machine?", "and the grinder?"]
+    assert handlers.send(QUESTION, conv) == ""
+    first = handlers.respond_sent(conv)
+    next(first)
+    # Sent before the first answer is placed: shown at once, answered with the first asked.
+    for question in later:
+        assert handlers.send(question, conv) == ""
+    second = handlers.respond_sent(conv)
+    _, chat, _, _ = next(second)
+    assert [m["role"] for m in chat] == ["user", "user"]
+    third = handlers.respond_sent(conv)
+    updates = [*first, *second, *third]
+    assert all(box == gr.skip() for box, *_ in updates) and conv.sent == []
+    chat = conv.messages
+    assert [(m["role"], m["content"][:20]) for m in chat[::2]] == [
+        ("user", QUESTION[:20]),
+        ("user", later[0][:20]),
+        ("user", later[1][:20]),
+    ]
+    assert all("**Sources**" in m["content"] for m in chat[1::2])
+    assert sorted(conv.answer_ids) == [1, 3, 5]
+    assert [call["history"] for call in spy.calls] == [
+        [],
+        [QUESTION],
+        [QUESTION, later[0]],
+    ]
+    assert list(handlers.respond_sent(conv)) == [("", [*chat], conv, gr.skip())], "none left"
 
 
 def test_a_blank_message_asks_nothing(
