@@ -33,7 +33,7 @@ def page_head(widget: bool = False) -> str:
             "PREFIXES": {lang: gradio_prefixes(lang) for lang in LANGUAGES},
         },
     )
-    page = _script("scroll-to-answer.js") + language
+    page = _script("scroll-to-answer.js") + _script("keep-question.js") + language
     if widget:
         return _script("widget-accent.js") + _script("widget-frame.js") + page
     return page

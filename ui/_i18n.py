@@ -38,6 +38,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "ask again.",
         "open_help": "Open help",
         "close_help": "Close help",
+        "connection_lost": "The connection to the server was lost. Reconnecting…",
+        "close": "Close",
         "blocked": "This site is not allowed to embed the assistant: "
         "add its origin to server.allowed_origins.",
     },
@@ -67,6 +69,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "rate_limited": "För många frågor på kort tid: vänta {seconds} s och fråga igen.",
         "open_help": "Öppna hjälpen",
         "close_help": "Stäng hjälpen",
+        "connection_lost": "Anslutningen till servern bröts. Ansluter igen…",
+        "close": "Stäng",
         "blocked": "Den här webbplatsen får inte bädda in assistenten: "
         "lägg till dess ursprung i server.allowed_origins.",
     },
@@ -96,6 +100,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "rate_limited": "For mange spørsmål på kort tid: vent {seconds} s og spør igjen.",
         "open_help": "Åpne hjelp",
         "close_help": "Lukk hjelp",
+        "connection_lost": "Forbindelsen til serveren ble brutt. Kobler til igjen…",
+        "close": "Lukk",
         "blocked": "Dette nettstedet har ikke lov til å bygge inn assistenten: "
         "legg til opprinnelsen i server.allowed_origins.",
     },
@@ -125,6 +131,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "rate_limited": "For mange spørgsmål på kort tid: vent {seconds} s, og spørg igen.",
         "open_help": "Åbn hjælp",
         "close_help": "Luk hjælp",
+        "connection_lost": "Forbindelsen til serveren blev afbrudt. Forbinder igen…",
+        "close": "Luk",
         "blocked": "Dette websted må ikke indlejre assistenten: "
         "tilføj dets oprindelse i server.allowed_origins.",
     },
@@ -156,6 +164,9 @@ _STRINGS: dict[str, dict[str, str]] = {
         "erneut fragen.",
         "open_help": "Hilfe öffnen",
         "close_help": "Hilfe schließen",
+        "connection_lost": "Die Verbindung zum Server wurde unterbrochen. Verbindung wird "
+        "wiederhergestellt…",
+        "close": "Schließen",
         "blocked": "Diese Website darf den Assistenten nicht einbetten: "
         "tragen Sie ihren Ursprung in server.allowed_origins ein.",
     },
@@ -185,6 +196,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "rate_limited": "Te veel vragen in korte tijd: wacht {seconds} s en vraag het opnieuw.",
         "open_help": "Help openen",
         "close_help": "Help sluiten",
+        "connection_lost": "De verbinding met de server is verbroken. Opnieuw verbinden…",
+        "close": "Sluiten",
         "blocked": "Deze site mag de assistent niet insluiten: "
         "voeg de oorsprong toe aan server.allowed_origins.",
     },
@@ -215,6 +228,8 @@ _STRINGS: dict[str, dict[str, str]] = {
         "kysy uudelleen.",
         "open_help": "Avaa ohje",
         "close_help": "Sulje ohje",
+        "connection_lost": "Yhteys palvelimeen katkesi. Yhdistetään uudelleen…",
+        "close": "Sulje",
         "blocked": "Tämä sivusto ei saa upottaa avustajaa: "
         "lisää sen alkuperä asetukseen server.allowed_origins.",
     },
@@ -300,6 +315,9 @@ GUIDE_ADMIN_EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 LANGUAGES = tuple(_STRINGS)
+#: What Gradio says, in English on every page, when it has lost the server (a restart, the
+#: network); it reconnects and then reloads the page.
+GRADIO_CONNECTION_LOST = "Connection to the server was lost. Attempting reconnection..."
 # Gradio's own name of a language where it differs (its built-in translations use "nb").
 _GRADIO_LOCALES = {"no": "nb"}
 # Gradio's labels on a page in a language it has no translations of, which it shows in English:
@@ -368,10 +386,16 @@ def gradio_translations() -> dict[str, dict[str, str]]:
 
 def gradio_labels(lang: str) -> dict[str, str]:
     """Our words for the English labels Gradio gives its chat's parts in `lang`: the ones it
-    never translates (the conversation, its "Scroll down" button), and on a page in a language
-    Gradio lacks, its buttons' too."""
+    never translates (the conversation, its "Scroll down" button, a notice's close button and
+    the notice that it lost the server), and on a page in a language Gradio lacks, its buttons'
+    too."""
     text = strings(lang)
-    labels = {"chatbot conversation": text["conversation"], "Scroll down": text["scroll_down"]}
+    labels = {
+        "chatbot conversation": text["conversation"],
+        "Scroll down": text["scroll_down"],
+        "Close": text["close"],
+        GRADIO_CONNECTION_LOST: text["connection_lost"],
+    }
     if lang in _GRADIO_LACKS:
         labels |= _GRADIO_LACKS[lang] | {
             "Copy message": text["copy_message"],

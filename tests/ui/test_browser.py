@@ -213,6 +213,38 @@ def test_questions_sent_back_to_back_are_each_answered_below_their_own(
     expect(box).to_have_value("")
 
 
+def test_a_lost_server_is_told_in_the_pages_language_and_the_question_outlives_the_reload(
+    guide_served: Served, new_page: NewPage
+) -> None:
+    page = new_page(locale="en-US")
+    page.goto(f"{guide_served.url}/?lang=sv")
+    ready(page)
+    page.evaluate("() => { window.beforeReload = true; }")
+    question = guide_examples("sv")[0]
+    box = page.locator("#question textarea")
+    page.context.set_offline(True)
+    box.fill(question)
+    box.press("Enter")
+    notice = page.locator("[data-testid='toast-body']")
+    expect(notice).to_contain_text(strings("sv")["connection_lost"])
+    expect(notice).not_to_contain_text("Error", use_inner_text=True)
+    expect(notice.locator("[data-testid='toast-close']")).to_have_attribute(
+        "aria-label", strings("sv")["close"]
+    )
+    expect(box).to_have_value(question)
+    # Back online, Gradio reloads the page; the question is in the box again, to be sent.
+    page.context.set_offline(False)
+    page.wait_for_function("() => window.beforeReload === undefined")
+    ready(page)
+    expect(box).to_have_value(question)
+    box.press("Enter")
+    expect(page.locator("#chat [data-testid='user']")).to_have_text(question)
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(1)
+    page.reload()
+    ready(page)
+    expect(box).to_have_value("")
+
+
 def test_a_greeting_is_greeted_in_the_pages_language(
     guide_served: Served, new_page: NewPage
 ) -> None:

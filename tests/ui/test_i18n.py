@@ -6,6 +6,7 @@ import pytest
 
 from assistant._answer import MESSAGES
 from ui._i18n import (
+    GRADIO_CONNECTION_LOST,
     LANGUAGES,
     accepted_languages,
     gradio_labels,
@@ -51,7 +52,12 @@ def test_gradio_gets_its_missing_strings_in_its_own_locale_codes() -> None:
 
 
 def test_gradios_untranslated_labels_get_ours_and_danish_gets_its_buttons() -> None:
-    swedish = {"chatbot conversation": "Konversation", "Scroll down": "Rulla ned"}
+    swedish = {
+        "chatbot conversation": "Konversation",
+        "Scroll down": "Rulla ned",
+        "Close": "Stäng",
+        GRADIO_CONNECTION_LOST: "Anslutningen till servern bröts. Ansluter igen…",
+    }
     assert gradio_labels("sv") == swedish
     danish = gradio_labels("da")
     assert danish["Clear"] == "Ryd chatten" and danish["Scroll down"] == "Rul ned"

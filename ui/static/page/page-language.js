@@ -1,7 +1,8 @@
 // Put in every page's head: give the document the language and title the page was relabelled
 // in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
-// and give the chat's parts the labels Gradio leaves in English (`gradio_labels`, and
-// `gradio_prefixes` for the openings of its messages' labels); and give each answer the
+// and give the chat's parts and Gradio's notices the labels and text Gradio leaves in English
+// (`gradio_labels`, and `gradio_prefixes` for the openings of its messages' labels); and give
+// each answer the
 // language it is in (`ChatHandlers.mark_languages`), which may not be the page's, and mark a
 // reply to small talk, which has nothing to vote on.
 (function () {
@@ -28,7 +29,8 @@
   }
   // Gradio's own label is kept beside ours, since the page changes language after it is drawn.
   function relabel(lang) {
-    document.querySelectorAll("#chat [aria-label], #chat [title]").forEach(function (part) {
+    var parts = "#chat [aria-label], #chat [title], .toast-wrap [aria-label]";
+    document.querySelectorAll(parts).forEach(function (part) {
       ["aria-label", "title"].forEach(function (name) {
         var value = part.getAttribute(name), kept = "data-gradio-" + name;
         if (value !== null && (has(gradios, value) || opening(value))) {
@@ -39,6 +41,14 @@
         var ours = translate(gradio, lang);
         if (value !== ours) { part.setAttribute(name, ours); }
       });
+    });
+    document.querySelectorAll("[data-testid='toast-text']").forEach(function (notice) {
+      var value = notice.textContent, kept = "data-gradio-text";
+      if (has(gradios, value)) { notice.setAttribute(kept, value); }
+      var gradio = notice.getAttribute(kept);
+      if (gradio === null) { return; }
+      var ours = translate(gradio, lang);
+      if (value !== ours) { notice.textContent = ours; }
     });
   }
   function apply() {
