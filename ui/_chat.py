@@ -32,6 +32,8 @@ from ui._service import AnswerService
 CONCURRENT_ANSWERS = 8
 #: The previous questions a follow-up is asked with (the HTTP API accepts as many).
 HISTORY_LIMIT = 20
+#: Questions of one conversation sent and waiting for their answer to begin, at most.
+MAX_SENT = 20
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 # The punctuation that opens no Markdown, HTML or autolink once the rest is escaped: left as
 # typed, since Gradio labels a question for screen readers with its raw text.
@@ -271,7 +273,7 @@ class ChatHandlers:
         keep = gr.skip()
         question = message.strip()
         if not question:
-            yield message, list(conv.messages), conv, keep
+            yield keep, list(conv.messages), conv, keep
             return
         wait = self._wait(request)
         if wait is not None:
@@ -331,7 +333,10 @@ class ChatHandlers:
             yield message, list(conv.messages), conv, keep
 
     def send(self, message: str, conv: Conversation) -> str:
-        """A question sent: kept in `conv` for `respond_sent`, the box emptied."""
+        """A question sent: kept in `conv` for `respond_sent`, the box emptied; left in the box
+        while `MAX_SENT` earlier ones wait."""
+        if len(conv.sent) >= MAX_SENT:
+            return message
         conv.sent.append(message)
         return ""
 

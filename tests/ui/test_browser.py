@@ -200,10 +200,12 @@ def test_questions_sent_back_to_back_are_each_answered_below_their_own(
     ready(page)
     questions = guide_examples("en")[:4]
     box = page.locator("#question textarea")
-    # Faster than any reader, without waiting for a question to show or its answer to begin.
+    # Faster than any reader: each sent as soon as the box is empty again, without waiting for
+    # a question to show or its answer to begin.
     for question in questions:
         box.fill(question)
         box.press("Enter")
+        expect(box).to_have_value("")
     messages = page.locator("#chat [data-testid='user'], #chat [data-testid='bot']")
     expect(page.locator("#chat [data-testid='bot']")).to_have_count(len(questions))
     roles = [m.get_attribute("data-testid") for m in messages.all()]

@@ -20,6 +20,7 @@ from corpus import Chunk
 from ui._chat import (
     ADMIN_PAGE,
     CHAT_PAGE,
+    MAX_SENT,
     WIDGET,
     ChatHandlers,
     Conversation,
@@ -186,7 +187,7 @@ def test_questions_sent_while_an_answer_is_written_are_each_answered_below_their
         [QUESTION],
         [QUESTION, later[0]],
     ]
-    assert list(handlers.respond_sent(conv)) == [("", [*chat], conv, gr.skip())], "none left"
+    assert list(handlers.respond_sent(conv)) == [(gr.skip(), [*chat], conv, gr.skip())], "none left"
 
 
 def test_a_blank_message_asks_nothing(
@@ -194,8 +195,18 @@ def test_a_blank_message_asks_nothing(
 ) -> None:
     spy = Spy(service, monkeypatch)
     conv = Conversation()
-    assert run(ChatHandlers(service, CHAT_PAGE), conv, "   ") == [("   ", [], conv, gr.skip())]
+    assert run(ChatHandlers(service, CHAT_PAGE), conv, "   ") == [(gr.skip(), [], conv, gr.skip())]
     assert spy.calls == []
+
+
+def test_a_question_sent_while_too_many_wait_stays_in_the_box(service: AnswerService) -> None:
+    handlers, conv = ChatHandlers(service, CHAT_PAGE), Conversation()
+    assert [handlers.send(f"q{n}", conv) for n in range(MAX_SENT)] == [""] * MAX_SENT
+    assert handlers.send("one more", conv) == "one more"
+    assert conv.sent == [f"q{n}" for n in range(MAX_SENT)]
+    # Its answer event finds the earlier questions taken and leaves the box as it is.
+    conv.sent.clear()
+    assert list(handlers.respond_sent(conv)) == [(gr.skip(), [], conv, gr.skip())]
 
 
 def test_a_question_over_the_limit_is_a_warning_and_stays_in_the_box(
