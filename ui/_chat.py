@@ -328,7 +328,7 @@ class ChatHandlers:
         except QuestionError:
             # The service has forgotten it: refused as above, it leaves the chat too.
             _drop(conv, asked, reply)
-            del conv.questions[len(conv.questions) - 1 - conv.questions[::-1].index(question)]
+            del conv.questions[max(i for i, q in enumerate(conv.questions) if q == question)]
             gr.Warning(strings(conv.lang)["too_long"])
             yield message, list(conv.messages), conv, keep
 
