@@ -2,9 +2,8 @@
 // in (`ChatHandlers.language`), and keep them when Gradio sets its own (its locale, `title=`);
 // and give the chat's parts and Gradio's notices the labels and text Gradio leaves in English
 // (`gradio_labels`, and `gradio_prefixes` for the openings of its messages' labels); and give
-// each answer the
-// language it is in (`ChatHandlers.mark_languages`), which may not be the page's, and mark a
-// reply to small talk, which has nothing to vote on.
+// each answer the language it is in (`ChatHandlers.mark_languages`), which may not be the
+// page's, and mark a reply to small talk, which has nothing to vote on.
 (function () {
   var root = document.documentElement;
   var LABELS = /*LABELS*/ {}, PREFIXES = /*PREFIXES*/ {};
