@@ -99,7 +99,7 @@ class ArticleTable:
     language, each article's static traits, which rows are an article's intro (the text before
     its first heading), and the direction of administrator questions."""
 
-    def __init__(self, index: LoadedIndex) -> None:
+    def __init__(self, index: LoadedIndex, queries: str = "") -> None:
         chunks = index.chunks
         self.docs: list[str] = list(dict.fromkeys(c.doc_id for c in chunks))
         self.doc_of = {doc: i for i, doc in enumerate(self.docs)}
@@ -145,11 +145,13 @@ class ArticleTable:
         self.languages = {c.lang for c in chunks}
         articles = sorted({(c.lang, c.article_id) for c in chunks})
         m = index.manifest
-        key = json.dumps([m.backend, m.model, m.embed_max_chars, articles])
+        named = [m.backend, m.model, m.embed_max_chars, articles]
+        key = json.dumps([*named, queries] if queries else named)
         self.domain = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
         """The corpus (its articles in each language) and the model, its engine and the text
-        length that embedded it, as a digest: cosines measured on one index hold on another
-        only if equal (a 4-bit and a full-precision copy of one model differ)."""
+        length that embedded it, with the query layers (`queries`, their digest) if any, as a
+        digest: cosines measured on one index hold on another only if equal (a 4-bit and a
+        full-precision copy of one model differ)."""
         first = [chunks[next(iter(self.rows[d].values()))[0]] for d in range(len(self.docs))]
         self.article_ids = [c.article_id for c in first]
         self.admin = np.array([is_admin(c) for c in first], dtype=np.float64)

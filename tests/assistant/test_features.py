@@ -87,7 +87,9 @@ def test_no_candidates_give_no_rows(assistant: Assistant) -> None:
     assert rows.shape == (0, len(FEATURES)) and best == {}
 
 
-def test_the_domain_digest_names_the_articles_model_and_engine(assistant: Assistant) -> None:
+def test_the_domain_digest_names_the_articles_model_engine_and_query_layers(
+    assistant: Assistant,
+) -> None:
     index = assistant.retriever.index
     domain = ArticleTable(index).domain
     edited = [dataclasses.replace(c, text=c.text + " more") for c in index.chunks]
@@ -102,3 +104,4 @@ def test_the_domain_digest_names_the_articles_model_and_engine(assistant: Assist
     for change in ({"model": "another/model"}, {"backend": "sentence-transformers"}):
         other = dataclasses.replace(index.manifest, **change)
         assert ArticleTable(dataclasses.replace(index, manifest=other)).domain != domain
+    assert ArticleTable(index, queries="0123abcd").domain != domain  # adapted query layers

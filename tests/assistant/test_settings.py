@@ -213,6 +213,22 @@ def test_the_ranker_path_follows_the_file(tmp_path: Path) -> None:
     assert load_settings(path, environ={}).retrieval.ranker is None
 
 
+def test_query_layers_are_used_only_when_named_and_follow_the_file(tmp_path: Path) -> None:
+    from assistant._setup import embedder_from
+
+    path = tmp_path / "conf" / "config.yaml"
+    path.parent.mkdir()
+    path.write_text("{}\n", "utf-8")
+    assert getattr(embedder_from(load_settings(path, environ={})), "query_layers", 0) is None
+    path.write_text("embedder: {query_layers: mine/q.npz}\n", "utf-8")
+    with pytest.raises(SettingsError, match=r"mine/q\.npz is not a file; `assistant adapt` writes"):
+        embedder_from(load_settings(path, environ={}))
+    (path.parent / "mine").mkdir()
+    (path.parent / "mine/q.npz").write_bytes(b"")
+    embedder = embedder_from(load_settings(path, environ={}))
+    assert getattr(embedder, "query_layers", None) == path.parent / "mine/q.npz"
+
+
 def test_ingesting_no_corpora_says_so(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("corpora: []\n", "utf-8")

