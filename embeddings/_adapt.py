@@ -63,7 +63,7 @@ def pseudo_queries(chunks: Sequence[Chunk], seed: int = 0) -> list[tuple[str, st
         if c.headings and specific(c.headings[-1]):
             pairs.append((c.headings[-1], c.doc_id))
         plain = _MARKUP.sub("", c.text)
-        sentences = [s.strip() for s in _SENTENCES.split(plain) if 30 <= len(s.strip()) <= 200]
+        sentences = [s for s in map(str.strip, _SENTENCES.split(plain)) if 30 <= len(s) <= 200]
         if sentences:
             pairs.append((rng.choice(sentences), c.doc_id))
     return pairs
@@ -73,13 +73,14 @@ def train_query_layers(
     engine: Any,
     chunks: Sequence[Chunk],
     vectors: npt.NDArray[np.float32],
+    pairs: Sequence[tuple[str, str]],
     settings: AdaptSettings = AdaptSettings(),
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, npt.NDArray[np.float16]]:
-    """Train the last `settings.top` layers of `engine` (an `E5Torch`) for queries, so that the
-    pseudo-queries of `chunks` find their article among `vectors` (one per chunk, the
-    passages the index stores); returns them by name, for `use_query_layers`. `progress` is
-    called with (batches done, batches in all)."""
+    """Train the last `settings.top` layers of `engine` (an `E5Torch`) for queries, so that
+    `pairs` (`pseudo_queries` of `chunks`) find their article among `vectors` (one per chunk,
+    the passages the index stores); returns them by name, for `use_query_layers`. `progress`
+    is called with (batches done, batches in all)."""
     import torch
 
     torch.manual_seed(settings.seed)
@@ -87,7 +88,6 @@ def train_query_layers(
     articles = {a: n for n, a in enumerate(sorted({c.doc_id for c in chunks}))}
     of_chunk = torch.tensor([articles[c.doc_id] for c in chunks])
     passages = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32)).T.contiguous()
-    pairs = pseudo_queries(chunks, settings.seed)
     split = len(engine.layers(False)) - settings.top
     frozen, trained = engine.layers(False)[:split], engine.layers(False)[split:]
     params: list[Any] = []
@@ -156,8 +156,9 @@ def adapt_queries(
     from embeddings._e5torch import E5Torch, bundled_model_file
 
     engine = E5Torch(bundled_model_file())
-    save_query_layers(out, train_query_layers(engine, chunks, vectors, settings, progress))
-    return len(pseudo_queries(chunks, settings.seed))
+    pairs = pseudo_queries(chunks, settings.seed)
+    save_query_layers(out, train_query_layers(engine, chunks, vectors, pairs, settings, progress))
+    return len(pairs)
 
 
 def _normalised(x: Any, mask: Any) -> Any:

@@ -221,9 +221,20 @@ class E5Torch:
         `"<layer>.<part>.w"`/`".b"` to weights for the last layers; passages keep the model's."""
         import torch
 
-        top = sorted({int(name.split(".")[0]) for name in arrays})
-        if not top or top != list(range(top[0], len(self._layers))):
-            raise ValueError("query layers must be the model's last layers, each complete")
+        top = sorted({int(name.split(".")[0]) for name in arrays if name.split(".")[0].isdigit()})
+        own = {
+            f"{n}.{part}.{kind}": tensor
+            for n in top
+            for part, pair in self._layers[n].items()
+            for kind, tensor in zip("wb", pair, strict=True)
+        }
+        if (
+            not top
+            or top != list(range(top[0], len(self._layers)))
+            or set(arrays) != set(own)
+            or any(tuple(arrays[name].shape) != tuple(t.shape) for name, t in own.items())
+        ):
+            raise ValueError("query layers must be this model's last layers, each complete")
         self._query_layers = [
             {
                 part: tuple(

@@ -97,7 +97,7 @@ def test_training_changes_queries_only_and_keeps_them_near(tmp_path: Path) -> No
     questions = ["how do I add a product to a quote", "forgot my password"]
     before = engine.encode(questions, is_query=True)
     settings = AdaptSettings(top=1, epochs=2, batch=4, learning_rate=0.01)
-    arrays = train_query_layers(engine, CHUNKS, passages, settings)
+    arrays = train_query_layers(engine, CHUNKS, passages, pseudo_queries(CHUNKS), settings)
     assert {name.split(".")[0] for name in arrays} == {"11"}
     save_query_layers(tmp_path / "q.npz", arrays)
 
