@@ -116,3 +116,20 @@ def test_layers_that_are_not_the_last_ones_are_refused() -> None:
     engine = E5Torch(bundled_model_file())
     with pytest.raises(ValueError, match="last layers"):
         engine.use_query_layers({"3.qkv.w": np.ones((2, 2), np.float32)})
+
+
+@pytest.mark.slow
+def test_layers_of_another_shape_are_refused() -> None:
+    from embeddings._e5torch import E5Torch, bundled_model_file
+
+    engine = E5Torch(bundled_model_file())
+    last = len(engine.layers(False)) - 1
+    arrays = {
+        f"{last}.{part}.{kind}": np.zeros(tuple(t.shape), np.float16)
+        for part, pair in engine.layers(False)[last].items()
+        for kind, t in zip("wb", pair, strict=True)
+    }
+    engine.use_query_layers(arrays)  # complete: accepted
+    arrays[f"{last}.qkv.w"] = np.zeros((3, 3), np.float16)
+    with pytest.raises(ValueError, match="this model's last layers"):
+        engine.use_query_layers(arrays)
