@@ -5,7 +5,10 @@ last layers of the model on the query side only: each article's titles, descript
 headings and one body sentence per section are pseudo-queries, trained to find their article's
 stored section vectors among all of them (a contrastive loss over the whole index) while a pull
 keeps every query near where the unadapted model puts it, so that the cosine scale the decline
-is calibrated on stays. Passages keep the model's own layers, so an index is not re-embedded.
+is calibrated on stays. The layers kept are then a blend of the trained and the model's own
+weights (as in WiSE-FT, Wortsman et al. 2022), which keeps the gain on the questions the
+pseudo-queries resemble without losing the model's own on the others. Passages keep the model's
+own layers, so an index is not re-embedded.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 
 @dataclass(frozen=True)
 class AdaptSettings:
-    """How the query layers are trained."""
+    """How the query layers are trained; `blend` is the share of the trained weights in the
+    layers kept, the rest being the model's own (each value chosen by `assistant tune`'s
+    cross-validated figures on an index of the shared corpus, see the README)."""
 
     top: int = 2
     epochs: int = 2
@@ -39,6 +44,7 @@ class AdaptSettings:
     learning_rate: float = 2e-5
     batch: int = 128
     seed: int = 0
+    blend: float = 0.5
 
 
 def pseudo_queries(chunks: Sequence[Chunk], seed: int = 0) -> list[tuple[str, str]]:
@@ -79,8 +85,9 @@ def train_query_layers(
 ) -> dict[str, npt.NDArray[np.float16]]:
     """Train the last `settings.top` layers of `engine` (an `E5Torch`) for queries, so that
     `pairs` (`pseudo_queries` of `chunks`) find their article among `vectors` (one per chunk,
-    the passages the index stores); returns them by name, for `use_query_layers`. `progress`
-    is called with (batches done, batches in all)."""
+    the passages the index stores); returns them, blended with the model's own by
+    `settings.blend`, by name for `use_query_layers`. `progress` is called with (batches done,
+    batches in all)."""
     import torch
 
     torch.manual_seed(settings.seed)
@@ -136,11 +143,14 @@ def train_query_layers(
             done += 1
             if progress:
                 progress(done, total)
+    blend = settings.blend
     return {
-        f"{split + n}.{part}.{kind}": t.detach().numpy().astype(np.float16)
-        for n, layer in enumerate(layers)
+        f"{split + n}.{part}.{kind}": (
+            blend * t.detach().numpy() + (1 - blend) * own.numpy()
+        ).astype(np.float16)
+        for n, (layer, original) in enumerate(zip(layers, trained, strict=True))
         for part, pair in layer.items()
-        for kind, t in zip("wb", pair, strict=True)
+        for kind, t, own in zip("wb", pair, original[part], strict=True)
     }
 
 

@@ -110,6 +110,30 @@ def test_training_changes_queries_only_and_keeps_them_near(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+def test_the_layers_kept_blend_the_trained_weights_with_the_models_own() -> None:
+    from embeddings._e5torch import E5Torch, bundled_model_file
+
+    engine = E5Torch(bundled_model_file())
+    passages = engine.encode([c.passage() for c in CHUNKS], is_query=False)
+    pairs = pseudo_queries(CHUNKS)
+    own = {
+        f"11.{part}.{kind}": t.numpy()
+        for part, pair in engine.layers(False)[11].items()
+        for kind, t in zip("wb", pair, strict=True)
+    }
+
+    def trained(blend: float) -> dict[str, np.ndarray]:
+        settings = AdaptSettings(top=1, epochs=1, batch=4, learning_rate=0.01, blend=blend)
+        return train_query_layers(engine, CHUNKS, passages, pairs, settings)
+
+    whole, half, none = trained(1.0), trained(0.5), trained(0.0)
+    for name, weights in own.items():
+        assert np.allclose(none[name], weights, atol=1e-2)
+        assert np.allclose(half[name], (whole[name] + weights) / 2, atol=1e-2)
+    assert not all(np.allclose(whole[name], own[name], atol=1e-3) for name in own)
+
+
+@pytest.mark.slow
 def test_layers_that_are_not_the_last_ones_are_refused() -> None:
     from embeddings._e5torch import E5Torch, bundled_model_file
 
