@@ -84,16 +84,19 @@ class Tuned:
             raise ValueError(f"{path}: cannot write the ranker file ({exc.strerror})") from exc
 
 
-def check_writable(path: Path) -> None:
-    """ValueError naming `path` when a ranker file could not be written there, so that a
-    long `assistant tune` fails at its start rather than its end."""
+def check_writable(
+    path: Path, what: str = "the ranker file", setting: str = "retrieval.ranker"
+) -> None:
+    """ValueError naming `path` when `what` could not be written there (`setting` names it in
+    config.yaml), so that a long `assistant tune` or `adapt` fails at its start, not its end."""
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
-    if path.is_dir() or not os.access(path if path.exists() else folder, os.W_OK):
+    writable = folder.is_dir() and os.access(path if path.exists() else folder, os.W_OK)
+    if path.is_dir() or not writable:
         raise ValueError(
-            f"{path}: cannot write the ranker file there; name another with --out or "
-            "retrieval.ranker in config.yaml"
+            f"{path}: cannot write {what} there; name another with --out or {setting} in "
+            "config.yaml"
         )
 
 

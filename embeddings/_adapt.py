@@ -165,8 +165,10 @@ def adapt_queries(
     in torch) and write them to `out`; returns how many pseudo-queries they were trained on."""
     from embeddings._e5torch import E5Torch, bundled_model_file
 
-    engine = E5Torch(bundled_model_file())
     pairs = pseudo_queries(chunks, settings.seed)
+    if not pairs:
+        raise ValueError("the index has no titles, headings or sentences to adapt to")
+    engine = E5Torch(bundled_model_file())
     save_query_layers(out, train_query_layers(engine, chunks, vectors, pairs, settings, progress))
     return len(pairs)
 
@@ -180,12 +182,17 @@ def _normalised(x: Any, mask: Any) -> Any:
 
 
 def save_query_layers(path: Path, arrays: dict[str, npt.NDArray[np.float16]]) -> None:
-    """Write query layers to `path` (numpy's `.npz`), replacing it whole."""
+    """Write query layers to `path` (numpy's `.npz`), replacing it whole and making its folder
+    if need be; `ValueError` names the file when it cannot be written."""
     part = path.with_name(path.name + ".part")
-    with part.open("wb") as f:
-        named: dict[str, Any] = dict(arrays)
-        np.savez_compressed(f, **named)
-    part.replace(path)
+    named: dict[str, Any] = dict(arrays)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with part.open("wb") as f:
+            np.savez_compressed(f, **named)
+        part.replace(path)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot write the query layers ({exc.strerror})") from exc
 
 
 def load_query_layers(path: Path) -> dict[str, npt.NDArray[Any]]:

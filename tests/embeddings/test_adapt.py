@@ -11,6 +11,7 @@ import pytest
 from corpus import Chunk
 from embeddings._adapt import (
     AdaptSettings,
+    adapt_queries,
     load_query_layers,
     pseudo_queries,
     save_query_layers,
@@ -85,6 +86,17 @@ def test_query_layers_survive_a_round_trip_and_a_bad_file_says_so(tmp_path: Path
     (tmp_path / "bad.npz").write_text("not numpy", "utf-8")
     with pytest.raises(ValueError, match="holds no query layers"):
         load_query_layers(tmp_path / "bad.npz")
+    nested = tmp_path / "new" / "folder" / "layers.npz"
+    save_query_layers(nested, arrays)  # its folder is made
+    assert set(load_query_layers(nested)) == set(arrays)
+    with pytest.raises(ValueError, match="cannot write the query layers"):
+        save_query_layers(tmp_path / "bad.npz" / "layers.npz", arrays)
+
+
+def test_an_index_with_nothing_to_learn_from_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no titles, headings or sentences to adapt to"):
+        adapt_queries([], np.zeros((0, 384), np.float32), tmp_path / "q.npz")
+    assert not (tmp_path / "q.npz").exists()
 
 
 @pytest.mark.slow
