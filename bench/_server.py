@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from embeddings import Embedder, IndexStore
+from embeddings import QUERY_LAYERS_FILE, Embedder, IndexStore
 
 STARTUP_LIMIT_S = 300.0
 HOST = "127.0.0.1"
@@ -49,14 +49,17 @@ def free_port() -> int:
 
 
 def copy_index(index: Path, to: Path) -> Path:
-    """`to`, made a copy of `index`'s current generation without the lexical index that an
-    ingest or a start keeps beside it (as an index built before it was kept)."""
+    """`to`, made a copy of `index`'s current generation, and its query layers if it has them,
+    without the lexical index that an ingest or a start keeps beside it (as an index built
+    before it was kept)."""
     store = IndexStore(index)
     generation = store.folder(store.manifest()).name
     shutil.rmtree(to, ignore_errors=True)
     to.mkdir(parents=True)
     shutil.copy2(index / "manifest.json", to / "manifest.json")
     shutil.copytree(index / generation, to / generation, ignore=shutil.ignore_patterns("lexical-*"))
+    if (index / QUERY_LAYERS_FILE).is_file():
+        shutil.copy2(index / QUERY_LAYERS_FILE, to / QUERY_LAYERS_FILE)
     return to
 
 

