@@ -51,6 +51,12 @@ _INTERRUPTED = {
     False: "Interrupted: no index was written.",
     None: "Interrupted.",
 }
+_INTERRUPTED_WRITTEN = (
+    "Interrupted after the new index was written: `assistant ingest` again finishes the rest "
+    "(its question layers) without re-embedding."
+)
+_GENERATION = "assistant.generation"
+_STORE = "assistant.store"
 
 
 class _Terminated(KeyboardInterrupt):
@@ -87,7 +93,9 @@ def _friendly(func: F) -> F:
         except KeyboardInterrupt as exc:
             ctx = click.get_current_context(silent=True)
             had_index = ctx.meta.get(_HAD_INDEX) if ctx else None
-            click.echo(f"\n{_INTERRUPTED[had_index]}", err=True)
+            written = ctx is not None and _generation(ctx) != ctx.meta.get(_GENERATION)
+            message = _INTERRUPTED_WRITTEN if written else _INTERRUPTED[had_index]
+            click.echo(f"\n{message}", err=True)
             if isinstance(exc, _Terminated):
                 # End as SIGTERM's default would have, for the service manager's sake.
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -113,6 +121,17 @@ def _before_build(ctx: click.Context, settings: Settings, rebuild: bool) -> None
         return
     store.check_writable()
     ctx.meta[_HAD_INDEX] = exists
+    ctx.meta[_STORE] = store
+    ctx.meta[_GENERATION] = _generation(ctx)
+
+
+def _generation(ctx: click.Context) -> str | None:
+    """The generation of the index a build writes, None without one (or without a build)."""
+    store = ctx.meta.get(_STORE)
+    try:
+        return store.manifest().generation if store else None
+    except IndexProblem:
+        return None
 
 
 def _warn(item: Skipped) -> None:

@@ -13,10 +13,12 @@ model's own layers, so an index is not re-embedded.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import random
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,17 +194,22 @@ def save_query_layers(
     path: Path, arrays: dict[str, npt.NDArray[np.float16]], settings: AdaptSettings
 ) -> None:
     """Write query layers to `path` (numpy's `.npz`) with the settings they were trained by,
-    replacing it whole and making its folder if need be; `ValueError` names the file when it
-    cannot be written."""
-    part = path.with_name(path.name + ".part")
+    replacing it whole (two writers never share a partial file, and an interrupted one leaves
+    none) and making its folder if need be; `ValueError` names the file when it cannot be
+    written."""
     named: dict[str, Any] = {**arrays, _SETTINGS: np.array(_settings_key(settings))}
+    part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with part.open("wb") as f:
+        with part.open("xb") as f:
             np.savez_compressed(f, **named)
         part.replace(path)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot write the query layers ({exc.strerror})") from exc
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise ValueError(f"{path}: cannot write the query layers ({exc.strerror})") from exc
+        raise
 
 
 def load_query_layers(path: Path) -> tuple[dict[str, npt.NDArray[Any]], str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -329,6 +330,29 @@ def test_interrupting_an_ingest_says_what_became_of_the_index(
     monkeypatch.setattr("assistant.cli.run_ingest", interrupted)
     result = CliRunner().invoke(main, ["--config", str(config), "ingest", "--quiet"])
     assert "Interrupted: the previous index is unchanged." in result.stderr
+
+
+def test_an_ingest_interrupted_after_writing_its_index_says_so(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant._setup import run_ingest
+
+    def written_then_interrupted(*args: object, **kwargs: object) -> None:
+        run_ingest(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # as while adapting the question layers
+
+    monkeypatch.setattr("assistant.cli.run_ingest", written_then_interrupted)
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest", "--quiet"])
+    assert result.exit_code == 130
+    assert "Interrupted after the new index was written: `assistant ingest` again" in result.stderr
+    docs = config.parent / "docs"
+    shutil.copytree(DATA / "mdx", docs)
+    (docs / "en" / "new.md").write_text("---\ntitle: New\n---\n\n## Part\n\nText.\n", "utf-8")
+    config.write_text(CONFIG.format(corpus=docs), "utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest", "--quiet"])
+    assert "Interrupted after the new index was written" in result.stderr  # a new generation
+    result = CliRunner().invoke(main, ["--config", str(config), "ingest", "--quiet"])
+    assert "Interrupted: the previous index is unchanged." in result.stderr  # nothing new
 
 
 _SLOW_INGEST = """

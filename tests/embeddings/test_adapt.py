@@ -87,7 +87,7 @@ def test_query_layers_survive_a_round_trip_with_their_settings_and_a_bad_file_sa
     assert set(loaded) == set(arrays)
     assert np.array_equal(loaded["11.qkv.w"], arrays["11.qkv.w"])
     assert json.loads(settings) == dataclasses.asdict(AdaptSettings())
-    assert not path.with_name("layers.npz.part").exists()
+    assert not list(tmp_path.glob("*.part"))  # no partial file left
     save_query_layers(path, arrays, AdaptSettings(epochs=2))
     assert load_query_layers(path)[1] != settings  # other settings, other layers
     (tmp_path / "bad.npz").write_text("not numpy", "utf-8")
@@ -101,6 +101,24 @@ def test_query_layers_survive_a_round_trip_with_their_settings_and_a_bad_file_sa
     assert set(load_query_layers(nested)[0]) == set(arrays)
     with pytest.raises(ValueError, match="cannot write the query layers"):
         save_query_layers(tmp_path / "bad.npz" / "layers.npz", arrays, AdaptSettings())
+
+
+def test_an_interrupted_write_keeps_the_layers_there_and_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arrays = {"11.qkv.w": np.ones((3, 2), np.float16), "11.qkv.b": np.zeros(3, np.float16)}
+    path = tmp_path / "layers.npz"
+    save_query_layers(path, arrays, AdaptSettings())
+    before = path.read_bytes()
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_query_layers(path, arrays, AdaptSettings(epochs=2))
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*.part"))
 
 
 def test_an_index_with_nothing_to_learn_from_says_so(tmp_path: Path) -> None:
