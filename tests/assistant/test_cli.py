@@ -49,6 +49,7 @@ def test_help_explains_every_command() -> None:
     code, out, _ = run("ingest", "--help")
     text = " ".join(out.split())  # as the reader reads it, whatever the terminal's width
     assert "Only changed sections are re" in text
+    assert "An index without question layers then gets them" in text
     assert "default_language" in text
 
 
