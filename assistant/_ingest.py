@@ -218,13 +218,22 @@ def ingest(
                 lexical,
             )
     if adapt_to is not None and not adapt_to.exists():
-        report.adapted = _adapt(store, adapt_to, show_progress)
+
+        def warn(item: Skipped) -> None:
+            report.warnings.append(item)
+            if on_warning:
+                on_warning(item)
+
+        report.adapted = _adapt(store, adapt_to, show_progress, warn)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _adapt(store: IndexStore, out: Path, show_progress: bool) -> int:
-    """Adapt query layers to the index just written; returns the pseudo-queries trained on."""
+def _adapt(
+    store: IndexStore, out: Path, show_progress: bool, warn: Callable[[Skipped], None]
+) -> int:
+    """Adapt query layers to the index just written; returns the pseudo-queries trained on,
+    0 with a warning when they cannot be (the index serves with the model's own layers)."""
     index = store.load()
     with tqdm(total=1, desc="Adapting questions", unit="batch", disable=not show_progress) as bar:
 
@@ -232,4 +241,8 @@ def _adapt(store: IndexStore, out: Path, show_progress: bool) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        return adapt_queries(index.chunks, index.vectors, out, progress=advance)
+        try:
+            return adapt_queries(index.chunks, index.vectors, out, progress=advance)
+        except (OSError, ValueError) as exc:
+            warn(Skipped(str(out), f"question layers not adapted, the model's own used: {exc}"))
+            return 0

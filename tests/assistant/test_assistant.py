@@ -466,6 +466,34 @@ def test_an_ingest_adapts_the_question_layers_once_and_questions_go_through_them
     )  # a ranking model's floor holds for one set of layers
 
 
+def test_question_layers_that_cannot_be_adapted_are_a_warning_and_the_index_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cannot(*args: object, **kwargs: object) -> int:
+        raise ValueError("the index has no titles, headings or sentences to adapt to")
+
+    monkeypatch.setattr("assistant._ingest.adapt_queries", cannot)
+    layers = tmp_path / "index" / QUERY_LAYERS_FILE
+    warned: list[str] = []
+    report = ingest(
+        [CorpusSource(DATA / "mdx", "https://docs.example.com/{lang}/{id}")],
+        IndexStore(tmp_path / "index"),
+        FakeEmbedder(),
+        Chunker(max_tokens=200, min_tokens=10),
+        show_progress=False,
+        on_warning=lambda item: warned.append(item.reason),
+        adapt_to=layers,
+    )
+    assert report.adapted == 0 and not layers.exists()
+    reason = "question layers not adapted, the model's own used: the index has no titles"
+    assert [w.reason for w in report.warnings if w.path == str(layers)] == [warned[-1]]
+    assert warned[-1].startswith(reason)
+    answer = Assistant(tmp_path / "index", FakeEmbedder(), RetrievalParams(min_score=0.0)).ask(
+        "Innan du börjar: dra ur kontakten", lang="sv"
+    )
+    assert answer.citations
+
+
 def test_a_reingest_builds_the_lexical_index_again_only_for_the_languages_that_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
