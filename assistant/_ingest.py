@@ -224,16 +224,19 @@ def ingest(
             if on_warning:
                 on_warning(item)
 
-        report.adapted = _adapt(store, adapt_to, show_progress, warn)
+        try:
+            report.adapted = adapt_index(store, adapt_to, show_progress)
+        except (OSError, ValueError) as exc:  # the index serves with the model's own layers
+            warn(
+                Skipped(str(adapt_to), f"question layers not adapted, the model's own used: {exc}")
+            )
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _adapt(
-    store: IndexStore, out: Path, show_progress: bool, warn: Callable[[Skipped], None]
-) -> int:
-    """Adapt query layers to the index just written; returns the pseudo-queries trained on,
-    0 with a warning when they cannot be (the index serves with the model's own layers)."""
+def adapt_index(store: IndexStore, out: Path, show_progress: bool = True) -> int:
+    """Adapt query layers to the index in `store` and write them to `out`, with a progress
+    bar; returns the pseudo-queries trained on."""
     index = store.load()
     with tqdm(total=1, desc="Adapting questions", unit="batch", disable=not show_progress) as bar:
 
@@ -241,8 +244,4 @@ def _adapt(
             bar.total = total
             bar.update(done - bar.n)
 
-        try:
-            return adapt_queries(index.chunks, index.vectors, out, progress=advance)
-        except (OSError, ValueError) as exc:
-            warn(Skipped(str(out), f"question layers not adapted, the model's own used: {exc}"))
-            return 0
+        return adapt_queries(index.chunks, index.vectors, out, progress=advance)

