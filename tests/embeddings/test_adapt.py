@@ -77,6 +77,15 @@ def test_pseudo_queries_are_titles_descriptions_specific_headings_and_a_sentence
     assert pairs == pseudo_queries(CHUNKS)  # the same corpus gives the same pairs
 
 
+def test_at_most_the_pseudo_queries_asked_for_are_a_seeded_sample_of_all() -> None:
+    every = pseudo_queries(CHUNKS)
+    some = pseudo_queries(CHUNKS, most=3)
+    assert len(some) == 3 and set(some) <= set(every)
+    assert some == pseudo_queries(CHUNKS, most=3)
+    assert pseudo_queries(CHUNKS, most=len(every) + 1) == every
+    assert AdaptSettings().queries > 0  # the default bounds the training's time
+
+
 def test_query_layers_survive_a_round_trip_with_their_settings_and_a_bad_file_says_so(
     tmp_path: Path,
 ) -> None:
