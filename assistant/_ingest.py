@@ -73,6 +73,8 @@ class IngestReport:
     requests: dict[str, Counter[str]] = field(default_factory=dict)
     adapted: int = 0
     """Pseudo-queries the query layers were adapted on (0: none were trained)."""
+    pseudo_queries: int = 0
+    """Pseudo-queries the index offered, of which `adapted` were sampled."""
 
 
 def _load(
@@ -219,7 +221,7 @@ def ingest(
             )
     if adapt_to is not None and not adapt_to.exists():
         try:
-            report.adapted = adapt_index(store, adapt_to, show_progress)
+            report.adapted, report.pseudo_queries = adapt_index(store, adapt_to, show_progress)
         except (OSError, ValueError) as exc:  # the index serves with the model's own layers
             reason = f"question layers not adapted, the model's own used: {exc}"
             item = Skipped(str(adapt_to), reason)
@@ -230,9 +232,9 @@ def ingest(
     return report
 
 
-def adapt_index(store: IndexStore, out: Path, show_progress: bool = True) -> int:
+def adapt_index(store: IndexStore, out: Path, show_progress: bool = True) -> tuple[int, int]:
     """Adapt query layers to the index in `store` and write them to `out`, with a progress
-    bar; returns the pseudo-queries trained on."""
+    bar; returns the pseudo-queries trained on, and out of how many the index offered."""
     index = store.load()
     with tqdm(total=1, desc="Adapting questions", unit="batch", disable=not show_progress) as bar:
 

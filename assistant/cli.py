@@ -165,7 +165,10 @@ def _print_ingest(report: IngestReport, err: bool = False, warned: bool = False)
                 line += f", {fetched['disallowed by robots.txt']} disallowed by robots.txt"
         echo(f"{name}: {line}.")
     if report.adapted:
-        echo(f"Adapted the question layers to the index on {report.adapted} pseudo-queries.")
+        echo(
+            f"Adapted the question layers to the index on {report.adapted:,} of its "
+            f"{report.pseudo_queries:,} pseudo-queries."
+        )
     echo(f"Took {report.seconds:.1f} s.")
     if report.skipped:
         echo(f"Skipped {len(report.skipped)} files or pages:")
@@ -479,8 +482,8 @@ def adapt(ctx: click.Context, out: Path | None) -> None:
     out = out or settings.query_layers() or settings.index_dir / QUERY_LAYERS_FILE
     check_writable(out, "the query layers", "embedder.query_layers")
     store = IndexStore(settings.index_dir, settings.embedding_cache)
-    count = adapt_index(store, out)
-    click.echo(f"Trained on {count} pseudo-queries from the index.")
+    count, offered = adapt_index(store, out)
+    click.echo(f"Trained on {count:,} of the index's {offered:,} pseudo-queries.")
     click.echo(f"Wrote {out}. Run `assistant tune` next.")
     used = settings.query_layers()
     if used is None or out.resolve() != used.resolve():

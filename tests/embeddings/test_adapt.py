@@ -16,6 +16,7 @@ from embeddings._adapt import (
     adapt_queries,
     load_query_layers,
     pseudo_queries,
+    sample_queries,
     save_query_layers,
     train_query_layers,
 )
@@ -79,10 +80,10 @@ def test_pseudo_queries_are_titles_descriptions_specific_headings_and_a_sentence
 
 def test_at_most_the_pseudo_queries_asked_for_are_a_seeded_sample_of_all() -> None:
     every = pseudo_queries(CHUNKS)
-    some = pseudo_queries(CHUNKS, most=3)
+    some = sample_queries(every, most=3)
     assert len(some) == 3 and set(some) <= set(every)
-    assert some == pseudo_queries(CHUNKS, most=3)
-    assert pseudo_queries(CHUNKS, most=len(every) + 1) == every
+    assert some == sample_queries(every, most=3)
+    assert sample_queries(every, most=len(every) + 1) == every == sample_queries(every)
     assert AdaptSettings().queries > 0  # the default bounds the training's time
 
 
